@@ -1,0 +1,1 @@
+"""Configuration: where kyso keeps its files, and the validated settings."""
