@@ -1,0 +1,180 @@
+"""The local cache's schema and its migrations.
+
+The schema version lives in SQLite's ``PRAGMA user_version``. :data:`MIGRATIONS` is an
+ordered list; migration *n* (1-based) brings a file from version *n − 1* to *n*. A new
+release appends a function, never edits an old one. Migrations run in one transaction
+each, through sqlite-utils (imported only when a file actually needs migrating, so the
+read path stays fast).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from kyso.core.errors import StoreError
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+
+
+def _v1(db) -> None:  # db: sqlite_utils.Database
+    """The first schema: documents and their parts, outbox, sync state, conflicts, blobs."""
+    db["documents"].create(
+        {
+            "id": int,
+            "version": int,
+            "so_ky_hieu": str,
+            "trich_yeu": str,
+            "loai": str,
+            "loai_ky_hieu": str,
+            "don_vi_soan_thao": str,
+            "nguoi_soan": str,
+            "state": str,
+            "holder": str,
+            "marked": int,
+            "signed_by_me": int,
+            "pending": int,
+            "ngay_ban_hanh": str,
+            "created_at": str,
+            "updated_at": str,
+            "received_at": str,
+            "json": str,
+        },
+        pk="id",
+        not_null={"version", "json"},
+        defaults={"marked": 0, "signed_by_me": 0, "pending": 0},
+    )
+    db["documents"].create_index(["holder", "updated_at"], index_name="ix_documents_holder")
+    db["documents"].create_index(["updated_at"], index_name="ix_documents_updated")
+    db["documents"].create_index(["signed_by_me"], index_name="ix_documents_signed")
+
+    db["attachments"].create(
+        {"id": int, "document_id": int, "name": str, "is_main": int, "position": int},
+        pk="id",
+    )
+    db["attachments"].create_index(["document_id"], index_name="ix_attachments_document")
+    db["versions"].create(
+        {
+            "attachment_id": int,
+            "document_id": int,
+            "n": int,
+            "sha256": str,
+            "size": int,
+            "uploaded_by": str,
+            "uploaded_at": str,
+            "signed": int,
+            "note": str,
+            "pending": int,
+        },
+        pk=("attachment_id", "n"),
+        defaults={"pending": 0},
+    )
+    db["versions"].create_index(["document_id"], index_name="ix_versions_document")
+    db["opinions"].create(
+        {
+            "rowid_": int,
+            "id": int,
+            "document_id": int,
+            "author": str,
+            "text": str,
+            "at": str,
+            "pending": int,
+        },
+        pk="rowid_",
+        defaults={"pending": 0},
+    )
+    db["opinions"].create_index(["document_id"], index_name="ix_opinions_document")
+    db["flow"].create(
+        {
+            "rowid_": int,
+            "document_id": int,
+            "from_user": str,
+            "to_user": str,
+            "action": str,
+            "note": str,
+            "at": str,
+            "pending": int,
+        },
+        pk="rowid_",
+        defaults={"pending": 0},
+    )
+    db["flow"].create_index(["document_id"], index_name="ix_flow_document")
+    db.execute(
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            document_id INTEGER NOT NULL,
+            base_version INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )"""
+    )
+    db["outbox"].create_index(["document_id"], index_name="ix_outbox_document")
+    db["sync_state"].create(
+        {
+            "id": int,
+            "cursor": str,
+            "last_sync_at": str,
+            "last_error": str,
+            "last_error_at": str,
+        },
+        pk="id",
+    )
+    db["sync_state"].insert({"id": 1, "cursor": "0"})
+    db["conflicts"].create(
+        {
+            "id": int,
+            "key": str,
+            "kind": str,
+            "document_id": int,
+            "payload": str,
+            "reason": str,
+            "status": int,
+            "message": str,
+            "at": str,
+            "dismissed": int,
+        },
+        pk="id",
+        defaults={"dismissed": 0},
+    )
+    db["conflicts"].create_index(["dismissed"], index_name="ix_conflicts_dismissed")
+    db["blobs"].create({"sha256": str, "size": int, "added_at": str}, pk="sha256")
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+MIGRATIONS: list[Callable] = [_v1]
+"""Migration functions; index *i* brings version *i* to *i + 1*."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The schema version this release writes."""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the file behind ``conn`` to :data:`SCHEMA_VERSION`; return the old version.
+
+    Raises :class:`StoreError` for a file written by a newer kyso.
+    """
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"Bộ nhớ đệm được tạo bởi phiên bản kyso mới hơn (lược đồ {current}); "
+            "hãy cập nhật kyso."
+        )
+    if current == SCHEMA_VERSION:
+        return current
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    for number in range(current, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[number](db)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return current
