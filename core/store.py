@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kyso.core.atomic import write_atomic
-from kyso.core.errors import DocumentError, KysoError, StoreError
+from kyso.core.errors import DocumentError, KysoError, StoreError, WorkflowError
 from kyso.core.store_schema import migrate
 
 __all__ = [
@@ -376,6 +376,20 @@ class Store:
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def me(self) -> dict[str, Any] | None:
+        """My User (``username``, ``full_name``, ``role``, ``title``, ``org``) if known."""
+        value = self.get_meta("me")
+        return json.loads(value) if value else None
+
+    def users(self) -> list[dict[str, Any]]:
+        """The users of my organization as last fetched (recipient choice)."""
+        value = self.get_meta("users")
+        return json.loads(value) if value else []
+
+    def _context(self) -> _Context:
+        me = self.me() or {}
+        return _Context(self.username, me.get("role"), tuple(self.users()))
+
     # -- reads ---------------------------------------------------------------
 
     def inbox(self, scope: Scope = "inbox") -> list[InboxRow]:
@@ -597,11 +611,12 @@ class Store:
             ):
                 pending.setdefault(row[0], []).append(row[1:])
         received = now_iso()
+        context = self._context() if pending else _Context(self.username)
         doc_rows, att_rows, ver_rows, op_rows, flow_rows = [], [], [], [], []
         for doc in documents:
             doc_id = int(doc["id"])
             for kind, payload, created in pending.get(doc_id, ()):
-                doc = _apply_action(doc, kind, json.loads(payload), self.username, created)
+                doc = _apply_action(doc, kind, json.loads(payload), context, created)
             signed_by_me = 0
             for position, att in enumerate(doc.get("attachments") or ()):
                 att_rows.append(
@@ -716,8 +731,26 @@ class Store:
         self, document_id: int, action: str, *, to: str | None = None, note: str = ""
     ) -> OutboxItem:
         """Queue a workflow transition (``trinh_lanh_dao_so``…) to user ``to``."""
-        if not action:
-            raise KysoError("Thiếu tên thao tác chuyển.")
+        from kyso.core import workflow as wf
+
+        try:
+            wf.Action(action)
+        except ValueError:
+            names = ", ".join(a.value for a in wf.Action)
+            raise WorkflowError(
+                f"Thao tác không hợp lệ: {action!r}. Chọn một trong: {names}"
+            ) from None
+        if action == wf.Action.LUAN_CHUYEN and not to:
+            raise WorkflowError("Luân chuyển cần người nhận (--to).")
+        doc = self.document_json(document_id)
+        if doc is None:
+            raise _missing(document_id)
+        role = (self.me() or {}).get("role")
+        if role and doc.get("state"):
+            # What the user sees locally must allow it; the server checks again.
+            wf.check_transition(
+                role, doc["state"], action, is_holder=doc.get("holder") == self.username
+            )
         return self._enqueue(document_id, "transition", {"action": action, "to": to, "note": note})
 
     def add_opinion(self, document_id: int, text: str) -> OutboxItem:
@@ -785,7 +818,7 @@ class Store:
             )
             seq = cur.lastrowid
             # The stored copy already has my earlier queued actions applied.
-            doc = _apply_action(doc, kind, payload, self.username, created)
+            doc = _apply_action(doc, kind, payload, self._context(), created)
             self._put_documents(conn, [doc], replay=False)
             self._refresh_pending(conn, document_id)
         return OutboxItem(seq, key, kind, document_id, base, payload, created, 0, None)
@@ -867,32 +900,60 @@ def _missing(document_id: int) -> DocumentError:
     return DocumentError(f"Không có văn bản {document_id} trong bộ nhớ đệm (hãy chạy `kyso sync`).")
 
 
-def _next_state(doc: dict[str, Any], action: str, to: str | None) -> tuple[str, str | None]:
-    """The state and holder an action leads to, as far as the client can tell."""
-    state, holder = doc.get("state") or "", to if to else doc.get("holder")
-    try:
-        from kyso.core import workflow
-    except ImportError:
-        return state, holder
-    target = getattr(workflow, "target_state", None)
-    if callable(target):
-        try:
-            result = target(state, action)
-        except Exception:  # the server decides; an unknown pair keeps the old state
-            return state, holder
-        if isinstance(result, str):
-            state = result
-    return state, holder
+def _next_state(
+    doc: dict[str, Any], action: str, to: str | None, context: _Context
+) -> tuple[str, str | None]:
+    """The state and holder an action leads to, as far as the client can tell.
+
+    Uses the shared table in :mod:`kyso.core.workflow`; the server has the last word
+    (its answer replaces this guess on the next push or pull).
+    """
+    from kyso.core import workflow as wf
+
+    state, holder = doc.get("state") or "", doc.get("holder")
+    rules = [r for r in wf.RULES if r.action == action and state in r.from_states]
+    if context.role:
+        rules = [r for r in rules if r.role == context.role] or rules
+    if not rules:
+        return state, to or holder
+    rule = rules[0]
+    new_state = rule.to_state.value if rule.to_state is not None else state
+    if rule.recipient in (wf.Recipient.KEEP, wf.Recipient.NAMED):
+        return new_state, holder
+    if to:
+        return new_state, to
+    if rule.recipient == wf.Recipient.DRAFTER:
+        return new_state, doc.get("nguoi_soan")
+    for user in context.users:
+        if rule.recipient_role is not None and user.get("role") == rule.recipient_role.value:
+            return new_state, user.get("username")
+    return new_state, None
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the optimistic guesses need to know about me and my organization."""
+
+    username: str
+    role: str | None = None
+    users: tuple[dict[str, Any], ...] = ()
 
 
 def _apply_action(
-    doc: dict[str, Any], kind: str, payload: dict[str, Any], username: str, at: str
+    doc: dict[str, Any], kind: str, payload: dict[str, Any], context: _Context, at: str
 ) -> dict[str, Any]:
     """``doc`` with one of my queued actions applied (a new dict; ``doc`` is untouched)."""
     doc = dict(doc)
+    username = context.username
     if kind == "transition":
         action, to = payload.get("action", ""), payload.get("to")
-        doc["state"], doc["holder"] = _next_state(doc, action, to)
+        doc["state"], doc["holder"] = _next_state(doc, action, to, context)
+        note = payload.get("note") or ""
+        if note:
+            doc["opinions"] = [
+                *(doc.get("opinions") or ()),
+                {"id": None, "author": username, "text": note, "at": at, "pending": True},
+            ]
         doc["flow"] = [
             *(doc.get("flow") or ()),
             {

@@ -1,0 +1,510 @@
+"""Sync between the local cache (:mod:`kyso.core.store`) and the e-office server.
+
+* :func:`login` posts the user name and password, keeps the session (server URL, user
+  name, bearer token) in a 0600 file in the data folder, and fills the store with "me"
+  and the organization's users. The token is never logged, printed or put in an
+  exception message.
+* :meth:`SyncClient.push` sends the outbox oldest first, each action with its
+  ``Idempotency-Key`` (so a retry after a lost answer never applies it twice) and, for
+  transitions and signed uploads, ``If-Match`` on the version it was taken on. Network
+  errors and 5xx are retried with a bounded backoff, then the push stops and everything
+  stays queued. 409/412 turn the action into a visible *conflict*, other 4xx into a
+  visible *rejected* action; either way the document is fetched again so the local
+  optimistic change is replaced by the server's state.
+* :meth:`SyncClient.pull` reads the changes feed from the saved cursor, one store
+  transaction per page (the cursor is saved with its page).
+* :meth:`SyncClient.fetch_attachment` downloads a file version on demand into the
+  content-addressed blob folder.
+
+The TUI uses a :class:`SyncClient` from a worker thread; the CLI uses the plain
+functions (:func:`login`, :func:`sync`, :func:`push_quietly`, :func:`open_store`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kyso.config.locations import data_dir
+from kyso.core.atomic import write_atomic
+from kyso.core.errors import KysoError, SyncError
+from kyso.core.store import Conflict, OutboxItem, Store, store_path
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "PushReport",
+    "Session",
+    "SyncClient",
+    "SyncReport",
+    "enqueue_signed",
+    "load_session",
+    "login",
+    "logout",
+    "open_store",
+    "push_quietly",
+    "session_file",
+    "sync",
+]
+
+API = "/api/v1"
+SESSION_FILE = "session.json"
+
+
+# ---------------------------------------------------------------- session
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is logged in where. ``token`` is left out of ``repr`` on purpose."""
+
+    server: str
+    """Base URL of the server, without ``/api/v1``."""
+    username: str
+    token: str = field(repr=False)
+    """The bearer token. Never print or log it."""
+    verify_tls: bool = True
+    """Verify the server's TLS certificate."""
+
+    def store(self) -> Store:
+        """Open this session's local cache."""
+        return Store(store_path(data_dir(), self.server, self.username), self.username)
+
+
+def session_file() -> Path:
+    """The 0600 file holding the current session."""
+    return data_dir() / SESSION_FILE
+
+
+def _save_session(session: Session) -> None:
+    data = json.dumps(
+        {
+            "server": session.server,
+            "username": session.username,
+            "token": session.token,
+            "verify_tls": session.verify_tls,
+        }
+    ).encode()
+    write_atomic(session_file(), data, mode=0o600)
+
+
+def load_session() -> Session:
+    """The saved session; :class:`SyncError` when nobody is logged in."""
+    path = session_file()
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+        return Session(
+            str(raw["server"]),
+            str(raw["username"]),
+            str(raw["token"]),
+            bool(raw.get("verify_tls", True)),
+        )
+    except FileNotFoundError:
+        raise SyncError("Chưa đăng nhập; hãy chạy `kyso login --server URL --user TÊN`.") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise SyncError(f"Tệp phiên đăng nhập {path} bị hỏng; hãy chạy `kyso login` lại.") from None
+
+
+def logout() -> None:
+    """Forget the saved session (the local cache and its outbox stay)."""
+    session_file().unlink(missing_ok=True)
+
+
+def _normalize_server(server: str) -> str:
+    server = (server or "").strip().rstrip("/")
+    if server.endswith(API):
+        server = server[: -len(API)]
+    if not server.startswith(("http://", "https://")):
+        raise SyncError(f"Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://: {server!r}")
+    return server
+
+
+def _default_verify() -> bool:
+    try:
+        from kyso.config.settings import load_settings
+
+        return load_settings().server.verify_tls
+    except KysoError:
+        return True
+
+
+# ---------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class PushReport:
+    """What one push did."""
+
+    pushed: int
+    """Actions the server accepted (or had already accepted: a replay)."""
+    conflicts: tuple[Conflict, ...] = ()
+    """Actions refused because someone else changed the document (409/412)."""
+    rejected: tuple[Conflict, ...] = ()
+    """Actions refused for another reason (403, 422…), with the server's message."""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one sync (push, then pull) did."""
+
+    pushed: int
+    pulled: int
+    """Documents received from the changes feed."""
+    conflicts: tuple[Conflict, ...] = ()
+    rejected: tuple[Conflict, ...] = ()
+    outbox: int = 0
+    """Actions still queued afterwards."""
+
+
+# ---------------------------------------------------------------- client
+
+_RETRY_STATUS = {500, 502, 503, 504}
+
+
+class SyncClient:
+    """Talks to one server for one session and keeps one store up to date.
+
+    Safe to use from a worker thread (the store serializes its own access). Use as a
+    context manager or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        store: Store | None = None,
+        *,
+        timeout: float = 15.0,
+        retries: int = 3,
+        backoff: float = 0.2,
+        page_size: int = 500,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        import httpx
+
+        self.session = session
+        self._own_store = store is None
+        self.store = store if store is not None else session.store()
+        self.retries = retries
+        self.backoff = backoff
+        self.page_size = page_size
+        self._sleep = sleep
+        self._http = httpx.Client(
+            base_url=session.server + API,
+            headers={"Authorization": f"Bearer {session.token}", "User-Agent": "kyso"},
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            verify=session.verify_tls,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        """Close the HTTP client (and the store if this client opened it)."""
+        self._http.close()
+        if self._own_store:
+            self.store.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport ---------------------------------------------------------
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One request with bounded retries on network errors and 5xx.
+
+        Returns any response below 500; raises :class:`SyncError` when the server stays
+        unreachable or failing, and on 401.
+        """
+        import httpx
+
+        last: str = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self._sleep(min(self.backoff * 2 ** (attempt - 1), 5.0))
+            try:
+                response = self._http.request(method, url, **kwargs)
+            except httpx.TransportError as exc:
+                last = _offline_message(self.session.server, exc)
+                continue
+            if response.status_code in _RETRY_STATUS:
+                last = f"Máy chủ lỗi (HTTP {response.status_code}): {_detail(response)}"
+                continue
+            if response.status_code == 401:
+                raise SyncError(
+                    "Phiên đăng nhập đã hết hạn hoặc không hợp lệ; hãy `kyso login` lại."
+                )
+            return response
+        raise SyncError(last)
+
+    # -- pull --------------------------------------------------------------
+
+    def pull(self) -> int:
+        """Read the changes feed from the saved cursor; return how many documents arrived."""
+        total = 0
+        while True:
+            cursor = self.store.cursor
+            response = self._request(
+                "GET", "/changes", params={"since": cursor, "limit": self.page_size}
+            )
+            if response.status_code != 200:
+                raise SyncError(
+                    f"Không đọc được thay đổi (HTTP {response.status_code}): {_detail(response)}"
+                )
+            try:
+                page = response.json()
+                documents = [change["document"] for change in page["changes"]]
+                new_cursor = str(page["cursor"])
+                has_more = bool(page.get("has_more"))
+            except (ValueError, KeyError, TypeError):
+                raise SyncError("Máy chủ trả về dữ liệu thay đổi không hợp lệ.") from None
+            self.store.apply_page(documents, new_cursor)
+            total += len(documents)
+            if not has_more or new_cursor == cursor:
+                return total
+
+    def refresh_profile(self) -> None:
+        """Fetch "me" and my organization's users into the store."""
+        me = self._request("GET", "/me")
+        users = self._request("GET", "/users")
+        if me.status_code == 200:
+            self.store.set_meta("me", json.dumps(me.json(), ensure_ascii=False))
+        if users.status_code == 200:
+            self.store.set_meta("users", json.dumps(users.json(), ensure_ascii=False))
+
+    def refresh_document(self, document_id: int) -> None:
+        """Replace the cached copy with the server's (or drop it when it answers 404)."""
+        response = self._request("GET", f"/documents/{document_id}")
+        if response.status_code == 200:
+            self.store.put_document(response.json())
+        elif response.status_code == 404:
+            self.store.delete_document(document_id)
+
+    # -- push --------------------------------------------------------------
+
+    def push(self) -> PushReport:
+        """Send the outbox in order; see the module docstring for what happens on errors."""
+        pushed = 0
+        conflicts: list[Conflict] = []
+        rejected: list[Conflict] = []
+        while True:
+            items = self.store.outbox()
+            if not items:
+                break
+            item = items[0]
+            try:
+                response = self._send(item)
+            except SyncError as exc:
+                self.store.note_attempt(item, exc.message)
+                raise
+            status = response.status_code
+            if 200 <= status < 300:
+                try:
+                    document = response.json()
+                except ValueError:
+                    document = None
+                self.store.complete(item, document if isinstance(document, dict) else None)
+                pushed += 1
+                continue
+            conflict = status in (409, 412)
+            refused = self.store.refuse(
+                item, status=status, message=_detail(response), conflict=conflict
+            )
+            (conflicts if conflict else rejected).append(refused)
+            self.refresh_document(item.document_id)
+        return PushReport(pushed, tuple(conflicts), tuple(rejected))
+
+    def _send(self, item: OutboxItem) -> httpx.Response:
+        headers = {"Idempotency-Key": item.key}
+        doc = f"/documents/{item.document_id}"
+        p = item.payload
+        if item.kind == "transition":
+            headers["If-Match"] = f'"{item.base_version}"'
+            body = {"action": p["action"], "to": p.get("to"), "note": p.get("note") or ""}
+            return self._request("POST", f"{doc}/transitions", json=body, headers=headers)
+        if item.kind == "opinion":
+            return self._request(
+                "POST", f"{doc}/opinions", json={"text": p["text"]}, headers=headers
+            )
+        if item.kind == "mark":
+            return self._request(
+                "PUT", f"{doc}/mark", json={"marked": bool(p["marked"])}, headers=headers
+            )
+        if item.kind == "upload":
+            headers["If-Match"] = f'"{item.base_version}"'
+            blob = self.store.blob_path(p["sha256"])
+            try:
+                data = blob.read_bytes()
+            except OSError:
+                raise SyncError(f"Mất tệp đã ký trong bộ nhớ đệm ({blob.name[:12]}…).") from None
+            return self._request(
+                "POST",
+                f"{doc}/attachments/{p['attachment_id']}/versions",
+                files={"file": (p.get("name") or "signed.pdf", data, "application/pdf")},
+                data={"note": p.get("note") or "", "signed": "true"},
+                headers=headers,
+            )
+        raise SyncError(f"Thao tác không rõ trong hàng đợi: {item.kind}")
+
+    # -- both --------------------------------------------------------------
+
+    def sync(self) -> SyncReport:
+        """Push the outbox, then pull the changes feed; the outcome goes into the store."""
+        try:
+            if self.store.me() is None:
+                self.refresh_profile()
+            report = self.push()
+            pulled = self.pull()
+        except SyncError as exc:
+            self.store.record_sync(error=exc.message)
+            raise
+        self.store.record_sync()
+        return SyncReport(
+            report.pushed, pulled, report.conflicts, report.rejected, self.store.outbox_size()
+        )
+
+    def fetch_attachment(self, document_id: int, attachment_id: int, n: int | None = None) -> Path:
+        """The local file of an attachment version, downloading it when not cached."""
+        version = self.store.attachment_version(document_id, attachment_id, n)
+        path = self.store.blob_path(version.sha256)
+        if path.exists():
+            return path
+        response = self._request(
+            "GET",
+            f"/documents/{document_id}/attachments/{attachment_id}/versions/{version.n}/content",
+        )
+        if response.status_code != 200:
+            raise SyncError(
+                f"Không tải được tệp đính kèm (HTTP {response.status_code}): {_detail(response)}"
+            )
+        self.store.put_blob(response.content, expected_sha256=version.sha256)
+        return path
+
+
+def _detail(response: httpx.Response) -> str:
+    """The server's one-line ``detail``, or the status text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "detail" in body:
+        detail = body["detail"]
+        if isinstance(detail, str):
+            return detail[:300]
+        return json.dumps(detail, ensure_ascii=False)[:300]
+    return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _offline_message(server: str, exc: Exception) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        why = "hết thời gian chờ"
+    elif isinstance(exc, httpx.ConnectError):
+        why = "kết nối bị từ chối hoặc không tìm thấy máy chủ"
+    else:
+        why = "kết nối bị ngắt"
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        why = "chứng chỉ TLS của máy chủ không hợp lệ"
+    return f"Không kết nối được máy chủ {server} ({why}); các thao tác vẫn được giữ để đồng bộ sau."
+
+
+# ---------------------------------------------------------------- plain functions
+
+
+def login(
+    server: str,
+    username: str,
+    password: str,
+    *,
+    verify_tls: bool | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Session:
+    """Log in, save the session (0600 file) and fetch my profile into the store."""
+    import httpx
+
+    server = _normalize_server(server)
+    verify = _default_verify() if verify_tls is None else verify_tls
+    try:
+        with httpx.Client(
+            base_url=server + API,
+            timeout=httpx.Timeout(15.0, connect=5.0),
+            verify=verify,
+            transport=transport,
+        ) as http:
+            response = http.post("/auth/login", json={"username": username, "password": password})
+    except httpx.TransportError as exc:
+        raise SyncError(_offline_message(server, exc).split(";")[0] + ".") from None
+    if response.status_code in (400, 401, 403):
+        raise SyncError("Sai tên đăng nhập hoặc mật khẩu.")
+    if response.status_code != 200:
+        raise SyncError(f"Đăng nhập thất bại (HTTP {response.status_code}): {_detail(response)}")
+    try:
+        body = response.json()
+        token = str(body["token"])
+        user = body.get("user") or {}
+    except (ValueError, KeyError, TypeError):
+        raise SyncError("Máy chủ trả lời đăng nhập không hợp lệ.") from None
+    session = Session(server, username, token, verify)
+    _save_session(session)
+    with session.store() as store:
+        if user:
+            store.set_meta("me", json.dumps(user, ensure_ascii=False))
+        with SyncClient(session, store, transport=transport) as client:
+            users = client._request("GET", "/users")
+            if users.status_code == 200:
+                store.set_meta("users", json.dumps(users.json(), ensure_ascii=False))
+    return session
+
+
+def open_store(session: Session | None = None) -> Store:
+    """The local cache of the saved (or given) session."""
+    return (session or load_session()).store()
+
+
+def sync(session: Session | None = None, *, retries: int = 3) -> SyncReport:
+    """Push then pull for the saved (or given) session."""
+    session = session or load_session()
+    with SyncClient(session, retries=retries) as client:
+        return client.sync()
+
+
+def push_quietly(store: Store, session: Session | None = None, *, retries: int = 1) -> str | None:
+    """Try to push right after a local action.
+
+    Returns ``None`` when everything was sent, else a short Vietnamese note for the user
+    (offline: the actions stay queued; refused: the reason). Never raises
+    :class:`SyncError`.
+    """
+    session = session or load_session()
+    try:
+        with SyncClient(session, store, retries=retries) as client:
+            report = client.push()
+    except SyncError as exc:
+        store.record_sync(error=exc.message)
+        return "Đã xếp hàng, sẽ đồng bộ sau: " + exc.message
+    problems = [*report.conflicts, *report.rejected]
+    if problems:
+        return "; ".join(f"Máy chủ từ chối ({c.status}): {c.message}" for c in problems)
+    return None
+
+
+def enqueue_signed(
+    document_id: int,
+    attachment_id: int,
+    signed_pdf_path: Path,
+    *,
+    note: str = "",
+    store: Store | None = None,
+) -> OutboxItem:
+    """Copy a signed PDF into the blob store and queue its upload (``signed=true``)."""
+    if store is not None:
+        return store.add_signed_version(document_id, attachment_id, signed_pdf_path, note=note)
+    with open_store() as own:
+        return own.add_signed_version(document_id, attachment_id, signed_pdf_path, note=note)
