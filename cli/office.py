@@ -1,0 +1,217 @@
+"""E-office commands: login, sync, inbox, show, transition, mark, opinion.
+
+They read the local cache only (``inbox``, ``show``) or write an action to the cache and
+its outbox, then try to push it at once; when the server cannot be reached the action
+stays queued for the next ``kyso sync``. Heavy imports (httpx, sqlite-utils) happen
+inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+__all__ = ["inbox", "login", "mark", "opinion", "show", "sync", "transition"]
+
+
+def _echo_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False))
+    sys.stdout.write("\n")
+
+
+def _state_label(state: str) -> str:
+    from kyso.core.workflow import STATE_LABELS, State
+
+    try:
+        return STATE_LABELS[State(state)]
+    except ValueError:
+        return state
+
+
+def _action_label(action: str) -> str:
+    from kyso.core.workflow import ACTION_LABELS, Action
+
+    try:
+        return ACTION_LABELS[Action(action)]
+    except ValueError:
+        return action
+
+
+def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
+    from kyso.core.sync import push_quietly
+
+    note = push_quietly(store)
+    if note is None:
+        click.echo(f"{message} Đã đồng bộ.")
+    elif note.startswith("Đã xếp hàng"):
+        click.echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
+        click.echo(note, err=True)
+    else:
+        from kyso.core.errors import SyncError
+
+        raise SyncError(note)
+
+
+@click.command()
+@click.option("--server", envvar="KYSO_SERVER", help="Địa chỉ máy chủ (hoặc KYSO_SERVER).")
+@click.option("--user", "username", required=True, help="Tên đăng nhập.")
+def login(server: str | None, username: str) -> None:
+    """Đăng nhập máy chủ e-office (mật khẩu từ KYSO_PASSWORD hoặc hỏi ẩn)."""
+    from kyso.core.errors import SyncError
+    from kyso.core.sync import login as do_login
+
+    if not server:
+        from kyso.config.settings import load_settings
+
+        server = load_settings().server.url
+    if not server:
+        raise SyncError("Thiếu địa chỉ máy chủ: dùng --server URL hoặc biến KYSO_SERVER.")
+    password = os.environ.get("KYSO_PASSWORD")
+    if password is None:
+        password = click.prompt("Mật khẩu", hide_input=True, err=True)
+    session = do_login(server, username, password)
+    click.echo(f"Đã đăng nhập {session.server} với tài khoản {session.username}.")
+    click.echo("Chạy `kyso sync` để tải văn bản về.")
+
+
+@click.command()
+def sync() -> None:
+    """Gửi các thao tác đang chờ rồi tải thay đổi từ máy chủ."""
+    from kyso.core.sync import sync as do_sync
+
+    report = do_sync()
+    click.echo(f"Đã gửi {report.pushed} thao tác, nhận {report.pulled} văn bản.")
+    for c in report.conflicts:
+        click.echo(
+            f"Xung đột: văn bản {c.document_id} đã được người khác thay đổi; "
+            f"thao tác “{c.kind}” không được áp dụng ({c.message}).",
+            err=True,
+        )
+    for c in report.rejected:
+        click.echo(
+            f"Bị từ chối: văn bản {c.document_id}, thao tác “{c.kind}” ({c.status}): {c.message}",
+            err=True,
+        )
+    if report.outbox:
+        click.echo(f"Còn {report.outbox} thao tác chờ gửi.", err=True)
+
+
+@click.command()
+@click.option("--all", "scope", flag_value="all", help="Mọi văn bản trong bộ nhớ đệm.")
+@click.option("--signed-by-me", "scope", flag_value="signed_by_me", help="Văn bản tôi đã ký số.")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def inbox(scope: str | None, as_json: bool) -> None:
+    """Văn bản chờ tôi xử lý (từ bộ nhớ đệm; `kyso sync` để cập nhật)."""
+    from kyso.core.sync import open_store
+
+    with open_store() as store:
+        rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
+    if as_json:
+        _echo_json([row.as_dict() for row in rows])
+        return
+    if not rows:
+        click.echo("Không có văn bản nào.")
+        return
+    for row in rows:
+        star = "★" if row.marked else " "
+        wait = " ⇡" if row.pending else ""
+        number = row.so_ky_hieu or "—"
+        summary = row.trich_yeu if len(row.trich_yeu) <= 70 else row.trich_yeu[:69] + "…"
+        click.echo(
+            f"{row.id:>6} {star} {number:<16} {_state_label(row.state):<30} "
+            f"{row.holder or '—':<12} {summary}{wait}"
+        )
+
+
+@click.command()
+@click.argument("document_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def show(document_id: int, as_json: bool) -> None:
+    """Chi tiết một văn bản: tệp đính kèm, ý kiến, luồng xử lý."""
+    from kyso.core.sync import open_store
+
+    with open_store() as store:
+        d = store.document(document_id)
+    if as_json:
+        _echo_json(d.as_dict())
+        return
+    click.echo(f"Văn bản {d.id} (phiên bản {d.version})")
+    click.echo(f"  Trích yếu:        {d.trich_yeu}")
+    click.echo(f"  Loại:             {d.loai}")
+    click.echo(f"  Số/ký hiệu:       {d.so_ky_hieu or '—'}")
+    click.echo(f"  Ngày ban hành:    {d.ngay_ban_hanh or '—'}")
+    click.echo(f"  Đơn vị soạn thảo: {d.don_vi_soan_thao}")
+    click.echo(f"  Người soạn:       {d.nguoi_soan or '—'}")
+    click.echo(f"  Trạng thái:       {_state_label(d.state)}")
+    click.echo(f"  Đang xử lý:       {d.holder or '—'}")
+    click.echo(f"  Đánh dấu:         {'có' if d.marked else 'không'}")
+    if d.pending:
+        click.echo(f"  Chờ đồng bộ:      {d.pending} thao tác")
+    click.echo("Tệp đính kèm:")
+    for a in d.attachments:
+        main = " (chính)" if a.is_main else ""
+        click.echo(f"  [{a.id}] {a.name}{main}")
+        for v in a.versions:
+            signed = "đã ký" if v.signed else "chưa ký"
+            wait = " (chờ gửi)" if v.pending else ""
+            click.echo(f"      v{v.n} {v.uploaded_at} {v.uploaded_by} {signed} {v.size} B{wait}")
+    if d.opinions:
+        click.echo("Ý kiến xử lý:")
+        for o in d.opinions:
+            wait = " (chờ gửi)" if o.pending else ""
+            click.echo(f"  {o.at} {o.author}: {o.text}{wait}")
+    if d.flow:
+        click.echo("Luồng văn bản:")
+        for f in d.flow:
+            wait = " (chờ gửi)" if f.pending else ""
+            note = f" — {f.note}" if f.note else ""
+            click.echo(
+                f"  {f.at} {f.from_user or '—'} → {f.to_user or '—'}: "
+                f"{_action_label(f.action)}{note}{wait}"
+            )
+
+
+@click.command()
+@click.argument("document_id", type=int)
+@click.argument("action")
+@click.option("--to", "to", default=None, help="Người nhận (tên đăng nhập).")
+@click.option("--note", default="", help="Ghi chú / ý kiến kèm theo.")
+def transition(document_id: int, action: str, to: str | None, note: str) -> None:
+    """Chuyển văn bản: ACTION là trinh_lanh_dao_van_phong, trinh_lanh_dao_so,
+    chuyen_van_thu, chuyen_tra_chuyen_vien, ban_hanh, luan_chuyen hoặc ket_thuc."""
+    from kyso.core.sync import open_store
+
+    with open_store() as store:
+        store.transition(document_id, action, to=to, note=note)
+        _after_action(store, f"Văn bản {document_id}: {_action_label(action)}.")
+
+
+@click.command()
+@click.argument("document_id", type=int)
+@click.option("--on/--off", "value", default=None, help="Đặt hoặc bỏ dấu (mặc định: đảo).")
+def mark(document_id: int, value: bool | None) -> None:
+    """Đánh dấu / bỏ đánh dấu văn bản."""
+    from kyso.core.sync import open_store
+
+    with open_store() as store:
+        if value is None:
+            item = store.toggle_mark(document_id)
+        else:
+            item = store.set_mark(document_id, value)
+        what = "Đã đánh dấu" if item.payload["marked"] else "Đã bỏ đánh dấu"
+        _after_action(store, f"{what} văn bản {document_id}.")
+
+
+@click.command()
+@click.argument("document_id", type=int)
+@click.argument("text")
+def opinion(document_id: int, text: str) -> None:
+    """Thêm ý kiến xử lý cho văn bản."""
+    from kyso.core.sync import open_store
+
+    with open_store() as store:
+        store.add_opinion(document_id, text)
+        _after_action(store, f"Đã thêm ý kiến cho văn bản {document_id}.")
