@@ -25,7 +25,8 @@ def make_pdf(path: Path, pages: int = 3, *, title: str = "Kế hoạch thử ngh
         if number == pages:
             page.insert_text((360, 600), TITLE_LINE, fontname="noto", fontsize=12)
             page.insert_text((350, 720), "Nguyễn Văn Ký", fontname="noto", fontsize=12)
-    doc.save(path)
+    doc.subset_fonts()
+    doc.save(path, garbage=3, deflate=True)
     doc.close()
     return path
 

@@ -246,8 +246,17 @@ def make_softhsm_token(
     )
     env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
     _run(
-        ["softhsm2-util", "--init-token", "--free", "--label", label]
-        + ["--so-pin", so_pin, "--pin", pin],
+        [
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            label,
+            "--so-pin",
+            so_pin,
+            "--pin",
+            pin,
+        ],
         env,
     )
     objects = folder / "objects"

@@ -1,0 +1,48 @@
+"""Pieces the CLI commands share: PIN input, token options, output helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+__all__ = ["echo_json", "read_pin", "token_options"]
+
+
+def read_pin(pin_stdin: bool) -> str | None:
+    """The PIN from ``KYSO_PIN``, else stdin (``--pin-stdin``), else a hidden prompt.
+
+    Returns None when the user entered nothing at the prompt of a PIN-pad token.
+    """
+    pin = os.environ.get("KYSO_PIN")
+    if pin:
+        return pin
+    if pin_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise click.UsageError("--pin-stdin: không đọc được PIN từ stdin")
+        return line
+    if not sys.stdin.isatty():
+        raise click.UsageError("Cần PIN: đặt KYSO_PIN, dùng --pin-stdin hoặc chạy trong terminal")
+    return click.prompt("PIN của token", hide_input=True, err=True)
+
+
+def token_options(module: str | None, token: str | None, key: str | None):
+    """Token options from the command line and the config file."""
+    from kyso.config.settings import load_settings
+    from kyso.core.token.session import TokenOptions
+
+    settings = load_settings()
+    return TokenOptions(
+        module=module,
+        configured_module=settings.token.module or None,
+        token_label=token or settings.token.label or None,
+        key_label=key,
+    )
+
+
+def echo_json(data) -> None:
+    """Print JSON with Vietnamese left readable."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,112 @@
+"""``kyso sign``: sign one or many PDFs in one token session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kyso.cli.common import read_pin, token_options
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Tệp ra (khi ký 1 tệp).")
+@click.option("--out-dir", type=click.Path(path_type=Path), help="Thư mục ra (giữ nguyên tên tệp).")
+@click.option("--module", metavar="PATH", help="Đường dẫn module PKCS#11.")
+@click.option("--token", "token_label", metavar="LABEL", help="Nhãn token.")
+@click.option("--key", "key_label", metavar="LABEL", help="Nhãn khoá / chứng thư.")
+@click.option("--page", type=int, default=-1, show_default=True, help="Trang (1 = đầu, -1 = cuối).")
+@click.option("--box", metavar="x0,y0,x1,y1", help="Hộp chữ ký (điểm PDF).")
+@click.option("--anchor", metavar="TEXT", help="Đặt chữ ký dưới dòng chữ này (vd. chức vụ).")
+@click.option("--image", type=click.Path(path_type=Path), help="Ảnh chữ ký PNG.")
+@click.option("--reason", help="Lý do ký.")
+@click.option("--location", help="Nơi ký.")
+@click.option("--field", "field_name", metavar="NAME", help="Tên trường chữ ký.")
+@click.option("--timestamp-url", metavar="URL", help="Máy chủ dấu thời gian (PAdES B-T).")
+@click.option("--invisible", is_flag=True, help="Ký không hiển thị con dấu.")
+@click.option("--pin-stdin", is_flag=True, help="Đọc PIN từ dòng đầu của stdin.")
+def sign(
+    inputs: tuple[Path, ...],
+    output: Path | None,
+    out_dir: Path | None,
+    module: str | None,
+    token_label: str | None,
+    key_label: str | None,
+    page: int,
+    box: str | None,
+    anchor: str | None,
+    image: Path | None,
+    reason: str | None,
+    location: str | None,
+    field_name: str | None,
+    timestamp_url: str | None,
+    invisible: bool,
+    pin_stdin: bool,
+) -> None:
+    """Ký số các tệp PDF bằng token (một phiên, một lần nhập PIN)."""
+    from kyso.config.settings import load_settings
+    from kyso.core.docs.placement import parse_box
+    from kyso.core.docs.sign import SignJob, SignOptions, preflight, sign_batch
+    from kyso.core.errors import SigningError
+    from kyso.core.token.session import open_token
+
+    if (output is None) == (out_dir is None):
+        raise click.UsageError("Chọn đúng một trong -o/--output hoặc --out-dir")
+    if output is not None and len(inputs) != 1:
+        raise click.UsageError("-o chỉ dùng khi ký 1 tệp; nhiều tệp thì dùng --out-dir")
+    if box and anchor:
+        raise click.UsageError("Chọn --box hoặc --anchor, không cả hai")
+    settings = load_settings().signing
+    options = SignOptions(
+        page=page,
+        box=parse_box(box) if box else None,
+        anchor=anchor,
+        image=image or (Path(settings.image) if settings.image else None),
+        reason=reason or settings.reason or None,
+        location=location or settings.location or None,
+        field_name=field_name,
+        timestamp_url=timestamp_url or settings.timestamp_url or None,
+        visible=not invisible,
+    )
+    if options.image is not None:
+        from kyso.core.docs.stamp import load_signature_image
+
+        load_signature_image(options.image)
+    if out_dir is not None:
+        if not out_dir.is_dir():
+            raise click.UsageError(f"--out-dir: thư mục không tồn tại: {out_dir}")
+        jobs = [SignJob(p, out_dir / p.name) for p in inputs]
+    else:
+        jobs = [SignJob(inputs[0], output)]
+
+    ready, failures = preflight(jobs, options)
+    for failure in failures:
+        click.echo(f"✗ {failure.job.source}: {failure.error}", err=True)
+    if not ready:
+        raise SigningError(f"Không tệp nào ký được ({len(failures)}/{len(jobs)} lỗi)")
+
+    pin = read_pin(pin_stdin)
+    with open_token(token_options(module, token_label, key_label), pin) as session:
+        del pin
+        key = session.signing_key(key_label)
+
+        def report(result, done: int, total: int) -> None:
+            if result.ok:
+                signed = result.signed
+                where = f", trang {signed.placement.page + 1}" if signed.placement else ""
+                click.echo(
+                    f"✓ {result.job.source} → {result.job.output} ({signed.field_name}{where})"
+                )
+            else:
+                mark = "…" if result.skipped else "✗"
+                click.echo(f"{mark} {result.job.source}: {result.error}", err=True)
+
+        batch = sign_batch(ready, key, options, on_result=report, session=session)
+    failed = len(failures) + len(batch.failed)
+    if batch.stopped is not None:
+        raise type(batch.stopped)(
+            f"{batch.stopped.message} Đã ký {len(batch.signed)}/{len(jobs)} tệp."
+        )
+    if failed:
+        raise SigningError(f"{failed}/{len(jobs)} tệp không ký được")

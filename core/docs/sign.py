@@ -1,0 +1,363 @@
+"""Sign PDFs with a key on the token: one file, or a batch in one token session.
+
+A batch goes through explicit stages: every job is pre-flighted (:class:`Prepared` or a
+failure) before the first signature, then each prepared job is signed into a
+:class:`SignedDocument`. Signing is an incremental update (earlier signatures stay
+valid), PAdES B-B — B-T when a timestamp URL is given — and the output is written
+atomically. The input is never modified.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from kyso.core.atomic import write_atomic
+from kyso.core.docs.pdf import PdfCheck, check_pdf, open_reader, read_pdf_bytes
+from kyso.core.docs.placement import Box, Placement, resolve_placement
+from kyso.core.docs.stamp import (
+    StampText,
+    format_signing_time,
+    load_signature_image,
+    make_stamp_style,
+    missing_glyphs,
+)
+from kyso.core.errors import (
+    DocumentError,
+    KysoError,
+    OutputError,
+    SigningError,
+    TokenRemovedError,
+)
+from kyso.core.token.errors import translate
+
+__all__ = [
+    "BatchResult",
+    "JobResult",
+    "Prepared",
+    "SignJob",
+    "SignOptions",
+    "SignedDocument",
+    "preflight",
+    "prepare",
+    "sign_batch",
+    "sign_file",
+    "sign_prepared",
+]
+
+
+@dataclass(frozen=True)
+class SignOptions:
+    """How each document is signed. Empty values mean "choose sensibly"."""
+
+    page: int = -1
+    """1-based page for the visible signature; −1 is the last page."""
+    box: Box | None = None
+    """Explicit box (x0, y0, x1, y1) in PDF points."""
+    anchor: str | None = None
+    """Place the box under the first match of this text (e.g. the signer's title)."""
+    default_placement: Placement | None = None
+    """The user's remembered position, used when neither box nor anchor is given."""
+    image: Path | None = None
+    """Signature image, PNG with transparency."""
+    reason: str | None = None
+    location: str | None = None
+    field_name: str | None = None
+    """Signature field; default ``Signature<n>``, the first name not in the file."""
+    timestamp_url: str | None = None
+    """An RFC 3161 TSA: signatures become PAdES B-T."""
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class SignJob:
+    """One file to sign and where the signed copy goes."""
+
+    source: Path
+    output: Path
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A job that passed the pre-flight: its bytes, facts and signature box."""
+
+    job: SignJob
+    data: bytes = field(repr=False)
+    check: PdfCheck
+    placement: Placement | None
+    field_name: str
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """A signed file on disk."""
+
+    job: SignJob
+    placement: Placement | None
+    field_name: str
+    signer: str
+    signed_at: str
+    size: int
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What became of one job in a batch."""
+
+    job: SignJob
+    signed: SignedDocument | None = None
+    error: KysoError | None = None
+    skipped: bool = False
+    """Not attempted because the batch stopped first (token pulled, cancelled)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.signed is not None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    results: tuple[JobResult, ...]
+    stopped: KysoError | None = None
+    """Why the batch stopped early, if it did."""
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def signed(self) -> list[JobResult]:
+        return [r for r in self.results if r.ok]
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if not r.ok]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def _check_output(job: SignJob) -> None:
+    if _same_file(job.source, job.output):
+        raise OutputError(f"Không ghi đè tệp gốc {job.source}; chọn tệp ra khác")
+    folder = job.output.parent if str(job.output.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"Thư mục ra không tồn tại: {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"Không có quyền ghi vào thư mục {folder}")
+
+
+def _field_name(data: bytes, path: Path, wanted: str | None) -> str:
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    reader = open_reader(data, path)
+    existing = {name for name, value, _ref in enumerate_sig_fields(reader)}
+    filled = {name for name, value, _ref in enumerate_sig_fields(reader) if value is not None}
+    if wanted:
+        if wanted in filled:
+            raise DocumentError(f"Trường chữ ký {wanted!r} đã được ký trong {path}")
+        return wanted
+    n = len(existing) + 1
+    while f"Signature{n}" in existing:
+        n += 1
+    return f"Signature{n}"
+
+
+def prepare(job: SignJob, options: SignOptions) -> Prepared:
+    """Pre-flight one job: input readable and signable, output writable, box placed."""
+    _check_output(job)
+    data = read_pdf_bytes(job.source)
+    check = check_pdf(job.source, data)
+    if check.locked:
+        raise DocumentError(f"Tài liệu đã được chứng thực và khoá, không cho ký thêm: {job.source}")
+    placement = None
+    if options.visible:
+        placement = resolve_placement(
+            data,
+            page=options.page,
+            box=options.box,
+            anchor=options.anchor,
+            default=options.default_placement,
+            path=job.source,
+        )
+    return Prepared(job, data, check, placement, _field_name(data, job.source, options.field_name))
+
+
+class _Stamper:
+    """Builds the stamp style once per box width (fonts and images are loaded once)."""
+
+    def __init__(self, options: SignOptions) -> None:
+        self._image = load_signature_image(options.image) if options.image else None
+        self._styles: dict[float, object] = {}
+
+    def style(self, placement: Placement | None):
+        if placement is None:
+            return None
+        width = round(placement.box[2] - placement.box[0], 1)
+        if width not in self._styles:
+            self._styles[width] = make_stamp_style(width, self._image)
+        return self._styles[width]
+
+
+def sign_prepared(
+    prepared: Prepared, key, options: SignOptions, stamper: _Stamper | None = None
+) -> SignedDocument:
+    """Sign one pre-flighted job with ``key`` (a :class:`SigningKey`) and write it."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError as HankoSigningError
+
+    stamper = stamper or _Stamper(options)
+    cert = key.certificate
+    text = StampText(cert.common_name, cert.organization, format_signing_time())
+    if prepared.placement is not None:
+        missing = missing_glyphs(text.render())
+        if missing:
+            raise SigningError("Phông chữ của con dấu thiếu ký tự: " + "".join(sorted(missing)))
+    writer = IncrementalPdfFileWriter(BytesIO(prepared.data), strict=False)
+    spec = None
+    if prepared.placement is not None:
+        spec = fields.SigFieldSpec(
+            sig_field_name=prepared.field_name,
+            on_page=prepared.placement.page,
+            box=prepared.placement.box,
+        )
+    timestamper = None
+    if options.timestamp_url:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(options.timestamp_url)
+    meta = signers.PdfSignatureMetadata(
+        field_name=prepared.field_name,
+        reason=options.reason or None,
+        location=options.location or None,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=key.signer,
+        timestamper=timestamper,
+        stamp_style=stamper.style(prepared.placement),
+        new_field_spec=spec,
+    )
+    out = BytesIO()
+    try:
+        pdf_signer.sign_pdf(writer, output=out, appearance_text_params=text.params())
+    except KysoError:
+        raise
+    except HankoSigningError as exc:
+        cause = exc.__cause__
+        if cause is not None and type(cause).__module__.startswith("pkcs11"):
+            raise translate(cause, "ký") from None
+        raise SigningError(f"Ký {prepared.job.source.name} thất bại: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("pkcs11"):
+            raise translate(exc, "ký") from None
+        raise SigningError(f"Ký {prepared.job.source.name} thất bại: {exc}") from None
+    payload = out.getvalue()
+    write_atomic(prepared.job.output, payload)
+    return SignedDocument(
+        job=prepared.job,
+        placement=prepared.placement,
+        field_name=prepared.field_name,
+        signer=cert.common_name,
+        signed_at=text.time,
+        size=len(payload),
+    )
+
+
+def sign_file(source: Path, output: Path, key, options: SignOptions | None = None):
+    """Sign ``source`` into ``output``; raises a :class:`KysoError` on any failure."""
+    options = options or SignOptions()
+    job = SignJob(Path(source), Path(output))
+    return sign_prepared(prepare(job, options), key, options)
+
+
+def preflight(
+    jobs: Iterable[SignJob], options: SignOptions
+) -> tuple[list[Prepared], list[JobResult]]:
+    """Check every job before any PIN is asked: the ones that can be signed, and the
+    failures (each with its reason)."""
+    ready: list[Prepared] = []
+    failed: list[JobResult] = []
+    for job in jobs:
+        try:
+            ready.append(prepare(job, options))
+        except KysoError as exc:
+            failed.append(JobResult(job, error=exc))
+    return ready, failed
+
+
+def sign_batch(
+    jobs: Sequence[SignJob | Prepared] | Iterable[SignJob | Prepared],
+    key,
+    options: SignOptions,
+    *,
+    on_result: Callable[[JobResult, int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+    session=None,
+) -> BatchResult:
+    """Sign every job with one key, reporting each result as it happens.
+
+    A failing file does not stop the others. The token being pulled out (or the
+    forwarded link dropping) and ``cancel`` stop the batch: files already signed stay
+    signed, the rest are reported as skipped, and no output is ever half-written.
+    ``session`` (a :class:`TokenSession`) is used to tell a pulled token apart.
+    """
+    jobs = list(jobs)
+    results: list[JobResult] = []
+    stopped: KysoError | None = None
+    stamper = _Stamper(options)
+    total = len(jobs)
+
+    def report(result: JobResult) -> None:
+        results.append(result)
+        if on_result is not None:
+            on_result(result, len(results), total)
+
+    for item in jobs:
+        job = item.job if isinstance(item, Prepared) else item
+        if stopped is None and cancel is not None and cancel.is_set():
+            stopped = SigningError("Đã dừng theo yêu cầu; các tệp còn lại chưa ký.")
+        if stopped is not None:
+            report(JobResult(job, error=stopped, skipped=True))
+            continue
+        try:
+            prepared = item if isinstance(item, Prepared) else prepare(job, options)
+            signed = sign_prepared(prepared, key, options, stamper)
+        except TokenRemovedError as exc:
+            stopped = exc
+            report(JobResult(job, error=exc))
+            continue
+        except KysoError as exc:
+            if session is not None and _token_gone(session):
+                stopped = TokenRemovedError("Token đã bị rút ra hoặc mất kết nối khi ký.")
+                report(JobResult(job, error=stopped))
+                continue
+            report(JobResult(job, error=exc))
+            continue
+        except KeyboardInterrupt:
+            stopped = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
+            report(JobResult(job, error=stopped, skipped=True))
+            continue
+        report(JobResult(job, signed=signed))
+    return BatchResult(tuple(results), stopped)
+
+
+def _token_gone(session) -> bool:
+    try:
+        session.check_present()
+    except TokenRemovedError:
+        return True
+    except KysoError:
+        return False
+    return False
