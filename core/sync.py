@@ -48,6 +48,7 @@ __all__ = [
     "logout",
     "open_store",
     "push_quietly",
+    "save_session",
     "session_file",
     "sync",
 ]
@@ -81,7 +82,8 @@ def session_file() -> Path:
     return data_dir() / SESSION_FILE
 
 
-def _save_session(session: Session) -> None:
+def save_session(session: Session) -> None:
+    """Write the session to its 0600 file (atomically)."""
     data = json.dumps(
         {
             "server": session.server,
@@ -452,7 +454,7 @@ def login(
     except (ValueError, KeyError, TypeError):
         raise SyncError("Máy chủ trả lời đăng nhập không hợp lệ.") from None
     session = Session(server, username, token, verify)
-    _save_session(session)
+    save_session(session)
     with session.store() as store:
         if user:
             store.set_meta("me", json.dumps(user, ensure_ascii=False))

@@ -8,63 +8,11 @@ import sqlite3
 import stat
 
 import pytest
+from fixtures_store import make_doc
 
 from kyso.core.errors import DocumentError, StoreError
 from kyso.core.store import Store, store_path
 from kyso.core.store_schema import SCHEMA_VERSION
-
-
-def make_doc(doc_id: int, **over) -> dict:
-    """A Document in the server's shape (docs/api.md)."""
-    doc = {
-        "id": doc_id,
-        "version": 1,
-        "trich_yeu": f"Kế hoạch tham gia hưởng ứng Tết trồng cây số {doc_id}",
-        "loai": "Kế hoạch",
-        "loai_ky_hieu": "KH",
-        "don_vi_soan_thao": "Văn phòng Sở",
-        "nguoi_soan": "chuyenvien",
-        "holder": "ldso",
-        "state": "cho_lanh_dao_so",
-        "so": None,
-        "ky_hieu": None,
-        "so_ky_hieu": None,
-        "ngay_ban_hanh": None,
-        "marked": False,
-        "related": [],
-        "created_at": "2026-01-05T08:00:00+07:00",
-        "updated_at": f"2026-01-05T09:{doc_id % 60:02d}:00+07:00",
-        "attachments": [
-            {
-                "id": doc_id * 10,
-                "name": "KH trồng cây.pdf",
-                "is_main": True,
-                "versions": [
-                    {
-                        "n": 1,
-                        "sha256": hashlib.sha256(b"x%d" % doc_id).hexdigest(),
-                        "size": 100,
-                        "uploaded_by": "chuyenvien",
-                        "uploaded_at": "2026-01-05T08:00:00+07:00",
-                        "signed": False,
-                        "note": "",
-                    }
-                ],
-            }
-        ],
-        "opinions": [],
-        "flow": [
-            {
-                "from": "chuyenvien",
-                "to": "ldso",
-                "action": "trinh_lanh_dao_so",
-                "note": "Kính trình",
-                "at": "2026-01-05T08:30:00+07:00",
-            }
-        ],
-    }
-    doc.update(over)
-    return doc
 
 
 @pytest.fixture
@@ -323,3 +271,32 @@ def test_inbox_over_many_documents_reads_columns(store):
         "marked",
     } <= set(rows[0])
     assert sum(r["marked"] for r in rows) == 2000 // 7
+
+
+def test_optimistic_transition_follows_the_workflow_table(offline_store):
+    # ldso holds 1 in cho_lanh_dao_so; chuyen_van_thu goes to the first van_thu user
+    offline_store.transition(1, "chuyen_van_thu", note="Đã ký, chuyển phát hành")
+    d = offline_store.document(1)
+    assert (d.state, d.holder) == ("cho_van_thu", "vanthu")
+    assert d.opinions[-1].text == "Đã ký, chuyển phát hành" and d.opinions[-1].pending
+    assert d.flow[-1].action == "chuyen_van_thu" and d.flow[-1].from_user == "ldso"
+
+
+def test_luan_chuyen_keeps_state_and_holder(offline_store):
+    offline_store.transition(1, "luan_chuyen", to="vanthu")
+    d = offline_store.document(1)
+    assert (d.state, d.holder) == ("cho_lanh_dao_so", "ldso")
+
+
+def test_transition_checked_locally_before_queueing(offline_store):
+    from kyso.core.errors import WorkflowError
+
+    with pytest.raises(WorkflowError, match="không hợp lệ"):
+        offline_store.transition(1, "ky_bua")
+    with pytest.raises(WorkflowError, match="Lãnh đạo Sở không được"):
+        offline_store.transition(1, "ban_hanh")
+    with pytest.raises(WorkflowError, match="không do bạn"):
+        offline_store.transition(2, "luan_chuyen", to="ldso")  # held by vanthu
+    with pytest.raises(WorkflowError, match="--to"):
+        offline_store.transition(1, "luan_chuyen")
+    assert offline_store.outbox_size() == 0
