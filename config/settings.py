@@ -114,7 +114,9 @@ def _merge(settings: Settings, data: dict[str, Any], source: str) -> Settings:
             if key not in known:
                 raise ConfigError(f"{source}: khoá không hợp lệ {section_name}.{key}")
             expected = type(getattr(section, key))
-            if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            if not isinstance(value, expected) or (
+                expected is not bool and isinstance(value, bool)
+            ):
                 raise ConfigError(
                     f"{source}: {section_name}.{key} phải là {expected.__name__}, "
                     f"không phải {type(value).__name__}"

@@ -6,6 +6,7 @@ as it was.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
@@ -36,10 +37,8 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         os.chmod(tmp_name, mode)
         os.replace(tmp_name, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp_name)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             if exc.errno == errno.ENOSPC:
                 raise OutputError(f"Đĩa đầy, không ghi được {path}") from None

@@ -76,3 +76,25 @@ def softhsm(tmp_path_factory, pki) -> SoftToken:
 def ca_pem(tmp_path_factory, pki):
     """The test CA certificate as a PEM file (for ``--trust``)."""
     return pki.write_ca(tmp_path_factory.mktemp("ca") / "ca.pem")
+
+
+@pytest.fixture(scope="session")
+def token_session(softhsm):
+    """One logged-in session on the session token, shared by in-process tests."""
+    from kyso.core.token.session import TokenOptions, open_token
+
+    with open_token(TokenOptions(module=softhsm.module), pin=TEST_PIN) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def signing_key(token_session):
+    """The 'signer' key (Nguyễn Văn Ký) on the session token."""
+    return token_session.signing_key("signer")
+
+
+def kyso_env(softhsm, **extra: str) -> dict[str, str]:
+    """Environment for a `kyso` subprocess that uses the session token."""
+    env = {**os.environ, **softhsm.env, "KYSO_MODULE": softhsm.module}
+    env.update(extra)
+    return env
