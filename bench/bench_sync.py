@@ -1,0 +1,260 @@
+"""Sync benchmarks: first sync of 10,000 documents, an incremental sync of 100 changes,
+``kyso inbox --json`` over 10,000 cached documents, and the server's changes-feed rate.
+
+The server is the real one (``kyso.server.app`` under uvicorn on 127.0.0.1, a free port)
+over a data folder seeded directly through its own database module; the client is the
+real ``kyso.core.sync`` and the real ``kyso`` executable. Everything runs in a temporary
+folder and on loopback only.
+
+``run()`` returns rows ``{"name", "value", "unit", "target"}`` for bench/run.py; run as a
+script it prints them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+DOCUMENTS = 10_000
+CHANGES = 100
+FEED_REQUESTS = 1_000
+USER = "benchlead"
+PASSWORD = "bench-pass"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed_server(data: Path, count: int = DOCUMENTS) -> None:
+    """Create an organization, two users and ``count`` documents held by :data:`USER`."""
+    from kyso.server.auth import create_org, create_user
+    from kyso.server.db import DB_NAME, Database, now_iso
+
+    db = Database(data / DB_NAME)
+    at = now_iso()
+    with db.write() as conn:
+        org = create_org(conn, "Sở Thông tin và Truyền thông (bench)", "STTTT")
+        create_user(conn, org, USER, PASSWORD, full_name="Lãnh đạo Sở", role="lanh_dao_so")
+        create_user(conn, org, "benchcv", PASSWORD, full_name="Chuyên viên", role="chuyen_vien")
+        docs, access, atts, versions, flow, changes = [], [], [], [], [], []
+        for i in range(1, count + 1):
+            docs.append(
+                (
+                    i,
+                    org,
+                    f"Kế hoạch số {i} về việc tham gia hưởng ứng Tết trồng cây năm 2026",
+                    "Kế hoạch",
+                    "KH",
+                    "Văn phòng Sở",
+                    "benchcv",
+                    USER,
+                    "cho_lanh_dao_so",
+                    at,
+                    at,
+                    i,
+                )
+            )
+            access.extend(((USER, i), ("benchcv", i)))
+            atts.append((i, i, f"KH {i}.pdf", 1))
+            digest = hashlib.sha256(b"bench %d" % i).hexdigest()
+            versions.append((i, 1, digest, 1000 + i, "benchcv", at, 0, ""))
+            flow.append((i, "benchcv", USER, "trinh_lanh_dao_so", "Kính trình", at))
+            changes.append((i, i, at))
+        conn.executemany(
+            "INSERT INTO documents (id, org_id, trich_yeu, loai, loai_ky_hieu, don_vi_soan_thao,"
+            " nguoi_soan, holder, state, created_at, updated_at, change_seq)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            docs,
+        )
+        conn.executemany("INSERT INTO doc_access (username, doc_id) VALUES (?, ?)", access)
+        conn.executemany(
+            "INSERT INTO attachments (id, doc_id, name, is_main) VALUES (?,?,?,?)", atts
+        )
+        conn.executemany(
+            "INSERT INTO versions (attachment_id, n, sha256, size, uploaded_by, uploaded_at,"
+            " signed, note) VALUES (?,?,?,?,?,?,?,?)",
+            versions,
+        )
+        conn.executemany(
+            "INSERT INTO flow (doc_id, from_user, to_user, action, note, at) VALUES (?,?,?,?,?,?)",
+            flow,
+        )
+        conn.executemany("INSERT INTO changes (seq, doc_id, at) VALUES (?,?,?)", changes)
+    db.close()
+
+
+def change_documents(data: Path, count: int = CHANGES) -> None:
+    """Edit ``count`` documents on the server (a new opinion each), as the feed sees it."""
+    from kyso.server.db import DB_NAME, Database, now_iso, touch
+
+    db = Database(data / DB_NAME)
+    with db.write() as conn:
+        for doc_id in range(1, count + 1):
+            conn.execute(
+                "INSERT INTO opinions (doc_id, author, text, at) VALUES (?, ?, ?, ?)",
+                (doc_id * 7 % DOCUMENTS + 1, "benchcv", "Đã bổ sung số liệu", now_iso()),
+            )
+            touch(conn, doc_id * 7 % DOCUMENTS + 1)
+    db.close()
+
+
+@contextlib.contextmanager
+def running_server(data: Path) -> Iterator[str]:
+    """uvicorn serving ``data`` on a free loopback port; yields the base URL."""
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, "KYSO_SERVER_DATA": str(data)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "kyso.server.app:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("server exited: " + proc.stderr.read().decode()[-2000:])
+            try:
+                httpx.get(url + "/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _feed_rate(url: str, token: str, cursor: str) -> float:
+    import httpx
+
+    with httpx.Client(
+        base_url=url + "/api/v1", headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        for _ in range(20):  # warm-up
+            http.get("/changes", params={"since": cursor}).raise_for_status()
+        start = time.perf_counter()
+        for _ in range(FEED_REQUESTS):
+            http.get("/changes", params={"since": cursor}).raise_for_status()
+        return FEED_REQUESTS / (time.perf_counter() - start)
+
+
+def run() -> list[dict]:
+    """Run every sync benchmark; return the result rows."""
+    from kyso.core.sync import SyncClient, login
+
+    rows: list[dict] = []
+    old_home = os.environ.get("KYSO_HOME")
+    with tempfile.TemporaryDirectory(prefix="kyso-bench-sync-") as tmp:
+        tmp_path = Path(tmp)
+        data = tmp_path / "server"
+        data.mkdir()
+        seed_server(data)
+        home = tmp_path / "client"
+        os.environ["KYSO_HOME"] = str(home)
+        try:
+            with running_server(data) as url:
+                session = login(url, USER, PASSWORD)
+                with SyncClient(session) as client:
+                    start = time.perf_counter()
+                    report = client.sync()
+                    first = time.perf_counter() - start
+                    assert report.pulled == DOCUMENTS, report
+                    rows.append(
+                        {
+                            "name": f"first sync, {DOCUMENTS:,} documents (metadata)",
+                            "value": round(first, 2),
+                            "unit": "s",
+                            "target": "≤ 5",
+                        }
+                    )
+                    change_documents(data)
+                    start = time.perf_counter()
+                    report = client.sync()
+                    incremental = time.perf_counter() - start
+                    assert report.pulled == CHANGES, report
+                    rows.append(
+                        {
+                            "name": f"incremental sync, {CHANGES} changes",
+                            "value": round(incremental * 1000),
+                            "unit": "ms",
+                            "target": "≤ 200",
+                        }
+                    )
+                    cursor = client.store.cursor
+                rate = _feed_rate(url, session.token, cursor)
+                rows.append(
+                    {
+                        "name": "server changes feed (empty poll, 1 client, loopback)",
+                        "value": round(rate),
+                        "unit": "req/s",
+                        "target": "≥ 500",
+                    }
+                )
+            kyso = Path(sys.executable).with_name("kyso")
+            env = {**os.environ, "KYSO_HOME": str(home)}
+            times = []
+            for _ in range(5):
+                start = time.perf_counter()
+                out = subprocess.run(
+                    [str(kyso), "inbox", "--all", "--json"],
+                    env=env,
+                    capture_output=True,
+                    check=True,
+                )
+                times.append(time.perf_counter() - start)
+                assert out.stdout.count(b'"id":') == DOCUMENTS
+            rows.append(
+                {
+                    "name": f"`kyso inbox --all --json`, {DOCUMENTS:,} cached documents "
+                    "(process wall time, median of 5)",
+                    "value": round(statistics.median(times) * 1000),
+                    "unit": "ms",
+                    "target": "≤ 300",
+                }
+            )
+        finally:
+            if old_home is None:
+                os.environ.pop("KYSO_HOME", None)
+            else:
+                os.environ["KYSO_HOME"] = old_home
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row['name']}: {row['value']} {row['unit']} (target {row['target']})")
