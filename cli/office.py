@@ -108,10 +108,10 @@ def inbox(scope: str | None, as_json: bool) -> None:
     from kyso.core.sync import open_store
 
     with open_store() as store:
+        if as_json:
+            _echo_json(store.inbox_dicts(scope or "inbox"))  # type: ignore[arg-type]
+            return
         rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
-    if as_json:
-        _echo_json([row.as_dict() for row in rows])
-        return
     if not rows:
         click.echo("Không có văn bản nào.")
         return

@@ -290,10 +290,11 @@ class SyncStatus:
 
 # ------------------------------------------------------------------- the store
 
-_INBOX_COLUMNS = (
-    "id, so_ky_hieu, trich_yeu, loai, don_vi_soan_thao, state, holder, marked, version, "
-    "updated_at, received_at, pending"
-)
+_INBOX_NAMES = (
+    "id", "so_ky_hieu", "trich_yeu", "loai", "don_vi_soan_thao", "state", "holder", "marked",
+    "version", "updated_at", "received_at", "pending",
+)  # fmt: skip
+_INBOX_COLUMNS = ", ".join(_INBOX_NAMES)
 
 
 class Store:
@@ -392,12 +393,7 @@ class Store:
 
     # -- reads ---------------------------------------------------------------
 
-    def inbox(self, scope: Scope = "inbox") -> list[InboxRow]:
-        """Documents for the list view, newest change first.
-
-        ``inbox``: I am the holder; ``all``: everything cached; ``signed_by_me``: a
-        signed version was uploaded by me.
-        """
+    def _inbox_rows(self, scope: Scope) -> list[tuple]:
         if scope == "inbox":
             where, params = "WHERE holder = ?", (self.username,)
         elif scope == "all":
@@ -406,31 +402,32 @@ class Store:
             where, params = "WHERE signed_by_me = 1", ()
         else:
             raise StoreError(f"Phạm vi không hợp lệ: {scope}")
-        rows = self._query(
+        return self._query(
             f"SELECT {_INBOX_COLUMNS} FROM documents {where} ORDER BY updated_at DESC, id DESC",
             params,
         )
+
+    def inbox(self, scope: Scope = "inbox") -> list[InboxRow]:
+        """Documents for the list view, newest change first.
+
+        ``inbox``: I am the holder; ``all``: everything cached; ``signed_by_me``: a
+        signed version was uploaded by me.
+        """
         return [
-            InboxRow(
-                r[0],
-                r[1],
-                r[2] or "",
-                r[3] or "",
-                r[4] or "",
-                r[5] or "",
-                r[6],
-                bool(r[7]),
-                r[8],
-                r[9],
-                r[10],
-                r[11] or 0,
-            )
-            for r in rows
-        ]
+            InboxRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6],
+                     bool(r[7]), r[8], r[9], r[10], r[11] or 0)
+            for r in self._inbox_rows(scope)
+        ]  # fmt: skip
 
     def inbox_dicts(self, scope: Scope = "inbox") -> list[dict[str, Any]]:
-        """:meth:`inbox` as JSON-ready dicts."""
-        return [row.as_dict() for row in self.inbox(scope)]
+        """:meth:`inbox` as JSON-ready dicts (built straight from the rows: the fast path)."""
+        names = _INBOX_NAMES
+        rows = self._inbox_rows(scope)
+        out = [dict(zip(names, r, strict=True)) for r in rows]
+        for d in out:
+            d["marked"] = bool(d["marked"])
+            d["pending"] = d["pending"] or 0
+        return out
 
     def count(self, scope: Scope = "all") -> int:
         """How many documents :meth:`inbox` would list."""

@@ -300,3 +300,13 @@ def test_transition_checked_locally_before_queueing(offline_store):
     with pytest.raises(WorkflowError, match="--to"):
         offline_store.transition(1, "luan_chuyen")
     assert offline_store.outbox_size() == 0
+
+
+def test_fast_inbox_dicts_match_the_rows(store):
+    store.apply_page([make_doc(i, marked=i == 2) for i in range(1, 6)], "5")
+    store.add_opinion(3, "x")
+    for scope in ("inbox", "all", "signed_by_me"):
+        assert store.inbox_dicts(scope) == [r.as_dict() for r in store.inbox(scope)]
+    assert [d["pending"] for d in store.inbox_dicts() if d["id"] == 3] == [1]
+    with pytest.raises(StoreError):
+        store.inbox("nobody")
