@@ -1,0 +1,35 @@
+"""``kyso server``: run the reference e-office server with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["server"]
+
+
+@click.command("server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Địa chỉ lắng nghe.")
+@click.option("--port", default=8470, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Thư mục dữ liệu máy chủ (mặc định: <KYSO_HOME>/server).",
+)
+@click.option("--seed-demo", is_flag=True, help="Tạo cơ quan, người dùng và văn bản mẫu.")
+def server(host: str, port: int, data_dir: Path | None, seed_demo: bool) -> None:
+    """Chạy máy chủ e-office tham chiếu (API /api/v1, lược đồ /openapi.json)."""
+    import uvicorn
+
+    from kyso.server.app import create_app
+
+    if data_dir is None:
+        from kyso.config.locations import data_dir as kyso_data_dir
+
+        data_dir = kyso_data_dir() / "server"
+    app = create_app(data_dir, seed_demo=seed_demo)
+    click.echo(f"kyso server: http://{host}:{port}/api/v1 (dữ liệu: {data_dir})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

@@ -1,0 +1,127 @@
+"""The reference e-office server: :func:`create_app` builds the FastAPI application.
+
+Everything lives under one data folder: the SQLite database and the content-addressed
+attachment files. The API is described in ``docs/api.md`` and served at ``/api/v1``; the
+OpenAPI schema is at ``/openapi.json``.
+
+For an ASGI server: ``uvicorn --factory kyso.server.app:app_from_env`` with
+``KYSO_SERVER_DATA`` (and ``KYSO_SERVER_SEED_DEMO=1`` for the demo data).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kyso.server.blobs import BlobStore
+from kyso.server.db import DB_NAME, Database
+from kyso.server.uploads import BodyLimitMiddleware
+from kyso.server.writes import json_response
+
+__all__ = ["API_PREFIX", "app_from_env", "create_app"]
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("kyso.server")
+
+_DEFAULT_DETAILS = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Chưa đăng nhập.",
+    403: "Không có quyền.",
+    404: "Không tìm thấy.",
+    405: "Phương thức không được hỗ trợ.",
+    406: "Định dạng không được hỗ trợ.",
+    413: "Tệp vượt quá 50 MB.",
+    415: "Kiểu nội dung không được hỗ trợ.",
+}
+
+
+def _validation_detail(exc: RequestValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return "Dữ liệu không hợp lệ."
+    first = errors[0]
+    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+    kind = first.get("type", "")
+    if kind == "missing":
+        what = "thiếu"
+    elif kind.startswith(("string_too", "too_")):
+        what = "độ dài không hợp lệ"
+    elif kind in {"less_than_equal", "greater_than_equal", "less_than", "greater_than"}:
+        what = "ngoài giới hạn"
+    else:
+        what = "sai kiểu hoặc giá trị"
+    return f"Dữ liệu không hợp lệ: {where or 'nội dung'} {what}."
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException):
+    detail = exc.detail
+    if not isinstance(detail, str) or detail.isascii():
+        detail = _DEFAULT_DETAILS.get(exc.status_code, detail if isinstance(detail, str) else "")
+    response = json_response(exc.status_code, {"detail": detail or "Lỗi."})
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError):
+    return json_response(400, {"detail": _validation_detail(exc)})
+
+
+async def _on_unexpected(request: Request, exc: Exception):
+    log.exception("lỗi không lường trước khi xử lý %s %s", request.method, request.url.path)
+    return json_response(500, {"detail": "Lỗi máy chủ."})
+
+
+def create_app(data_dir: Path, *, seed_demo: bool = False) -> FastAPI:
+    """The server application over ``data_dir`` (created if missing).
+
+    With ``seed_demo`` an empty database gets the demo organization, its four users and
+    the demo documents (:mod:`kyso.server.seed`); a seeded one is left as it is.
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(data_dir / DB_NAME)
+    blobs = BlobStore(data_dir / "blobs")
+    if seed_demo:
+        from kyso.server.seed import seed_demo as run_seed
+
+        run_seed(db, blobs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.close()
+
+    app = FastAPI(
+        title="kyso e-office (máy chủ tham chiếu)",
+        version="1",
+        description="Văn bản đi, luồng xử lý, ký số. Hợp đồng API: docs/api.md.",
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.blobs = blobs
+    app.state.data_dir = data_dir
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_middleware(BodyLimitMiddleware)
+
+    from kyso.server import routes_attachments, routes_auth, routes_changes, routes_documents
+
+    for module in (routes_auth, routes_documents, routes_attachments, routes_changes):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """An app for ``uvicorn --factory``: data folder from ``KYSO_SERVER_DATA``."""
+    data = os.environ.get("KYSO_SERVER_DATA", "kyso-server-data")
+    seed = os.environ.get("KYSO_SERVER_SEED_DEMO", "") not in ("", "0", "false")
+    return create_app(Path(data), seed_demo=seed)

@@ -1,0 +1,74 @@
+"""Attachment files, content-addressed on disk: ``blobs/ab/abcdef….bin`` by SHA-256.
+
+A file is streamed to a temporary file beside the store while it is hashed and counted,
+fsynced, then renamed into place; the same content is stored once however many versions
+point at it. Nothing in the store is ever modified or deleted by the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from fastapi import HTTPException
+
+__all__ = ["MAX_FILE_SIZE", "BlobStore"]
+
+MAX_FILE_SIZE = 50 * 1024 * 1024
+"""50 MB per file (Tối đa 50Mb/file)."""
+
+_CHUNK = 1024 * 1024
+
+
+class BlobStore:
+    """Content-addressed files under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._tmp = self.root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        """Where the file with this hash lives."""
+        return self.root / sha256[:2] / f"{sha256}.bin"
+
+    def put_bytes(self, data: bytes) -> tuple[str, int]:
+        """Store ``data``; return ``(sha256, size)``."""
+        return self.put_stream(io.BytesIO(data), limit=len(data))
+
+    def put_stream(self, source: BinaryIO, *, limit: int = MAX_FILE_SIZE) -> tuple[str, int]:
+        """Store what ``source`` yields; 413 when it is longer than ``limit`` bytes."""
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=self._tmp, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                while chunk := source.read(_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise HTTPException(413, "Tệp vượt quá 50 MB.")
+                    digest.update(chunk)
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            sha = digest.hexdigest()
+            target = self.path(sha)
+            if target.exists():
+                os.unlink(tmp)
+            else:
+                target.parent.mkdir(exist_ok=True)
+                os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return sha, size
+
+    def read(self, sha256: str) -> bytes:
+        """The file's bytes."""
+        return self.path(sha256).read_bytes()

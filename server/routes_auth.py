@@ -1,0 +1,99 @@
+"""Login, the current user, the organization's users, and the signing certificate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+
+from kyso.server.auth import CurrentUser, current_user, login
+from kyso.server.schemas import Error, LoginRequest, LoginResponse, User
+from kyso.server.writes import json_response
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["auth"])
+Me = Annotated[CurrentUser, Depends(current_user)]
+_401 = {401: {"model": Error}}
+
+
+@router.post("/auth/login", response_model=LoginResponse, responses=_401)
+def post_login(body: LoginRequest, request: Request) -> Response:
+    """Đăng nhập bằng tên và mật khẩu; trả về mã phiên (bearer token)."""
+    result = login(request.app.state.db, body.username, body.password)
+    if result is None:
+        raise HTTPException(
+            401, "Sai tên đăng nhập hoặc mật khẩu.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    token, user = result
+    return json_response(200, {"token": token, "user": user.to_api()})
+
+
+@router.get("/me", response_model=User, responses=_401)
+def get_me(user: Me) -> Response:
+    """Người dùng hiện tại."""
+    return json_response(200, user.to_api())
+
+
+@router.get("/users", response_model=list[User], responses=_401)
+def get_users(user: Me, request: Request) -> Response:
+    """Người dùng trong cơ quan của tôi (để chọn người nhận)."""
+    with request.app.state.db.connect() as conn:
+        rows = conn.execute(
+            "SELECT username, full_name, role, title FROM users WHERE org_id = ? ORDER BY id",
+            (user.org_id,),
+        ).fetchall()
+    org = {"id": user.org_id, "name": user.org_name, "ky_hieu": user.org_ky_hieu}
+    return json_response(
+        200,
+        [
+            {
+                "username": r["username"],
+                "full_name": r["full_name"],
+                "role": r["role"],
+                "title": r["title"],
+                "org": org,
+            }
+            for r in rows
+        ],
+    )
+
+
+def _parse_certificate(data: bytes) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            cert = x509.load_pem_x509_certificate(data)
+        else:
+            cert = x509.load_der_x509_certificate(data)
+        return cert.public_bytes(Encoding.DER)
+    except ValueError:
+        raise HTTPException(400, "Chứng thư số không hợp lệ (cần DER hoặc PEM).") from None
+
+
+@router.put(
+    "/me/certificate",
+    status_code=204,
+    responses={**_401, 400: {"model": Error}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/pkix-cert": {"schema": {"type": "string", "format": "binary"}},
+                "application/x-pem-file": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def put_certificate(user: Me, request: Request) -> Response:
+    """Đăng ký chứng thư số ký (DER hoặc PEM); tệp ký tải lên sau đó phải khớp với nó."""
+    data = await request.body()
+    if len(data) > 64 * 1024:
+        raise HTTPException(400, "Chứng thư số quá lớn.")
+    der = _parse_certificate(data)
+    db = request.app.state.db
+    with db.write() as conn:
+        conn.execute("UPDATE users SET cert_der = ? WHERE id = ?", (der, user.id))
+    return Response(status_code=204)

@@ -1,0 +1,49 @@
+"""The changes feed: every document visible to me that changed after a cursor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+
+from kyso.server.auth import CurrentUser, current_user
+from kyso.server.db import load_documents
+from kyso.server.schemas import ChangesPage, Error
+from kyso.server.writes import json_response
+
+__all__ = ["MAX_LIMIT", "router"]
+
+router = APIRouter(tags=["changes"])
+Me = Annotated[CurrentUser, Depends(current_user)]
+MAX_LIMIT = 500
+
+
+@router.get(
+    "/changes",
+    response_model=ChangesPage,
+    responses={c: {"model": Error} for c in (400, 401)},
+)
+def get_changes(
+    user: Me,
+    request: Request,
+    since: Annotated[str, Query(max_length=40, description="Con trỏ trước đó; 0 = từ đầu.")] = "0",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+) -> Response:
+    """Thay đổi sau con trỏ ``since``, cũ trước mới sau; mỗi văn bản một lần, bản mới nhất."""
+    since = since.strip() or "0"
+    if not since.isdigit() or len(since) > 18:
+        raise HTTPException(400, "Con trỏ không hợp lệ.")
+    cursor = int(since)
+    with request.app.state.db.connect() as conn:
+        rows = conn.execute(
+            "SELECT d.id, d.change_seq FROM documents d JOIN doc_access a ON a.doc_id = d.id"
+            " WHERE a.username = ? AND d.org_id = ? AND d.change_seq > ?"
+            " ORDER BY d.change_seq LIMIT ?",
+            (user.username, user.org_id, cursor, limit + 1),
+        ).fetchall()
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        docs = load_documents(conn, [r[0] for r in rows], user.username)
+    changes = [{"seq": seq, "document": docs[doc_id]} for doc_id, seq in rows]
+    next_cursor = str(rows[-1][1]) if rows else str(cursor)
+    return json_response(200, {"changes": changes, "cursor": next_cursor, "has_more": has_more})

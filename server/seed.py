@@ -1,0 +1,221 @@
+"""The demo data: Sở Thông tin và Truyền thông tỉnh Đắk Nông, four users, its documents.
+
+Documents are rendered as PDFs (:mod:`kyso.server.demo_docs`), stored like uploads, and
+their flow is replayed through the same transition code the API uses, with times spread
+over the last days. Documents the leader has already signed get a real signature made
+with a throw-away software key (a demo certificate, valid but not trusted by anyone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from concurrent.futures import ThreadPoolExecutor
+
+from kyso.core.workflow import Action
+from kyso.server.access import grant
+from kyso.server.auth import create_org, create_user, hash_password, load_user
+from kyso.server.blobs import BlobStore
+from kyso.server.db import VN_TZ, Database, add_version_row, touch
+from kyso.server.demo_content import (
+    DEMO_DOCUMENTS,
+    DEMO_ORG,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    DemoDocument,
+)
+from kyso.server.demo_docs import render_appendix, render_document
+from kyso.server.transitions import apply_transition
+
+__all__ = ["DEMO_ORG_NAME", "seed_demo", "sign_demo_pdf"]
+
+DEMO_ORG_NAME = "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
+
+
+def sign_demo_pdf(data: bytes, signer_name: str) -> bytes:
+    """``data`` signed (incremental update) with a fresh self-signed demo certificate."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORG_NAME),
+            x509.NameAttribute(NameOID.COMMON_NAME, signer_name),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=30))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    asn1_key = asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_cert,
+        signing_key=asn1_key,
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    out = signers.sign_pdf(
+        writer,
+        signers.PdfSignatureMetadata(field_name="Signature1", reason="Ký duyệt"),
+        signer=signer,
+    )
+    return out.getvalue()
+
+
+def _render(doc: DemoDocument) -> tuple[bytes, bytes | None]:
+    return render_document(doc), render_appendix(doc)
+
+
+def seed_demo(db: Database, blobs: BlobStore) -> bool:
+    """Add the demo organization and documents unless they exist; True if it seeded."""
+    with db.connect() as conn:
+        if conn.execute("SELECT 1 FROM orgs WHERE ky_hieu = ?", (DEMO_ORG.ky_hieu,)).fetchone():
+            return False
+    # The slow parts run side by side: scrypt and PDF rendering release the GIL.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        hashes_f = [pool.submit(hash_password, DEMO_PASSWORD) for _ in DEMO_USERS]
+        files = [_render(doc) for doc in DEMO_DOCUMENTS]
+        password_hashes = [f.result() for f in hashes_f]
+    names = {u.username: u.full_name for u in DEMO_USERS}
+    now = dt.datetime.now(VN_TZ).replace(microsecond=0)
+    start = now - dt.timedelta(days=9)
+    with db.write() as conn:
+        org_id = create_org(
+            conn, DEMO_ORG_NAME, DEMO_ORG.ky_hieu, parent=DEMO_ORG.parent, place=DEMO_ORG.place
+        )
+        for user, pw_hash in zip(DEMO_USERS, password_hashes, strict=True):
+            create_user(
+                conn,
+                org_id,
+                user.username,
+                "",
+                full_name=user.full_name,
+                role=user.role,
+                title=user.title,
+                unit=user.unit,
+                password_hash=pw_hash,
+            )
+        users = {u.username: load_user(conn, u.username) for u in DEMO_USERS}
+        ids: list[int] = []
+        for index, (doc, (main_pdf, appendix_pdf)) in enumerate(
+            zip(DEMO_DOCUMENTS, files, strict=True)
+        ):
+            created = start + dt.timedelta(hours=13 * index, minutes=7 * index)
+            ids.append(
+                _seed_document(
+                    conn, blobs, org_id, doc, main_pdf, appendix_pdf, users, names, created
+                )
+            )
+        for doc_id, doc in zip(ids, DEMO_DOCUMENTS, strict=True):
+            for other in doc.related:
+                conn.execute(
+                    "INSERT OR IGNORE INTO related (doc_id, related_id) VALUES (?, ?)",
+                    (doc_id, ids[other]),
+                )
+    return True
+
+
+def _seed_document(
+    conn,
+    blobs: BlobStore,
+    org_id: int,
+    doc: DemoDocument,
+    main_pdf: bytes,
+    appendix_pdf: bytes | None,
+    users: dict,
+    names: dict[str, str],
+    created: dt.datetime,
+) -> int:
+    drafter = "chuyenvien"
+    at = created.isoformat()
+    doc_id = conn.execute(
+        "INSERT INTO documents (org_id, trich_yeu, loai, loai_ky_hieu, don_vi_soan_thao,"
+        " nguoi_soan, holder, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            org_id,
+            doc.trich_yeu,
+            doc.loai,
+            doc.loai_ky_hieu,
+            "Văn phòng Sở",
+            drafter,
+            drafter,
+            "du_thao",
+            at,
+            at,
+        ),
+    ).lastrowid
+    grant(conn, doc_id, drafter)
+    sha, size = blobs.put_bytes(main_pdf)
+    main_id = conn.execute(
+        "INSERT INTO attachments (doc_id, name, is_main) VALUES (?, ?, 1)",
+        (doc_id, doc.file_name),
+    ).lastrowid
+    _version(conn, main_id, sha, size, drafter, at, signed=False, note="Dự thảo")
+    if appendix_pdf is not None and doc.appendix is not None:
+        sha_a, size_a = blobs.put_bytes(appendix_pdf)
+        att_id = conn.execute(
+            "INSERT INTO attachments (doc_id, name, is_main) VALUES (?, ?, 0)",
+            (doc_id, doc.appendix.file_name),
+        ).lastrowid
+        _version(conn, att_id, sha_a, size_a, drafter, at, signed=False, note="Phụ lục")
+    touch(conn, doc_id, bump_version=False, at=at)
+    current = main_pdf
+    for step_no, step in enumerate(doc.steps, start=1):
+        when = (created + dt.timedelta(hours=2 * step_no, minutes=11 * step_no)).isoformat()
+        actor = users[step.actor]
+        if step.action == "ky_so":
+            current = sign_demo_pdf(current, names[step.actor])
+            sha, size = blobs.put_bytes(current)
+            _version(conn, main_id, sha, size, step.actor, when, signed=True, note="Đã ký số")
+            touch(conn, doc_id, at=when)
+        elif step.action == "y_kien":
+            conn.execute(
+                "INSERT INTO opinions (doc_id, author, text, at) VALUES (?, ?, ?, ?)",
+                (doc_id, step.actor, step.note, when),
+            )
+            touch(conn, doc_id, at=when)
+        else:
+            apply_transition(
+                conn, actor, doc_id, Action(step.action), to_user=step.to, note=step.note, at=when
+            )
+    for username in doc.marked_by:
+        conn.execute(
+            "INSERT OR IGNORE INTO marks (username, doc_id) VALUES (?, ?)", (username, doc_id)
+        )
+    return int(doc_id)
+
+
+def _version(conn, att_id: int, sha: str, size: int, by: str, at: str, *, signed: bool, note: str):
+    n = add_version_row(
+        conn, att_id, sha256=sha, size=size, uploaded_by=by, signed=signed, note=note
+    )
+    conn.execute(
+        "UPDATE versions SET uploaded_at = ? WHERE attachment_id = ? AND n = ?", (at, att_id, n)
+    )
