@@ -251,7 +251,12 @@ def sign_prepared(
     )
     out = BytesIO()
     try:
-        pdf_signer.sign_pdf(writer, output=out, appearance_text_params=text.params())
+        pdf_signer.sign_pdf(
+            writer,
+            output=out,
+            appearance_text_params=text.params(),
+            bytes_reserved=_reserved_bytes(options),
+        )
     except KysoError:
         raise
     except HankoSigningError as exc:
@@ -273,6 +278,13 @@ def sign_prepared(
         signed_at=text.time,
         size=len(payload),
     )
+
+
+def _reserved_bytes(options: SignOptions) -> int:
+    """Room for the CMS blob. Fixing it spares pyHanko a dummy signature per file to
+    estimate the size; 16 KiB holds an RSA-4096 signature with a four-certificate chain,
+    a timestamp token needs as much again."""
+    return 32768 if options.timestamp_url else 16384
 
 
 def sign_file(source: Path, output: Path, key, options: SignOptions | None = None):

@@ -1,0 +1,193 @@
+"""Signing benchmark: kyso vs. a loop of the pyHanko CLI vs. the bare library floor.
+
+All three sign the same files on the same fresh SoftHSM token with a visible signature
+in the same box. The floor is pyHanko's PdfSigner with kyso's own stamp style, in one
+process and one token session with no start-up: what kyso would cost if it added
+nothing. kyso's figure includes its process start, the pre-flight and the atomic write.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from io import BytesIO
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+PIN = "123456"
+BOX = (300.0, 100.0, 500.0, 180.0)
+BATCH = 100
+
+
+def _make_inputs(work: Path) -> tuple[list[Path], Path]:
+    from fixtures_pdf import make_pdf
+
+    small = work / "in"
+    small.mkdir(parents=True, exist_ok=True)
+    files = [make_pdf(small / f"vb-{i:03d}.pdf", pages=3) for i in range(BATCH)]
+    big = make_pdf(work / "big-100.pdf", pages=100)
+    return files, big
+
+
+def _token(work: Path):
+    from kyso.core.token.provision import Identity, make_pki, make_softhsm_token
+
+    pki = make_pki([Identity("signer", "Nguyễn Văn Ký", title="Giám đốc")])
+    return make_softhsm_token(work / "token", pki, pin=PIN)
+
+
+def _kyso_batch(token, files: list[Path], out: Path) -> float:
+    out.mkdir(exist_ok=True)
+    env = {**os.environ, **token.env, "KYSO_PIN": PIN, "KYSO_MODULE": token.module}
+    box = ",".join(str(v) for v in BOX)
+    start = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "kyso"), "sign", *map(str, files)]
+        + ["--out-dir", str(out), "--page", "1", "--box", box],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def _pyhanko_cli_loop(token, files: list[Path], out: Path) -> float:
+    out.mkdir(exist_ok=True)
+    config = out.parent / "pyhanko.yml"
+    config.write_text(
+        "pkcs11-setups:\n  bench:\n"
+        f"    module-path: {token.module}\n"
+        f"    token-criteria:\n      label: {token.label}\n"
+        "    cert-label: signer\n"
+        f"    user-pin: '{PIN}'\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, **token.env}
+    pyhanko = str(Path(sys.executable).parent / "pyhanko")
+    field = "1/" + ",".join(str(int(v)) for v in BOX) + "/Signature1"
+    start = time.perf_counter()
+    for path in files:
+        subprocess.run(
+            [pyhanko, "--config", str(config), "sign", "addsig", "--field", field, "--use-pades"]
+            + ["pkcs11", "--p11-setup", "bench", str(path), str(out / path.name)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return time.perf_counter() - start
+
+
+def _in_process(token, files: list[Path], out: Path) -> tuple[list[float], list[float]]:
+    """Per-file seconds for the bare pyHanko floor and for kyso's sign_batch, same session."""
+    os.environ.update(token.env)
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from kyso.core.docs.sign import SignJob, SignOptions, sign_batch
+    from kyso.core.docs.stamp import StampText, format_signing_time, make_stamp_style
+    from kyso.core.token.session import TokenOptions, open_token
+
+    out.mkdir(exist_ok=True)
+    floor, ours = [], []
+    with open_token(TokenOptions(module=token.module), pin=PIN) as session:
+        key = session.signing_key()
+        style = make_stamp_style(BOX[2] - BOX[0])
+        for path in files:
+            start = time.perf_counter()
+            writer = IncrementalPdfFileWriter(BytesIO(path.read_bytes()))
+            meta = signers.PdfSignatureMetadata(
+                field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES
+            )
+            spec = fields.SigFieldSpec("Signature1", on_page=0, box=BOX)
+            text = StampText("Nguyễn Văn Ký", "Sở", format_signing_time())
+            buf = BytesIO()
+            signers.PdfSigner(meta, key.signer, stamp_style=style, new_field_spec=spec).sign_pdf(
+                writer, output=buf, appearance_text_params=text.params()
+            )
+            (out / f"floor-{path.name}").write_bytes(buf.getvalue())
+            floor.append(time.perf_counter() - start)
+        stamps: list[float] = []
+        last = [time.perf_counter()]
+
+        def tick(result, done, total):
+            now = time.perf_counter()
+            stamps.append(now - last[0])
+            last[0] = now
+
+        jobs = [SignJob(p, out / p.name) for p in files]
+        sign_batch(jobs, key, SignOptions(page=1, box=BOX), on_result=tick)
+        ours = stamps
+    return floor, ours
+
+
+def _median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def _help_time() -> float:
+    kyso = str(Path(sys.executable).parent / "kyso")
+    runs = []
+    for _ in range(15):
+        start = time.perf_counter()
+        subprocess.run([kyso, "--help"], check=True, capture_output=True)
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def run(work: Path) -> list[dict]:
+    """Run the signing benchmark; rows of name, value, unit, target, note."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    files, big = _make_inputs(work)
+    token = _token(work)
+    kyso_total = _kyso_batch(token, files, work / "out-kyso")
+    cli_total = _pyhanko_cli_loop(token, files[:20], work / "out-cli")  # 20 are enough
+    kyso_per_file = kyso_total / len(files)
+    cli_per_file = cli_total / 20
+    floor, ours = _in_process(token, files, work / "out-lib")
+    big_kyso = _kyso_batch(token, [big], work / "out-big")
+    help_s = _help_time()
+    floor_ms, ours_ms = _median_ms(floor[5:]), _median_ms(ours[5:])
+    return [
+        {
+            "name": "kyso sign, 100 × 3-page batch, per file (incl. process start)",
+            "value": kyso_per_file * 1000,
+            "unit": "ms",
+        },
+        {"name": "pyhanko CLI loop, per file", "value": cli_per_file * 1000, "unit": "ms"},
+        {
+            "name": "speed-up of kyso over the pyHanko CLI loop",
+            "value": cli_per_file / kyso_per_file,
+            "unit": "×",
+            "target": "≥ 15×",
+            "pass": cli_per_file / kyso_per_file >= 15,
+        },
+        {"name": "bare pyHanko floor, steady state per file", "value": floor_ms, "unit": "ms"},
+        {"name": "kyso sign_batch, steady state per file", "value": ours_ms, "unit": "ms"},
+        {
+            "name": "kyso steady state / floor",
+            "value": ours_ms / floor_ms,
+            "unit": "×",
+            "target": "≤ 1.2×",
+            "pass": ours_ms / floor_ms <= 1.2,
+        },
+        {
+            "name": "kyso sign, one 100-page PDF (incl. start)",
+            "value": big_kyso * 1000,
+            "unit": "ms",
+        },
+        {
+            "name": "kyso --help",
+            "value": help_s * 1000,
+            "unit": "ms",
+            "target": "≤ 150 ms",
+            "pass": help_s <= 0.150,
+        },
+    ]
