@@ -395,7 +395,7 @@ class Store:
 
     def _inbox_rows(self, scope: Scope) -> list[tuple]:
         if scope == "inbox":
-            where, params = "WHERE holder = ?", (self.username,)
+            where, params = "WHERE holder = ? AND state != 'ket_thuc'", (self.username,)
         elif scope == "all":
             where, params = "", ()
         elif scope == "signed_by_me":
@@ -410,8 +410,8 @@ class Store:
     def inbox(self, scope: Scope = "inbox") -> list[InboxRow]:
         """Documents for the list view, newest change first.
 
-        ``inbox``: I am the holder; ``all``: everything cached; ``signed_by_me``: a
-        signed version was uploaded by me.
+        ``inbox``: I am the holder and it is not finished; ``all``: everything cached;
+        ``signed_by_me``: a signed version was uploaded by me.
         """
         return [
             InboxRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6],

@@ -94,3 +94,105 @@ def offline_store(offline_session):
         store.set_meta("users", json.dumps(users))
         store.apply_page([make_doc(1), make_doc(2, holder="vanthu", state="cho_van_thu")], "5")
         yield store
+
+
+DEMO_USERS = {
+    "chuyenvien": ("chuyen_vien", "Nguyễn Thị Soạn", "Chuyên viên"),
+    "ldvanphong": ("lanh_dao_van_phong", "Trần Văn Phòng", "Chánh Văn phòng"),
+    "ldso": ("lanh_dao_so", "Nguyễn Văn Ký", "Giám đốc"),
+    "vanthu": ("van_thu", "Lê Thị Văn Thư", "Văn thư"),
+}
+DEMO_PASSWORD = "kyso-demo"
+
+
+class LiveServer:
+    """The real server under uvicorn in a child process, restartable on the same port."""
+
+    def __init__(self, data, port: int) -> None:
+        self.data = data
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = None
+
+    def seed_users(self) -> None:
+        from kyso.server.auth import create_org, create_user, hash_password
+        from kyso.server.db import DB_NAME, Database
+
+        db = Database(self.data / DB_NAME)
+        hashed = hash_password(DEMO_PASSWORD)
+        with db.write() as conn:
+            org = create_org(conn, "Sở Thông tin và Truyền thông", "STTTT")
+            for name, (role, full, title) in DEMO_USERS.items():
+                create_user(
+                    conn,
+                    org,
+                    name,
+                    DEMO_PASSWORD,
+                    full_name=full,
+                    role=role,
+                    title=title,
+                    password_hash=hashed,
+                )
+        db.close()
+
+    def start(self) -> None:
+        import os
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        env = {**os.environ, "KYSO_SERVER_DATA": str(self.data)}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "kyso.server.app:app_from_env",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            assert self.proc.poll() is None, "the server exited at start-up"
+            try:
+                httpx.get(self.url + "/openapi.json", timeout=2)
+                return
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc = None
+
+    def db(self):
+        """A read connection to the server's database (for exactly-once checks)."""
+        import sqlite3
+
+        from kyso.server.db import DB_NAME
+
+        return sqlite3.connect(self.data / DB_NAME)
+
+
+@pytest.fixture
+def live_server(tmp_path_factory):
+    """A fresh server with the four demo users (no documents)."""
+    server = LiveServer(tmp_path_factory.mktemp("server"), free_port())
+    server.seed_users()
+    server.start()
+    yield server
+    server.kill()
