@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["fixtures_p11kit", "fixtures_token", "fixtures_pdf"]
+pytest_plugins = ["fixtures_p11kit", "fixtures_token", "fixtures_pdf", "fixtures_store"]
 
 
 @pytest.fixture(autouse=True)
