@@ -2,7 +2,14 @@
 
 import pytest
 
-pytest_plugins = ["fixtures_p11kit", "fixtures_token", "fixtures_pdf", "fixtures_store"]
+pytest_plugins = [
+    "fixtures_p11kit",
+    "fixtures_token",
+    "fixtures_pdf",
+    "fixtures_app",
+    "fixtures_store",
+    "fixtures_server",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,226 @@
+"""The real reference server under uvicorn on 127.0.0.1, for tests.
+
+Fixtures:
+
+- ``live_server`` — a fresh, seeded demo server for one test (its own data folder, a free
+  port). ``live_server.api`` is the API base URL (``http://127.0.0.1:PORT/api/v1``),
+  ``live_server.url`` the root; ``live_server.client("ldso")`` gives an ``httpx.Client``
+  logged in as that demo user (``base_url`` = the API); ``live_server.token("ldso")``
+  just the bearer token. ``stop()`` / ``start()`` / ``restart()`` keep the same data
+  folder and port; ``kill()`` drops open connections without waiting for in-flight
+  requests (the "server died mid-push" case). ``add_user(...)`` adds a user, in a new
+  organization if asked (for isolation tests).
+- ``shared_server`` — one seeded server for the whole session, for tests that only read
+  or create their own documents (schemathesis). Do not stop it.
+- ``server_factory`` — ``server_factory(seed_demo=True)`` makes more servers in the test.
+
+Seeding renders PDFs; it is done once per session into a template folder that each
+``live_server`` copies.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+DEMO_USERS = ("chuyenvien", "ldvanphong", "ldso", "vanthu")
+DEMO_PASSWORD = "kyso-demo"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """The reference server running in a background thread of the test process."""
+
+    __test__ = False
+
+    def __init__(self, data_dir: Path, *, seed_demo: bool = True, port: int | None = None):
+        self.data_dir = Path(data_dir)
+        self.seed_demo = seed_demo
+        self.host = "127.0.0.1"
+        self.port = port or free_port()
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self._clients: list[httpx.Client] = []
+        self.app = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/v1"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, timeout: float = 30) -> LiveServer:
+        """Start (or start again) on the same data folder and port; wait until it answers."""
+        import uvicorn
+
+        from kyso.server.app import create_app
+
+        if self.running:
+            return self
+        self.app = create_app(self.data_dir, seed_demo=self.seed_demo)
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, name=f"kyso-server-{self.port}", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the server on port {self.port} did not start")
+            if self._server.started:
+                try:
+                    httpx.get(f"{self.url}/openapi.json", timeout=2)
+                    return self
+                except httpx.TransportError:
+                    pass
+            time.sleep(0.02)
+        raise RuntimeError(f"the server on port {self.port} did not answer in {timeout} s")
+
+    def stop(self) -> None:
+        """Graceful stop: in-flight requests finish, then the thread ends."""
+        self._shutdown(force=False)
+
+    def kill(self) -> None:
+        """Abrupt stop: connections are dropped without waiting for responses."""
+        self._shutdown(force=True)
+
+    def _shutdown(self, *, force: bool) -> None:
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        if force:
+            self._server.force_exit = True
+        self._thread.join(timeout=30)
+        self._server = None
+        self._thread = None
+
+    def restart(self) -> LiveServer:
+        self.stop()
+        return self.start()
+
+    def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        """A fresh bearer token for ``username``."""
+        response = httpx.post(
+            f"{self.api}/auth/login", json={"username": username, "password": password}
+        )
+        response.raise_for_status()
+        return response.json()["token"]
+
+    def client(self, username: str | None = None, password: str = DEMO_PASSWORD) -> httpx.Client:
+        """An ``httpx.Client`` on the API, logged in as ``username`` (or anonymous)."""
+        headers = {}
+        if username is not None:
+            headers["Authorization"] = f"Bearer {self.token(username, password)}"
+        client = httpx.Client(base_url=self.api, headers=headers, timeout=30)
+        self._clients.append(client)
+        return client
+
+    def add_user(
+        self,
+        username: str,
+        role: str,
+        *,
+        password: str = DEMO_PASSWORD,
+        org_ky_hieu: str = "STTTT",
+        org_name: str | None = None,
+        full_name: str = "Người Dùng Thử",
+    ) -> None:
+        """Add a user; a new organization is made when ``org_name`` is given."""
+        from kyso.server.auth import create_org, create_user
+        from kyso.server.db import DB_NAME, Database
+
+        db = Database(self.data_dir / DB_NAME)
+        try:
+            with db.write() as conn:
+                row = conn.execute(
+                    "SELECT id FROM orgs WHERE ky_hieu = ?", (org_ky_hieu,)
+                ).fetchone()
+                if row is None:
+                    org_id = create_org(conn, org_name or org_ky_hieu, org_ky_hieu)
+                else:
+                    org_id = row[0]
+                create_user(conn, org_id, username, password, full_name=full_name, role=role)
+        finally:
+            db.close()
+
+    def close_clients(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(tmp_path_factory) -> Path:
+    from kyso.server.app import create_app
+
+    folder = tmp_path_factory.mktemp("server-template")
+    app = create_app(folder, seed_demo=True)
+    app.state.db.close()
+    return folder
+
+
+def _copy_template(template: Path, target: Path) -> Path:
+    shutil.copytree(template, target, dirs_exist_ok=True)
+    return target
+
+
+@pytest.fixture
+def server_factory(tmp_path, _seeded_template):
+    """Make servers: ``server_factory(seed_demo=True, start=True)``; all stop at teardown."""
+    servers: list[LiveServer] = []
+
+    def make(*, seed_demo: bool = True, start: bool = True) -> LiveServer:
+        folder = tmp_path / f"server-{len(servers)}"
+        if seed_demo:
+            _copy_template(_seeded_template, folder)
+        server = LiveServer(folder, seed_demo=seed_demo)
+        servers.append(server)
+        return server.start() if start else server
+
+    yield make
+    for server in servers:
+        server.close_clients()
+        server.stop()
+
+
+@pytest.fixture
+def live_server(server_factory) -> LiveServer:
+    """A fresh seeded demo server for this test."""
+    return server_factory()
+
+
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory, _seeded_template):
+    """One seeded server for the whole session (do not stop it)."""
+    folder = _copy_template(_seeded_template, tmp_path_factory.mktemp("server-shared"))
+    server = LiveServer(folder).start()
+    yield server
+    server.close_clients()
+    server.stop()
