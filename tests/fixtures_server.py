@@ -2,20 +2,20 @@
 
 Fixtures:
 
-- ``live_server`` — a fresh, seeded demo server for one test (its own data folder, a free
-  port). ``live_server.api`` is the API base URL (``http://127.0.0.1:PORT/api/v1``),
-  ``live_server.url`` the root; ``live_server.client("ldso")`` gives an ``httpx.Client``
-  logged in as that demo user (``base_url`` = the API); ``live_server.token("ldso")``
+- ``demo_server`` — a fresh, seeded demo server for one test (its own data folder, a free
+  port). ``demo_server.api`` is the API base URL (``http://127.0.0.1:PORT/api/v1``),
+  ``demo_server.url`` the root; ``demo_server.client("ldso")`` gives an ``httpx.Client``
+  logged in as that demo user (``base_url`` = the API); ``demo_server.token("ldso")``
   just the bearer token. ``stop()`` / ``start()`` / ``restart()`` keep the same data
   folder and port; ``kill()`` drops open connections without waiting for in-flight
   requests (the "server died mid-push" case). ``add_user(...)`` adds a user, in a new
   organization if asked (for isolation tests).
-- ``shared_server`` — one seeded server for the whole session, for tests that only read
+- ``shared_demo_server`` — one seeded server for the whole session, for tests that only read
   or create their own documents (schemathesis). Do not stop it.
-- ``server_factory`` — ``server_factory(seed_demo=True)`` makes more servers in the test.
+- ``demo_server_factory`` — ``demo_server_factory(seed_demo=True)`` makes more servers in the test.
 
 Seeding renders PDFs; it is done once per session into a template folder that each
-``live_server`` copies.
+``demo_server`` copies.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class LiveServer:
+class DemoServer:
     """The reference server running in a background thread of the test process."""
 
     __test__ = False
@@ -67,7 +67,7 @@ class LiveServer:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, timeout: float = 30) -> LiveServer:
+    def start(self, timeout: float = 30) -> DemoServer:
         """Start (or start again) on the same data folder and port; wait until it answers."""
         import uvicorn
 
@@ -121,7 +121,7 @@ class LiveServer:
         self._server = None
         self._thread = None
 
-    def restart(self) -> LiveServer:
+    def restart(self) -> DemoServer:
         self.stop()
         return self.start()
 
@@ -192,15 +192,15 @@ def _copy_template(template: Path, target: Path) -> Path:
 
 
 @pytest.fixture
-def server_factory(tmp_path, _seeded_template):
-    """Make servers: ``server_factory(seed_demo=True, start=True)``; all stop at teardown."""
-    servers: list[LiveServer] = []
+def demo_server_factory(tmp_path, _seeded_template):
+    """Make servers: ``demo_server_factory(seed_demo=True, start=True)``; all stop at teardown."""
+    servers: list[DemoServer] = []
 
-    def make(*, seed_demo: bool = True, start: bool = True) -> LiveServer:
+    def make(*, seed_demo: bool = True, start: bool = True) -> DemoServer:
         folder = tmp_path / f"server-{len(servers)}"
         if seed_demo:
             _copy_template(_seeded_template, folder)
-        server = LiveServer(folder, seed_demo=seed_demo)
+        server = DemoServer(folder, seed_demo=seed_demo)
         servers.append(server)
         return server.start() if start else server
 
@@ -211,16 +211,16 @@ def server_factory(tmp_path, _seeded_template):
 
 
 @pytest.fixture
-def live_server(server_factory) -> LiveServer:
+def demo_server(demo_server_factory) -> DemoServer:
     """A fresh seeded demo server for this test."""
-    return server_factory()
+    return demo_server_factory()
 
 
 @pytest.fixture(scope="session")
-def shared_server(tmp_path_factory, _seeded_template):
+def shared_demo_server(tmp_path_factory, _seeded_template):
     """One seeded server for the whole session (do not stop it)."""
     folder = _copy_template(_seeded_template, tmp_path_factory.mktemp("server-shared"))
-    server = LiveServer(folder).start()
+    server = DemoServer(folder).start()
     yield server
     server.close_clients()
     server.stop()
