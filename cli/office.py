@@ -40,6 +40,9 @@ def _action_label(action: str) -> str:
         return action
 
 
+_KINDS = {"transition": "chuyển", "opinion": "ý kiến", "mark": "đánh dấu", "upload": "tải bản ký"}
+
+
 def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
     from kyso.core.sync import push_quietly
 
@@ -87,12 +90,13 @@ def sync() -> None:
     for c in report.conflicts:
         click.echo(
             f"Xung đột: văn bản {c.document_id} đã được người khác thay đổi; "
-            f"thao tác “{c.kind}” không được áp dụng ({c.message}).",
+            f"thao tác “{_KINDS.get(c.kind, c.kind)}” không được áp dụng ({c.message}).",
             err=True,
         )
     for c in report.rejected:
         click.echo(
-            f"Bị từ chối: văn bản {c.document_id}, thao tác “{c.kind}” ({c.status}): {c.message}",
+            f"Bị từ chối: văn bản {c.document_id}, thao tác “{_KINDS.get(c.kind, c.kind)}” "
+            f"({c.status}): {c.message}",
             err=True,
         )
     if report.outbox:

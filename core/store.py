@@ -387,6 +387,22 @@ class Store:
         value = self.get_meta("users")
         return json.loads(value) if value else []
 
+    def allowed_actions(self, document_id: int) -> list[str]:
+        """Workflow actions I may take on a cached document (empty when my role is unknown)."""
+        from kyso.core import workflow as wf
+
+        doc = self.document_json(document_id)
+        role = (self.me() or {}).get("role")
+        if doc is None or not role or not doc.get("state"):
+            return []
+        try:
+            actions = wf.allowed_actions(
+                role, doc["state"], is_holder=doc.get("holder") == self.username
+            )
+        except ValueError:
+            return []
+        return [a.value for a in actions]
+
     def _context(self) -> _Context:
         me = self.me() or {}
         return _Context(self.username, me.get("role"), tuple(self.users()))

@@ -204,6 +204,11 @@ class SyncClient:
             transport=transport,
         )
 
+    @classmethod
+    def from_saved(cls, **kwargs: Any) -> SyncClient:
+        """A client for the saved session (what the app's sync worker uses)."""
+        return cls(load_session(), **kwargs)
+
     def close(self) -> None:
         """Close the HTTP client (and the store if this client opened it)."""
         self._http.close()

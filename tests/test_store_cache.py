@@ -310,3 +310,14 @@ def test_fast_inbox_dicts_match_the_rows(store):
     assert [d["pending"] for d in store.inbox_dicts() if d["id"] == 3] == [1]
     with pytest.raises(StoreError):
         store.inbox("nobody")
+
+
+def test_allowed_actions_for_the_ui(offline_store, store):
+    assert offline_store.allowed_actions(1) == [
+        "chuyen_van_thu",
+        "chuyen_tra_chuyen_vien",
+        "luan_chuyen",
+    ]
+    assert offline_store.allowed_actions(2) == []  # held by vanthu
+    store.apply_page([make_doc(1)], "1")
+    assert store.allowed_actions(1) == []  # my role is not known yet
