@@ -141,8 +141,12 @@ class TokenSession:
         from asn1crypto import x509
         from pyhanko.sign.pkcs11 import PKCS11Signer
 
+        # Only CA certificates stored on the token (the issuing chain) go into the CMS;
+        # the user's other certificates (encryption, expired ones) do not belong there.
         others = [
-            x509.Certificate.load(c.der) for c in self.certificates() if c.key_id != cert.key_id
+            loaded
+            for c in self.certificates()
+            if c.key_id != cert.key_id and (loaded := x509.Certificate.load(c.der)).ca
         ]
         return PKCS11Signer(
             self._session,
