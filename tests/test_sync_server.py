@@ -376,3 +376,45 @@ def test_cli_against_the_server(demo_server, draft):
     tokens = [token, load_session().token]
     for out in outputs:
         assert not any(t in out.stdout + out.stderr for t in tokens)
+
+
+class _DieAfterPages(httpx.HTTPTransport):
+    """Lets ``pages`` changes-feed pages through, then the server is gone."""
+
+    def __init__(self, server, pages: int) -> None:
+        super().__init__()
+        self.server, self.pages = server, pages
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changes"):
+            if self.pages == 0:
+                self.server.kill()
+            self.pages -= 1
+        return super().handle_request(request)
+
+
+def test_pull_is_paged_and_keeps_finished_pages(demo_server):
+    session = login(demo_server.url, "chuyenvien", DEMO_PASSWORD)
+    transport = _DieAfterPages(demo_server, pages=2)
+    with SyncClient(session, transport=transport, page_size=3, retries=0) as c:
+        with pytest.raises(SyncError, match="Không kết nối được"):
+            c.pull()
+        assert c.store.count("all") == 6  # two pages of three, each with its cursor
+        first_cursor = c.store.cursor
+        assert first_cursor != "0"
+    demo_server.start()
+    with SyncClient(session, page_size=3) as c:
+        pulled = c.pull()
+        everything = demo_server.client("chuyenvien").get("/documents?scope=all").json()
+        assert c.store.count("all") == len(everything) > 6
+        assert pulled == len(everything) - 6
+        assert int(c.store.cursor) > int(first_cursor)
+        assert c.pull() == 0  # nothing new
+
+
+def test_tls_verification_can_be_turned_off_in_settings(demo_server, _isolated_home):
+    (_isolated_home / "config.toml").write_text("[server]\nverify_tls = false\n")
+    session = login(demo_server.url, "ldso", DEMO_PASSWORD)
+    assert session.verify_tls is False
+    (_isolated_home / "config.toml").unlink()
+    assert login(demo_server.url, "ldso", DEMO_PASSWORD).verify_tls is True
