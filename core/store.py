@@ -28,23 +28,49 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kyso.core.atomic import write_atomic
 from kyso.core.errors import DocumentError, KysoError, StoreError, WorkflowError
-from kyso.core.store_rows import (
-    Attachment,
-    AttachmentVersion,
-    Conflict,
-    DocumentDetail,
-    FlowEntry,
-    InboxRow,
-    Opinion,
-    OutboxItem,
-    SyncStatus,
-    detail_from_json,
-)
 from kyso.core.store_schema import migrate
+
+if TYPE_CHECKING:
+    from kyso.core.store_rows import (
+        Attachment,
+        AttachmentVersion,
+        Conflict,
+        DocumentDetail,
+        FlowEntry,
+        InboxRow,
+        Opinion,
+        OutboxItem,
+        SyncStatus,
+    )
+
+# The row classes live in kyso.core.store_rows and are imported on first use, so a
+# process that only prints ``inbox --json`` does not pay for building them.
+_ROW_NAMES = frozenset(
+    {
+        "Attachment",
+        "AttachmentVersion",
+        "Conflict",
+        "DocumentDetail",
+        "FlowEntry",
+        "InboxRow",
+        "Opinion",
+        "OutboxItem",
+        "SyncStatus",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ROW_NAMES:
+        from kyso.core import store_rows
+
+        return getattr(store_rows, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ActionKind",
@@ -86,9 +112,19 @@ def store_path(data: Path, server: str, username: str) -> Path:
 # ------------------------------------------------------------------- the store
 
 _INBOX_NAMES = (
-    "id", "so_ky_hieu", "trich_yeu", "loai", "don_vi_soan_thao", "state", "holder", "marked",
-    "version", "updated_at", "received_at", "pending",
-)  # fmt: skip
+    "id",
+    "so_ky_hieu",
+    "trich_yeu",
+    "loai",
+    "don_vi_soan_thao",
+    "state",
+    "holder",
+    "marked",
+    "version",
+    "updated_at",
+    "received_at",
+    "pending",
+)
 _INBOX_COLUMNS = ", ".join(_INBOX_NAMES)
 
 
@@ -224,11 +260,25 @@ class Store:
         ``inbox``: I am the holder and it is not finished; ``all``: everything cached;
         ``signed_by_me``: a signed version was uploaded by me.
         """
+        from kyso.core.store_rows import InboxRow
+
         return [
-            InboxRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6],
-                     bool(r[7]), r[8], r[9], r[10], r[11] or 0)
+            InboxRow(
+                r[0],
+                r[1],
+                r[2] or "",
+                r[3] or "",
+                r[4] or "",
+                r[5] or "",
+                r[6],
+                bool(r[7]),
+                r[8],
+                r[9],
+                r[10],
+                r[11] or 0,
+            )
             for r in self._inbox_rows(scope)
-        ]  # fmt: skip
+        ]
 
     def inbox_dicts(self, scope: Scope = "inbox") -> list[dict[str, Any]]:
         """:meth:`inbox` as JSON-ready dicts (built straight from the rows: the fast path)."""
@@ -255,6 +305,8 @@ class Store:
 
     def document(self, document_id: int) -> DocumentDetail:
         """One document with attachments, opinions and flow; :class:`DocumentError` if absent."""
+        from kyso.core.store_rows import detail_from_json
+
         rows = self._query("SELECT json, pending FROM documents WHERE id = ?", (document_id,))
         if not rows:
             raise DocumentError(
@@ -266,6 +318,8 @@ class Store:
         self, document_id: int, attachment_id: int, n: int | None = None
     ) -> AttachmentVersion:
         """Version ``n`` (default: the newest) of an attachment."""
+        from kyso.core.store_rows import AttachmentVersion
+
         sql = (
             "SELECT n, sha256, size, uploaded_by, uploaded_at, signed, note, pending "
             "FROM versions WHERE document_id = ? AND attachment_id = ?"
@@ -314,6 +368,8 @@ class Store:
 
     def outbox(self) -> list[OutboxItem]:
         """Queued actions, oldest first."""
+        from kyso.core.store_rows import OutboxItem
+
         rows = self._query(
             "SELECT seq, key, kind, document_id, base_version, payload, created_at, attempts, "
             "last_error FROM outbox ORDER BY seq"
@@ -329,6 +385,8 @@ class Store:
 
     def conflicts(self, *, include_dismissed: bool = False) -> list[Conflict]:
         """Refused actions, newest first."""
+        from kyso.core.store_rows import Conflict
+
         where = "" if include_dismissed else "WHERE dismissed = 0"
         rows = self._query(
             "SELECT id, key, kind, document_id, payload, reason, status, message, at "
@@ -345,6 +403,8 @@ class Store:
 
     def sync_status(self) -> SyncStatus:
         """Cursor, last sync, last error, outbox and conflict counts."""
+        from kyso.core.store_rows import SyncStatus
+
         row = self._query(
             "SELECT cursor, last_sync_at, last_error, last_error_at FROM sync_state WHERE id = 1"
         )[0]
@@ -609,6 +669,8 @@ class Store:
         )
 
     def _enqueue(self, document_id: int, kind: str, payload: dict[str, Any]) -> OutboxItem:
+        from kyso.core.store_rows import OutboxItem
+
         key = str(uuid.uuid4())
         created = now_iso()
         with self.transaction() as conn:
@@ -657,6 +719,8 @@ class Store:
         The local optimistic change is undone by storing the server's copy afterwards
         (the sync re-fetches the document right after).
         """
+        from kyso.core.store_rows import Conflict
+
         at = now_iso()
         reason = "conflict" if conflict else "rejected"
         with self.transaction() as conn:

@@ -32,10 +32,12 @@ from typing import TYPE_CHECKING, Any
 from kyso.config.locations import data_dir
 from kyso.core.atomic import write_atomic
 from kyso.core.errors import KysoError, SyncError
-from kyso.core.store import Conflict, OutboxItem, Store, store_path
+from kyso.core.store import Store, store_path
 
 if TYPE_CHECKING:
     import httpx
+
+    from kyso.core.store_rows import Conflict, OutboxItem
 
 __all__ = [
     "PushReport",
