@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -227,8 +228,9 @@ def run() -> list[dict]:
                 )
             kyso = Path(sys.executable).with_name("kyso")
             env = {**os.environ, "KYSO_HOME": str(home)}
-            times = []
+            times, cpu = [], []
             for _ in range(5):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 out = subprocess.run(
                     [str(kyso), "inbox", "--all", "--json"],
@@ -237,12 +239,23 @@ def run() -> list[dict]:
                     check=True,
                 )
                 times.append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
                 assert out.stdout.count(b'"id":') == DOCUMENTS
             rows.append(
                 {
                     "name": f"`kyso inbox --all --json`, {DOCUMENTS:,} cached documents "
                     "(process wall time, median of 5)",
                     "value": round(statistics.median(times) * 1000),
+                    "unit": "ms",
+                    "target": "≤ 300",
+                }
+            )
+            rows.append(
+                {
+                    "name": f"`kyso inbox --all --json`, {DOCUMENTS:,} cached documents "
+                    "(process CPU time user+sys, median of 5)",
+                    "value": round(statistics.median(cpu) * 1000),
                     "unit": "ms",
                     "target": "≤ 300",
                 }
