@@ -265,9 +265,14 @@ def run() -> list[dict]:
                 os.environ.pop("KYSO_HOME", None)
             else:
                 os.environ["KYSO_HOME"] = old_home
+    limits = {"≤": lambda v, t: v <= t, "≥": lambda v, t: v >= t}
+    for row in rows:
+        op, limit = row["target"].split()
+        row["pass"] = limits[op](row["value"], float(limit))
     return rows
 
 
 if __name__ == "__main__":
     for row in run():
-        print(f"{row['name']}: {row['value']} {row['unit']} (target {row['target']})")
+        met = "met" if row["pass"] else "NOT met"
+        print(f"{row['name']}: {row['value']} {row['unit']} (target {row['target']}, {met})")
