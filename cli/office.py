@@ -113,7 +113,8 @@ def inbox(scope: str | None, as_json: bool) -> None:
 
     with open_store() as store:
         if as_json:
-            _echo_json(store.inbox_dicts(scope or "inbox"))  # type: ignore[arg-type]
+            sys.stdout.write(store.inbox_json(scope or "inbox"))  # type: ignore[arg-type]
+            sys.stdout.write("\n")
             return
         rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
     if not rows:

@@ -240,7 +240,7 @@ class Store:
 
     # -- reads ---------------------------------------------------------------
 
-    def _inbox_rows(self, scope: Scope) -> list[tuple]:
+    def _inbox_where(self, scope: Scope) -> tuple[str, tuple]:
         if scope == "inbox":
             where, params = "WHERE holder = ? AND state != 'ket_thuc'", (self.username,)
         elif scope == "all":
@@ -249,10 +249,33 @@ class Store:
             where, params = "WHERE signed_by_me = 1", ()
         else:
             raise StoreError(f"Phạm vi không hợp lệ: {scope}")
+        return where, params
+
+    def _inbox_rows(self, scope: Scope) -> list[tuple]:
+        where, params = self._inbox_where(scope)
         return self._query(
             f"SELECT {_INBOX_COLUMNS} FROM documents {where} ORDER BY updated_at DESC, id DESC",
             params,
         )
+
+    def inbox_json(self, scope: Scope = "inbox") -> str:
+        """:meth:`inbox_dicts` as one JSON array, built by SQLite (what ``--json`` prints)."""
+        where, params = self._inbox_where(scope)
+        fields = ", ".join(
+            f"'{name}', json(CASE WHEN {name} THEN 'true' ELSE 'false' END)"
+            if name == "marked"
+            else f"'{name}', coalesce({name}, 0)"
+            if name == "pending"
+            else f"'{name}', {name}"
+            for name in _INBOX_NAMES
+        )
+        rows = self._query(
+            f"SELECT json_group_array(json_object({fields})) FROM "
+            f"(SELECT {_INBOX_COLUMNS} FROM documents {where} "
+            "ORDER BY updated_at DESC, id DESC)",
+            params,
+        )
+        return rows[0][0] or "[]"
 
     def inbox(self, scope: Scope = "inbox") -> list[InboxRow]:
         """Documents for the list view, newest change first.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import stat
@@ -307,6 +308,7 @@ def test_fast_inbox_dicts_match_the_rows(store):
     store.add_opinion(3, "x")
     for scope in ("inbox", "all", "signed_by_me"):
         assert store.inbox_dicts(scope) == [r.as_dict() for r in store.inbox(scope)]
+        assert json.loads(store.inbox_json(scope)) == store.inbox_dicts(scope)
     assert [d["pending"] for d in store.inbox_dicts() if d["id"] == 3] == [1]
     with pytest.raises(StoreError):
         store.inbox("nobody")
