@@ -49,6 +49,8 @@ def _validation_detail(exc: RequestValidationError) -> str:
     first = errors[0]
     where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
     kind = first.get("type", "")
+    if kind == "json_invalid":
+        return "Dữ liệu JSON không hợp lệ."
     if kind == "missing":
         what = "thiếu"
     elif kind.startswith(("string_too", "too_")):

@@ -32,9 +32,9 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["attachments"])
 Me = Annotated[CurrentUser, Depends(current_user)]
-DocId = Annotated[int, Path(ge=1, le=2**53, description="Mã văn bản.")]
-AttId = Annotated[int, Path(ge=1, le=2**53, description="Mã tệp đính kèm.")]
-VersionN = Annotated[int, Path(ge=1, le=2**31, description="Số thứ tự phiên bản.")]
+DocId = Annotated[int, Path(ge=1, le=2**53, description="Mã văn bản.", examples=[1])]
+AttId = Annotated[int, Path(ge=1, le=2**53, description="Mã tệp đính kèm.", examples=[1])]
+VersionN = Annotated[int, Path(ge=1, le=2**31, description="Số thứ tự phiên bản.", examples=[1])]
 
 _ERRORS = {code: {"model": Error} for code in (400, 401, 403, 404, 409, 412, 413, 422)}
 NO_ATTACHMENT = "Không tìm thấy tệp đính kèm."

@@ -81,6 +81,7 @@ def _parse_certificate(data: bytes) -> bytes:
         "requestBody": {
             "required": True,
             "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                 "application/pkix-cert": {"schema": {"type": "string", "format": "binary"}},
                 "application/x-pem-file": {"schema": {"type": "string"}},
             },

@@ -48,7 +48,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["documents"])
 Me = Annotated[CurrentUser, Depends(current_user)]
-DocId = Annotated[int, Path(ge=1, le=2**53, description="Mã văn bản.")]
+DocId = Annotated[int, Path(ge=1, le=2**53, description="Mã văn bản.", examples=[1])]
 
 _ERRORS = {code: {"model": Error} for code in (400, 401, 403, 404, 409, 412, 422)}
 
