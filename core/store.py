@@ -389,13 +389,13 @@ class Store:
             )
         return digest
 
-    def outbox(self) -> list[OutboxItem]:
-        """Queued actions, oldest first."""
+    def outbox(self, *, limit: int | None = None) -> list[OutboxItem]:
+        """Queued actions, oldest first (at most ``limit``)."""
         from kyso.core.store_rows import OutboxItem
 
         rows = self._query(
             "SELECT seq, key, kind, document_id, base_version, payload, created_at, attempts, "
-            "last_error FROM outbox ORDER BY seq"
+            "last_error FROM outbox ORDER BY seq" + (f" LIMIT {int(limit)}" if limit else "")
         )
         return [
             OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], r[8])

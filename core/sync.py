@@ -303,7 +303,7 @@ class SyncClient:
         conflicts: list[Conflict] = []
         rejected: list[Conflict] = []
         while True:
-            items = self.store.outbox()
+            items = self.store.outbox(limit=1)
             if not items:
                 break
             item = items[0]

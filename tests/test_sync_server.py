@@ -418,3 +418,24 @@ def test_tls_verification_can_be_turned_off_in_settings(demo_server, _isolated_h
     assert session.verify_tls is False
     (_isolated_home / "config.toml").unlink()
     assert login(demo_server.url, "ldso", DEMO_PASSWORD).verify_tls is True
+
+
+def test_unsigned_upload_is_rejected_with_the_reason(demo_server, draft, tmp_path):
+    doc_id, main = draft["id"], draft["attachments"][0]["id"]
+    with client(demo_server, "chuyenvien") as cv:
+        cv.sync()
+        cv.store.transition(doc_id, "trinh_lanh_dao_so")
+        cv.sync()
+    with client(demo_server, "ldso") as ld:
+        ld.sync()
+        original = ld.fetch_attachment(doc_id, main)
+        not_signed = tmp_path / "chua-ky.pdf"
+        not_signed.write_bytes(original.read_bytes() + b"\n% appended, no signature\n")
+        enqueue_signed(doc_id, main, not_signed, store=ld.store)
+        assert ld.store.document(doc_id).attachments[0].latest.n == 2  # optimistic
+        report = ld.sync()
+        (refused,) = report.rejected
+        assert refused.status == 422 and "Bản ký số không được chấp nhận" in refused.message
+        latest = ld.store.document(doc_id).attachments[0].latest
+        assert latest.n == 1 and not latest.signed and not latest.pending
+        assert ld.store.conflicts()[0].kind == "upload"
