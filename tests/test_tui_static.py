@@ -1,0 +1,245 @@
+"""Pilot tests of the terminal app over fixed Vietnamese documents (no server, no token)."""
+
+from __future__ import annotations
+
+import pytest
+from fixtures_app import make_app
+from textual.widgets import DataTable, Input
+from tui_helpers import settle
+
+from kyso.tui.commands import binding_commands
+from kyso.tui.screens.document import DocumentScreen
+from kyso.tui.screens.help import HelpScreen
+from kyso.tui.screens.inbox import InboxScreen, fold
+from kyso.tui.screens.placement import PlacementScreen, page_map
+from kyso.tui.screens.preview import PreviewScreen
+from kyso.tui.screens.transition import TransitionScreen
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Textual runs on asyncio."""
+    return "asyncio"
+
+
+def _rows(app) -> list[list[str]]:
+    table = app.screen.query_one("#inbox-table", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def test_fold_removes_vietnamese_diacritics():
+    assert fold("Đắk Nông — Kế hoạch") == "dak nong — ke hoach"
+
+
+async def test_inbox_lists_documents_waiting_for_me(static_app):
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        assert isinstance(static_app.screen, InboxScreen)
+        rows = _rows(static_app)
+        assert len(rows) == 4  # 4 of 6 wait for ldso
+        assert any("Tết trồng cây" in r[3] for r in rows)
+        assert any(r[1] == "★" for r in rows)
+
+
+async def test_scope_switch_shows_signed_by_me_then_all(static_app):
+    async with static_app.run_test(size=(120, 40)) as pilot:
+        await settle(static_app, pilot)
+        await pilot.press("v")
+        await settle(static_app, pilot)
+        rows = _rows(static_app)
+        assert [r[2] for r in rows] == ["05/TB-STTTT"]
+        await pilot.press("v")
+        await settle(static_app, pilot)
+        assert len(_rows(static_app)) == 6
+
+
+async def test_filter_ignores_accents_and_escape_clears(static_app):
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        await pilot.press("slash")
+        assert isinstance(static_app.focused, Input)
+        await pilot.press(*"tet trong")
+        await settle(static_app, pilot)
+        rows = _rows(static_app)
+        assert len(rows) == 1 and "Tết trồng cây" in rows[0][3]
+        await pilot.press("enter", "escape")
+        await settle(static_app, pilot)
+        assert len(_rows(static_app)) == 4
+
+
+async def test_space_selects_and_sort_cycles(static_app):
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        await pilot.press("space", "space")
+        screen = static_app.screen
+        assert len(screen.selected) == 2
+        assert sum(1 for r in _rows(static_app) if r[0] == "●") == 2
+        before = [r[3] for r in _rows(static_app)]
+        await pilot.press("o", "o")  # by số/ký hiệu, then by trích yếu
+        after = [r[3] for r in _rows(static_app)]
+        assert after == sorted(before, key=fold)
+        assert len(screen.selected) == 2
+
+
+async def test_mark_toggles_the_star_in_the_store(static_app):
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        first = static_app.screen.current_id()
+        await pilot.press("m")
+        await settle(static_app, pilot)
+        assert ("mark", (first, True)) in static_app.backend.log
+
+
+async def test_document_tabs_and_history(static_app):
+    async with static_app.run_test(size=(120, 40)) as pilot:
+        await settle(static_app, pilot)
+        await pilot.press("enter")
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        assert isinstance(screen, DocumentScreen)
+        fields = str(screen.query_one("#document-fields").render())
+        assert "Trích yếu" in fields and "Văn phòng Sở" in fields
+        await pilot.press("l")
+        history = str(screen.query_one("#attachment-history").render())
+        assert "v1" in history and "Trần Thị Soạn" in history
+        opinions = screen.query_one("#opinions", DataTable)
+        assert opinions.row_count == 1
+        flow = screen.query_one("#flow")
+        assert len(flow.root.children) == 1
+        await pilot.press("escape")
+        await settle(static_app, pilot)
+        assert isinstance(static_app.screen, InboxScreen)
+
+
+async def test_preview_pages_through_and_jumps(static_app):
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        await pilot.press("enter")
+        await settle(static_app, pilot)
+        await pilot.press("x")
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        assert isinstance(screen, PreviewScreen)
+        assert (screen.page, screen.page_count) == (0, 2)
+        text = str(screen.query_one("#page-text-body").render())
+        assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in text
+        await pilot.press("pagedown")
+        await settle(static_app, pilot)
+        assert screen.page == 1
+        assert "GIÁM ĐỐC" in str(screen.query_one("#page-text-body").render())
+        await pilot.press("pagedown")  # no page 3: stays
+        await settle(static_app, pilot)
+        assert screen.page == 1
+        await pilot.press("g", "1", "enter")
+        await settle(static_app, pilot)
+        assert screen.page == 0
+        await pilot.press("plus")
+        await settle(static_app, pilot)
+        assert screen.zoom == 2
+
+
+async def test_preview_with_halfblock_thumbnails(tmp_path):
+    app = make_app(tmp_path, images="halfblock")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("x")
+        await settle(app, pilot)
+        view = app.screen.query_one("#page-image-view")
+        assert view.image is not None
+        assert app.renderer.cache.misses >= 1
+
+
+async def test_broken_attachment_shows_a_message_not_a_traceback(static_app, tmp_path):
+    broken = tmp_path / "hong.pdf"
+    broken.write_bytes(b"%PDF-1.7\nrac")
+    doc_id = 4
+    static_app.backend.files[(doc_id, 100 + doc_id)] = broken
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        static_app.push_screen(PreviewScreen(broken, "hong.pdf"))
+        await settle(static_app, pilot)
+        assert "bị hỏng" in str(static_app.screen.query_one("#page-text-body").render())
+
+
+async def test_help_lists_every_key_with_its_id(static_app):
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        await pilot.press("question_mark")
+        await settle(static_app, pilot)
+        assert isinstance(static_app.screen, HelpScreen)
+        table = static_app.screen.query_one(DataTable)
+        ids = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert {"inbox.filter", "inbox.select", "document.sign", "sync.now", "app.quit"} <= ids
+
+
+async def test_palette_has_area_verb_commands_for_every_binding(static_app):
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        names = [name for name, _help, _cb in binding_commands(static_app.screen)]
+        assert "document: Ký số" in names
+        assert "sync: Đồng bộ" in names
+        assert "inbox: Lọc" in names
+        assert "inbox: Tất cả" in names  # a screen's own command
+        assert all(": " in n for n in names)
+
+
+async def test_transition_offers_only_my_actions_and_records_the_opinion(static_app):
+    async with static_app.run_test(size=(120, 40)) as pilot:
+        await settle(static_app, pilot)
+        doc_id = static_app.screen.current_id()
+        await pilot.press("t")
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        assert isinstance(screen, TransitionScreen)
+        offered = screen.actions
+        assert "chuyen_van_thu" in offered
+        assert "trinh_lanh_dao_so" not in offered  # the leader does not submit to himself
+        index = offered.index("chuyen_van_thu")
+        screen.query_one("#transition-actions").highlighted = index
+        await pilot.pause()
+        screen.query_one("#transition-note").text = "Đồng ý ban hành, chuyển Văn thư."
+        await pilot.press("ctrl+s")
+        await settle(static_app, pilot)
+        log = static_app.backend.log
+        assert ("opinion", (doc_id, "Đồng ý ban hành, chuyển Văn thư.")) in log
+        assert any(
+            k == "transition" and v[0] == doc_id and v[1] == "chuyen_van_thu" for k, v in log
+        )
+
+
+async def test_placement_moves_snaps_and_remembers(static_app):
+    from kyso.tui.placements import load_default
+
+    async with static_app.run_test(size=(120, 40)) as pilot:
+        await settle(static_app, pilot)
+        path = static_app.backend.files[(1, 101)]
+        results = []
+        static_app.push_screen(
+            PlacementScreen(path, None, title="KH", loai="Kế hoạch"), results.append
+        )
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        assert screen.page == 1  # the signer's title is on the last page
+        start = screen.box
+        await pilot.press("left", "down", "shift+right")
+        moved = screen.box
+        assert moved[0] == pytest.approx(start[0] - 10)
+        assert moved[1] == pytest.approx(start[1] - 10)
+        assert moved[2] - moved[0] == pytest.approx(start[2] - start[0] + 10)
+        await pilot.press("a")
+        await settle(static_app, pilot)
+        assert screen.box == pytest.approx(start)
+        await pilot.press("enter")
+        await settle(static_app, pilot)
+    placement = results[0]
+    assert placement.page == 1
+    assert load_default("ldso", "Kế hoạch") == placement
+
+
+def test_page_map_draws_the_box():
+    drawn = page_map((0, 0, 297.5, 421), (595, 842), cols=4, rows=4)
+    assert drawn.splitlines() == ["····", "····", "██··", "██··"]

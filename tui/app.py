@@ -1,0 +1,96 @@
+"""The kyso terminal app: a thin shell that holds the backend and pushes screens.
+
+Flows that span several screens (signing, transitions, sync) live in
+:mod:`kyso.tui.actions`; each screen lives in its own module under ``screens/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from kyso.config.settings import Settings
+from kyso.tui.actions import AppActions
+from kyso.tui.backend import Backend, TokenStatus
+from kyso.tui.commands import KysoCommands
+
+__all__ = ["KysoApp"]
+
+
+class KysoApp(AppActions, App[None]):
+    """Hộp văn bản, xem trước, ký số token, chuyển văn bản."""
+
+    TITLE = "kyso — ký số văn bản"
+    CSS_PATH = "kyso.tcss"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {KysoCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Thoát", id="app.quit", priority=True),
+        Binding("question_mark", "help", "Phím tắt", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Lệnh", id="app.palette", show=False),
+        Binding("ctrl+t", "token", "Token", id="app.token"),
+        Binding("comma", "settings", "Cài đặt", id="app.settings"),
+    ]
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        settings: Settings | None = None,
+        images: str | None = None,
+        key_label: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.backend = backend
+        self.settings = settings or Settings()
+        self.images = images or self.settings.ui.images
+        self.key_label = key_label
+        """Which key on the token to sign with (None: the only usable one)."""
+        self.token_status = TokenStatus()
+        self.user_names: dict[str, str] = {}
+        self._renderer: Any = None
+        if self.settings.ui.theme:
+            self.theme = self.settings.ui.theme
+
+    def on_mount(self) -> None:
+        from kyso.tui.screens.inbox import InboxScreen
+
+        if self.settings.ui.keymap:
+            self.set_keymap(self.settings.ui.keymap)
+        self.push_screen(InboxScreen())
+        self.refresh_user_names()
+        self.refresh_token_status()
+
+    @property
+    def renderer(self) -> Any:
+        """The shared page renderer (PyMuPDF is imported on first use, in a worker)."""
+        if self._renderer is None:
+            from kyso.core.docs.render import Renderer
+
+            self._renderer = Renderer(disk=True)
+        return self._renderer
+
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        from kyso.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_token(self) -> None:
+        """Open the token (driver) screen."""
+        from kyso.tui.screens.token import TokenScreen
+
+        self.push_screen(TokenScreen())
+
+    def action_settings(self) -> None:
+        """Open Thông tin cá nhân."""
+        from kyso.tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen())
+
+    def on_unmount(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+        self.backend.close()

@@ -1,0 +1,177 @@
+"""Ký số hàng loạt: one PIN, one token session, a progress bar and per-document results."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, ProgressBar, Static
+
+from kyso.core.errors import KysoError
+from kyso.tui.messages import SignFinished, SignProgress
+from kyso.tui.screens.base import KysoScreen
+from kyso.tui.signing import BatchOutcome, SignItem, SignItemResult
+
+__all__ = ["BatchScreen"]
+
+
+class BatchScreen(KysoScreen):
+    """Runs the batch as soon as it opens; `r` retries only the failed documents."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Đóng", id="batch.close"),
+        Binding("s", "stop", "Dừng", id="batch.stop"),
+        Binding("r", "retry", "Ký lại tệp lỗi", id="batch.retry"),
+    ]
+
+    def __init__(
+        self, items: list[SignItem], placement: Any, pin: str | None, after: Any = None
+    ) -> None:
+        super().__init__(id="batch")
+        self.items = items
+        self.placement = placement
+        self._pin: str | None = pin
+        self.after = after
+        self.outcome: BatchOutcome | None = None
+        self.running = False
+        self._cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Ký số {len(self.items)} văn bản", id="batch-title")
+        yield ProgressBar(total=len(self.items), show_eta=False, id="batch-progress")
+        yield Static("Đang đăng nhập token…", id="batch-current")
+        yield DataTable(id="batch-results", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="batch-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Văn bản", width=28, key="doc")
+        table.add_column("Kết quả", width=12, key="state")
+        table.add_column("Chi tiết", key="detail")
+        for item in self.items:
+            table.add_row(item.title, "chờ", item.problem, key=f"{item.document_id}")
+        pin, self._pin = self._pin, None
+        self.start(self.items, pin)
+
+    def start(self, items: list[SignItem], pin: str | None) -> None:
+        """Run a batch over ``items`` (in a worker)."""
+        self.running = True
+        self._cancel.clear()
+        self.query_one(ProgressBar).update(total=len(items), progress=0)
+        self._run(items, pin)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="sign-batch",
+        description="Ký số hàng loạt",
+    )
+    def _run(self, items: list[SignItem], pin: str | None) -> None:
+        from kyso.config.locations import data_dir
+        from kyso.core.token.session import TokenOptions
+        from kyso.tui.signing import run_batch
+
+        settings = self.kyso.settings
+        options = TokenOptions(
+            configured_module=settings.token.module or None,
+            token_label=settings.token.label or None,
+            key_label=self.kyso.key_label,
+        )
+
+        def progress(result: SignItemResult, done: int, total: int) -> None:
+            self.post_message(SignProgress(done, total, result.item.title, result))
+
+        try:
+            outcome = run_batch(
+                self.backend,
+                items,
+                pin=pin,
+                placement=self.placement,
+                token_options=options,
+                image=settings.signing.image,
+                reason=settings.signing.reason,
+                out_dir=data_dir() / "signed",
+                on_result=progress,
+                cancel=self._cancel,
+            )
+        except KysoError as exc:
+            del pin
+            outcome = BatchOutcome(
+                [SignItemResult(i, False, "chưa ký", skipped=True) for i in items],
+                stopped=f"{exc.title}: {exc.message}",
+            )
+        self.post_message(SignFinished(outcome.results, outcome.stopped))
+
+    @on(SignProgress)
+    def _progress(self, message: SignProgress) -> None:
+        self.query_one(ProgressBar).update(progress=message.done)
+        self.query_one("#batch-current", Static).update(
+            f"{message.done}/{message.total}: {message.current}"
+        )
+        result: SignItemResult = message.result
+        self._show_result(result)
+
+    def _show_result(self, result: SignItemResult) -> None:
+        table = self.query_one(DataTable)
+        key = f"{result.item.document_id}"
+        state = "✔ đã ký" if result.ok else ("bỏ qua" if result.skipped else "✘ lỗi")
+        try:
+            table.update_cell(key, "state", state)
+            table.update_cell(key, "detail", result.message)
+        except Exception:  # the row may be gone after a retry list change
+            pass
+
+    @on(SignFinished)
+    def _finished(self, message: SignFinished) -> None:
+        self.running = False
+        self.outcome = BatchOutcome(list(message.results), message.stopped)
+        for result in message.results:
+            self._show_result(result)
+        done = self.outcome.signed
+        failed = len(self.outcome.failed)
+        summary = f"Đã ký {done}/{len(message.results)} văn bản"
+        if failed:
+            summary += f" · {failed} chưa ký (r: ký lại)"
+        if message.stopped:
+            summary += f"\nDừng: {message.stopped}"
+        self.query_one("#batch-summary", Static).update(summary)
+        self.query_one("#batch-current", Static).update("Xong" if not failed else "Kết thúc")
+        self.notify(summary, title="Ký số", severity="information" if not failed else "warning")
+        self.kyso.refresh_views()
+        if done:
+            self.kyso.sync_now()
+        if not failed and self.after is not None:
+            self.after()
+
+    def action_stop(self) -> None:
+        """Dừng: finish the current file and stop."""
+        if self.running:
+            self._cancel.set()
+
+    def action_retry(self) -> None:
+        """Ký lại: ask the PIN again and sign only the failed documents."""
+        if self.running or self.outcome is None or not self.outcome.failed:
+            return
+        failed = [i for i in self.outcome.failed if not i.problem]
+        if not failed:
+            self.notify("Các tệp lỗi không ký lại được (xem Chi tiết)", severity="warning")
+            return
+        from kyso.tui.screens.pin import PinScreen
+
+        def got_pin(pin: str | None) -> None:
+            if pin is not None:
+                self.start(failed, pin)
+
+        self.app.push_screen(PinScreen(self.kyso.token_status, len(failed)), got_pin)
+
+    def action_close(self) -> None:
+        """Đóng (after the batch; Dừng first while it runs)."""
+        if self.running:
+            self.notify("Đang ký — nhấn s để dừng trước", severity="warning")
+            return
+        self.dismiss(None)

@@ -1,0 +1,267 @@
+"""Thông tin văn bản đi: the seed's four tabs and the attachment actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Static,
+    TabbedContent,
+    TabPane,
+    Tree,
+)
+
+from kyso.tui.backend import ACTION_LABELS, STATE_LABELS, Document
+from kyso.tui.format import datetime_vn
+from kyso.tui.messages import DocumentChanged
+from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.status_bar import StatusBar
+
+__all__ = ["DocumentScreen"]
+
+
+class DocumentScreen(KysoScreen):
+    """One document: fields, attachments, related documents, opinions and flow."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Đóng", id="document.close"),
+        Binding("x", "view", "Xem", id="document.view"),
+        Binding("d", "download", "Tải file", id="document.download"),
+        Binding("l", "history", "Lịch sử", id="document.history"),
+        Binding("k", "sign", "Ký số token", id="document.sign"),
+        Binding("t", "transition", "Chuyển", id="workflow.transition"),
+        Binding("m", "mark", "Đánh dấu", id="document.mark"),
+    ]
+
+    def __init__(self, doc_id: int) -> None:
+        super().__init__(id="document")
+        self.doc_id = doc_id
+        self.doc: Document | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("THÔNG TIN VĂN BẢN ĐI", id="document-title")
+        with TabbedContent(id="document-tabs"):
+            with TabPane("Thông tin văn bản", id="tab-info"), VerticalScroll():
+                yield Static("Đang tải…", id="document-fields")
+                yield Static("File đính kèm", classes="section")
+                yield DataTable(id="attachments", cursor_type="row")
+                yield Static("", id="attachment-history")
+                yield Static("Văn bản liên quan", classes="section")
+                yield Static("", id="document-related")
+            with TabPane("Tổng hợp ý kiến xử lý", id="tab-opinions"):
+                yield DataTable(id="opinions", cursor_type="row", zebra_stripes=True)
+            with TabPane("Thông tin ý kiến", id="tab-opinion-detail"), VerticalScroll():
+                yield Static("", id="opinion-detail")
+            with TabPane("Sơ đồ luồng văn bản", id="tab-flow"):
+                yield Tree("Luồng văn bản", id="flow")
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#attachments", DataTable)
+        table.add_columns("Tệp", "Phiên bản", "Ký số", "Người gửi", "Lúc")
+        self.query_one("#opinions", DataTable).add_columns("Người cho ý kiến", "Ý kiến", "Lúc")
+        status = self.query_one(StatusBar)
+        status.user = self.backend.user
+        status.sync = self.backend.sync_status()
+        status.token = self.kyso.token_status
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the document from the store again."""
+        self._load()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="document-load",
+        description="Đọc văn bản",
+    )
+    def _load(self) -> None:
+        self.post_message(DocumentChanged(self.backend.document(self.doc_id)))
+
+    @on(DocumentChanged)
+    def _changed(self, message: DocumentChanged) -> None:
+        if message.document.get("id") == self.doc_id:
+            self.show(message.document)
+
+    def _who(self, username: str | None) -> str:
+        if not username:
+            return "—"
+        return self.kyso.user_names.get(username, username)
+
+    def show(self, doc: Document) -> None:
+        """Fill every tab from ``doc``."""
+        self.doc = doc
+        star = "★ " if doc.get("marked") else ""
+        pending = " · chờ đồng bộ" if doc.get("pending") else ""
+        self.query_one("#document-title", Static).update(
+            f"{star}THÔNG TIN VĂN BẢN ĐI — {STATE_LABELS.get(doc.get('state', ''), '')}{pending}"
+        )
+        signed = any(
+            v.get("signed") for a in doc.get("attachments") or [] for v in a.get("versions") or []
+        )
+        fields = [
+            ("Trích yếu(*)", doc.get("trich_yeu", "")),
+            ("Hình thức(*)", doc.get("loai", "")),
+            ("Đơn vị soạn thảo", doc.get("don_vi_soan_thao", "")),
+            ("Người soạn", self._who(doc.get("nguoi_soan"))),
+            ("Đang xử lý", self._who(doc.get("holder"))),
+            ("Số/ký hiệu", doc.get("so_ky_hieu") or "(cấp sau khi ký)"),
+            ("Ngày ban hành", doc.get("ngay_ban_hanh") or "—"),
+            ("Chữ ký số", "✔ đã ký" if signed else "chưa ký"),
+        ]
+        text = "\n".join(f"[b]{label}:[/b] {_escape(value)}" for label, value in fields)
+        self.query_one("#document-fields", Static).update(text)
+
+        table = self.query_one("#attachments", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for att in doc.get("attachments") or []:
+            versions = att.get("versions") or []
+            last = versions[-1] if versions else {}
+            main = " (chính)" if att.get("is_main") else ""
+            table.add_row(
+                f"{att.get('name', '')}{main}",
+                f"v{last.get('n', '?')}/{len(versions)}",
+                "✔ đã ký" if last.get("signed") else "—",
+                self._who(last.get("uploaded_by")),
+                datetime_vn(last.get("uploaded_at")),
+                key=str(att["id"]),
+            )
+        if table.rows:
+            table.move_cursor(row=min(max(cursor, 0), len(table.rows) - 1), animate=False)
+        related = doc.get("related") or []
+        self.query_one("#document-related", Static).update(
+            ", ".join(f"#{r}" for r in related) if related else "(không có)"
+        )
+
+        opinions = self.query_one("#opinions", DataTable)
+        opinions.clear()
+        for op in doc.get("opinions") or []:
+            opinions.add_row(
+                self._who(op.get("author")), op.get("text", ""), datetime_vn(op.get("at"))
+            )
+        detail = "\n\n".join(
+            f"[b]{_escape(self._who(op.get('author')))}[/b] — {datetime_vn(op.get('at'))}\n"
+            f"{_escape(op.get('text', ''))}"
+            for op in doc.get("opinions") or []
+        )
+        self.query_one("#opinion-detail", Static).update(detail or "(chưa có ý kiến)")
+
+        tree = self.query_one("#flow", Tree)
+        tree.clear()
+        tree.root.set_label(f"{doc.get('loai', '')}: {doc.get('trich_yeu', '')[:60]}")
+        node = tree.root
+        for step in doc.get("flow") or []:
+            label = ACTION_LABELS.get(step.get("action", ""), step.get("action", ""))
+            node = node.add(
+                f"{datetime_vn(step.get('at'))}  {self._who(step.get('from'))} → "
+                f"{self._who(step.get('to'))}: {label}",
+                expand=True,
+            )
+            if step.get("note"):
+                node.add_leaf(f"“{step['note']}”")
+        tree.root.expand_all()
+
+    # -- attachment actions ----------------------------------------------------------
+
+    def _attachment(self) -> dict | None:
+        if self.doc is None:
+            return None
+        table = self.query_one("#attachments", DataTable)
+        if not table.rows:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        for att in self.doc.get("attachments") or []:
+            if str(att["id"]) == key:
+                return att
+        return None
+
+    def action_back(self) -> None:
+        """Back to the inbox."""
+        self.dismiss(None)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="attachment-view",
+        description="Mở tệp đính kèm",
+    )
+    def action_view(self) -> None:
+        """Xem: preview the attachment's pages."""
+        att = self._attachment()
+        if att is None:
+            self.app.call_from_thread(
+                self.notify, "Văn bản không có tệp đính kèm", severity="warning"
+            )
+            return
+        path = self.backend.attachment_file(self.doc_id, att["id"])
+        from kyso.tui.screens.preview import PreviewScreen
+
+        self.app.call_from_thread(self.app.push_screen, PreviewScreen(path, att.get("name", "")))
+
+    def action_download(self) -> None:
+        """Tải file: save a copy of the attachment."""
+        att = self._attachment()
+        if att is None:
+            return
+        from kyso.tui.screens.save import SaveScreen
+
+        self.app.push_screen(
+            SaveScreen(att.get("name", "tep.pdf")),
+            lambda target: target and self._save(att, target),
+        )
+
+    @work(thread=True, exit_on_error=False, group="attachment", description="Tải file")
+    def _save(self, att: dict, target: str) -> None:
+        path = self.backend.attachment_file(self.doc_id, att["id"])
+        dest = Path(target).expanduser()
+        if dest.is_dir():
+            dest = dest / att.get("name", path.name)
+        self.kyso.save_copy(path, dest)
+        self.app.call_from_thread(self.notify, f"Đã lưu {dest}", title="Tải file")
+
+    def action_history(self) -> None:
+        """Lịch sử: every version of the attachment."""
+        att = self._attachment()
+        if att is None:
+            return
+        lines = [f"[b]Lịch sử: {_escape(att.get('name', ''))}[/b]"]
+        for v in att.get("versions") or []:
+            sign = "✔ ký số" if v.get("signed") else "bản thường"
+            note = f" — {v['note']}" if v.get("note") else ""
+            lines.append(
+                f"v{v.get('n')}  {datetime_vn(v.get('uploaded_at'))}  "
+                f"{_escape(self._who(v.get('uploaded_by')))}  {sign}  "
+                f"{v.get('size', 0):,} byte{_escape(note)}"
+            )
+        self.query_one("#attachment-history", Static).update("\n".join(lines))
+
+    def action_sign(self) -> None:
+        """Ký số token on this document."""
+        self.kyso.start_signing([self.doc_id], choose_position=True)
+
+    def action_transition(self) -> None:
+        """Trình / chuyển this document."""
+        self.kyso.start_transition(self.doc_id)
+
+    def action_mark(self) -> None:
+        """Đánh dấu."""
+        if self.doc is not None:
+            self.kyso.set_marked([self.doc_id], not self.doc.get("marked"))
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))

@@ -1,0 +1,160 @@
+"""Thông tin cá nhân: signing method, signature image (with a preview), default
+position, token module, theme — saved to the config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Label, Select, Static
+
+from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.page_preview import image_widget_class
+
+__all__ = ["SettingsScreen", "check_signature_image"]
+
+
+def check_signature_image(path: str) -> str:
+    """Empty when ``path`` is a usable PNG (or empty), else why not (in Vietnamese)."""
+    if not path:
+        return ""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        return f"Không tìm thấy tệp {file}"
+    with file.open("rb") as fh:
+        head = fh.read(8)
+    if head != b"\x89PNG\r\n\x1a\n":
+        return f"{file.name} không phải ảnh PNG (cần PNG nền trong suốt)"
+    return ""
+
+
+class SettingsScreen(KysoScreen):
+    """Edits a few keys of the user's config; Ctrl+S saves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Đóng", id="settings.close"),
+        Binding("ctrl+s", "save", "Lưu", id="settings.save"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="settings")
+
+    def compose(self) -> ComposeResult:
+        s = self.kyso.settings
+        user = self.backend.user
+        yield Static("Thông tin cá nhân", id="settings-title")
+        with VerticalScroll(id="settings-form"):
+            yield Static(f"{user.full_name} — {user.title or user.role_label} · {user.org_name}")
+            yield Label("Hình thức ký số")
+            yield Select(
+                [("Ký số token", "token"), ("Ký số từ xa", "remote")],
+                value=s.signing.method,
+                allow_blank=False,
+                id="set-method",
+            )
+            yield Label("Ảnh ký số (PNG nền trong suốt)")
+            yield Input(s.signing.image, placeholder="/đường/dẫn/chu-ky.png", id="set-image")
+            yield Static("", id="set-image-note")
+            image_class = image_widget_class(self.kyso.images)
+            if image_class is not None:
+                yield image_class(id="set-image-preview")
+            yield Label("Vị trí mặc định")
+            yield Static(self._placement_text(), id="set-placement")
+            yield Label("Module PKCS#11 của token (trống = tự tìm)")
+            yield Input(s.token.module, id="set-module")
+            yield Label("Giao diện")
+            themes = sorted(self.app.available_themes)
+            yield Select(
+                [(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="set-theme"
+            )
+        yield Footer()
+
+    def _placement_text(self) -> str:
+        from kyso.tui.placements import _read
+
+        mine = _read().get(self.backend.user.username) or {}
+        if not mine:
+            return "(chưa có — chọn khi ký lần đầu)"
+        return "\n".join(
+            f"{loai if loai != '*' else 'mọi loại'}: trang {e['page'] + 1}, "
+            f"hộp {', '.join(f'{v:.0f}' for v in e['box'])}"
+            for loai, e in mine.items()
+        )
+
+    def on_mount(self) -> None:
+        self._preview(self.kyso.settings.signing.image)
+
+    @on(Input.Changed, "#set-image")
+    def _image_changed(self, event: Input.Changed) -> None:
+        self._preview(event.value.strip())
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="settings-image",
+        description="Xem ảnh ký số",
+    )
+    def _preview(self, path: str) -> None:
+        problem = check_signature_image(path)
+        self.app.call_from_thread(self._show_image, path, problem)
+
+    def _show_image(self, path: str, problem: str) -> None:
+        note = self.query_one("#set-image-note", Static)
+        note.update(f"[red]{problem}[/red]" if problem else ("✔ ảnh hợp lệ" if path else ""))
+        previews = self.query("#set-image-preview")
+        if previews:
+            try:
+                previews.first().image = (
+                    None
+                    if (problem or not path)
+                    else str(  # type: ignore[attr-defined]
+                        Path(path).expanduser()
+                    )
+                )
+            except Exception as exc:
+                note.update(f"[red]Không mở được ảnh: {exc}[/red]")
+
+    @on(Select.Changed, "#set-theme")
+    def _theme(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.app.theme = event.value
+
+    def action_save(self) -> None:
+        """Lưu: write the changed keys to the config file."""
+        from dataclasses import replace
+
+        from kyso.config.settings import save_setting
+        from kyso.core.errors import KysoError
+
+        image = self.query_one("#set-image", Input).value.strip()
+        problem = check_signature_image(image)
+        if problem:
+            self.notify(problem, title="Ảnh ký số", severity="error")
+            return
+        values = {
+            ("signing", "method"): self.query_one("#set-method", Select).value,
+            ("signing", "image"): image,
+            ("token", "module"): self.query_one("#set-module", Input).value.strip(),
+            ("ui", "theme"): self.query_one("#set-theme", Select).value,
+        }
+        settings = self.kyso.settings
+        try:
+            for (section, key), value in values.items():
+                save_setting(section, key, value)
+                settings = replace(
+                    settings, **{section: replace(getattr(settings, section), **{key: value})}
+                )
+        except KysoError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+            return
+        self.kyso.settings = settings
+        self.notify("Đã lưu cài đặt", title="Thông tin cá nhân")
+
+    def action_back(self) -> None:
+        """Đóng."""
+        self.dismiss(None)
