@@ -119,7 +119,52 @@ def create_app(data_dir: Path, *, seed_demo: bool = False) -> FastAPI:
 
     for module in (routes_auth, routes_documents, routes_attachments, routes_changes):
         app.include_router(module.router, prefix=API_PREFIX)
+    _describe_bad_input_as_400(app)
     return app
+
+
+def _describe_bad_input_as_400(app: FastAPI) -> None:
+    """Make the schema say what the server does: a request that does not match is a 400
+    ``{"detail": "…"}`` (FastAPI's default schema promises a 422 with a list)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        error = {"$ref": "#/components/schemas/Error"}
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.get("responses", {})
+                default = responses.get("422", {})
+                ref = (
+                    default.get("content", {})
+                    .get("application/json", {})
+                    .get("schema", {})
+                    .get("$ref", "")
+                )
+                if ref.endswith("/HTTPValidationError"):
+                    del responses["422"]
+                    responses.setdefault(
+                        "400",
+                        {
+                            "description": "Dữ liệu không hợp lệ",
+                            "content": {"application/json": {"schema": error}},
+                        },
+                    )
+        components = schema.get("components", {}).get("schemas", {})
+        components.setdefault(
+            "Error",
+            {
+                "type": "object",
+                "properties": {"detail": {"type": "string"}},
+                "required": ["detail"],
+            },
+        )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

@@ -31,19 +31,23 @@ def get_changes(
 ) -> Response:
     """Thay đổi sau con trỏ ``since``, cũ trước mới sau; mỗi văn bản một lần, bản mới nhất."""
     since = since.strip() or "0"
-    if not since.isdigit() or len(since) > 18:
+    if not (since.isascii() and since.isdigit()) or len(since) > 18:
         raise HTTPException(400, "Con trỏ không hợp lệ.")
     cursor = int(since)
     with request.app.state.db.connect() as conn:
-        rows = conn.execute(
-            "SELECT d.id, d.change_seq FROM documents d JOIN doc_access a ON a.doc_id = d.id"
-            " WHERE a.username = ? AND d.org_id = ? AND d.change_seq > ?"
-            " ORDER BY d.change_seq LIMIT ?",
-            (user.username, user.org_id, cursor, limit + 1),
-        ).fetchall()
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-        docs = load_documents(conn, [r[0] for r in rows], user.username)
+        conn.execute("BEGIN")  # one snapshot for the page and its documents
+        try:
+            rows = conn.execute(
+                "SELECT d.id, d.change_seq FROM documents d JOIN doc_access a"
+                " ON a.doc_id = d.id WHERE a.username = ? AND d.org_id = ? AND d.change_seq > ?"
+                " ORDER BY d.change_seq LIMIT ?",
+                (user.username, user.org_id, cursor, limit + 1),
+            ).fetchall()
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            docs = load_documents(conn, [r[0] for r in rows], user.username)
+        finally:
+            conn.execute("COMMIT")
     changes = [{"seq": seq, "document": docs[doc_id]} for doc_id, seq in rows]
     next_cursor = str(rows[-1][1]) if rows else str(cursor)
     return json_response(200, {"changes": changes, "cursor": next_cursor, "has_more": has_more})

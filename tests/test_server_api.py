@@ -439,7 +439,7 @@ def test_changes_feed_order_and_pagination(demo_server, pdf_bytes):
     assert doc["id"] in [c["document"]["id"] for c in cv.get("/changes").json()["changes"]]
 
 
-@pytest.mark.parametrize("since", ["abc", "-1", "1.5"])
+@pytest.mark.parametrize("since", ["abc", "-1", "1.5", "²", "1" * 30])
 def test_changes_bad_cursor(demo_server, since):
     assert demo_server.client("ldso").get("/changes", params={"since": since}).status_code == 400
 
