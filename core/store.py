@@ -89,7 +89,8 @@ __all__ = [
     "store_path",
 ]
 
-Scope = Literal["inbox", "all", "signed_by_me"]
+Scope = Literal["inbox", "all", "signed_by_me", "signed"]
+"""List views: my inbox, everything cached, what I signed (``signed`` is an alias)."""
 ActionKind = Literal["transition", "opinion", "mark", "upload"]
 
 _VN = timezone(timedelta(hours=7))
@@ -245,7 +246,7 @@ class Store:
             where, params = "WHERE holder = ? AND state != 'ket_thuc'", (self.username,)
         elif scope == "all":
             where, params = "", ()
-        elif scope == "signed_by_me":
+        elif scope in ("signed_by_me", "signed"):
             where, params = "WHERE signed_by_me = 1", ()
         else:
             raise StoreError(f"Phạm vi không hợp lệ: {scope}")
@@ -322,9 +323,33 @@ class Store:
         )
 
     def document_json(self, document_id: int) -> dict[str, Any] | None:
-        """The cached Document (server shape, my queued actions applied), or ``None``."""
-        rows = self._query("SELECT json FROM documents WHERE id = ?", (document_id,))
-        return json.loads(rows[0][0]) if rows else None
+        """The cached Document (server shape, my queued actions applied), or ``None``.
+
+        Adds ``pending``: how many of my actions on it wait in the outbox.
+        """
+        rows = self._query("SELECT json, pending FROM documents WHERE id = ?", (document_id,))
+        if not rows:
+            return None
+        doc = json.loads(rows[0][0])
+        doc["pending"] = rows[0][1] or 0
+        return doc
+
+    def documents(self, scope: Scope = "inbox") -> list[dict[str, Any]]:
+        """Whole Documents (as :meth:`document_json`) of one view, newest change first.
+
+        Parses every document's JSON: for long lists prefer :meth:`inbox`.
+        """
+        where, params = self._inbox_where(scope)
+        rows = self._query(
+            f"SELECT json, pending FROM documents {where} ORDER BY updated_at DESC, id DESC",
+            params,
+        )
+        out = []
+        for raw, pending in rows:
+            doc = json.loads(raw)
+            doc["pending"] = pending or 0
+            out.append(doc)
+        return out
 
     def document(self, document_id: int) -> DocumentDetail:
         """One document with attachments, opinions and flow; :class:`DocumentError` if absent."""

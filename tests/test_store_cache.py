@@ -323,3 +323,13 @@ def test_allowed_actions_for_the_ui(offline_store, store):
     assert offline_store.allowed_actions(2) == []  # held by vanthu
     store.apply_page([make_doc(1)], "1")
     assert store.allowed_actions(1) == []  # my role is not known yet
+
+
+def test_whole_documents_for_a_view(store):
+    store.apply_page([make_doc(1), make_doc(2, holder="vanthu")], "2")
+    store.add_opinion(1, "Đồng ý")
+    (doc,) = store.documents()
+    assert doc["id"] == 1 and doc["pending"] == 1 and doc["opinions"][-1]["pending"]
+    assert [d["id"] for d in store.documents("all")] == [r.id for r in store.inbox("all")]
+    assert store.documents("signed") == store.documents("signed_by_me") == []
+    assert store.document_json(2)["pending"] == 0 and store.document_json(3) is None
