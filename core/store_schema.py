@@ -168,13 +168,17 @@ def migrate(conn: sqlite3.Connection) -> int:
     import sqlite_utils
 
     db = sqlite_utils.Database(conn)
-    for number in range(current, SCHEMA_VERSION):
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Read again under the write lock: another process may have migrated meanwhile.
+            number = conn.execute("PRAGMA user_version").fetchone()[0]
+            if number >= SCHEMA_VERSION:
+                conn.execute("COMMIT")
+                return current
             MIGRATIONS[number](db)
             conn.execute(f"PRAGMA user_version = {number + 1}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    return current

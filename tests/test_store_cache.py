@@ -333,3 +333,24 @@ def test_whole_documents_for_a_view(store):
     assert [d["id"] for d in store.documents("all")] == [r.id for r in store.inbox("all")]
     assert store.documents("signed") == store.documents("signed_by_me") == []
     assert store.document_json(2)["pending"] == 0 and store.document_json(3) is None
+
+
+def test_two_processes_creating_the_same_store(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "stores" / "same.sqlite"
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from kyso.core.store import Store\n"
+        "Store(Path(sys.argv[1]), 'ldso').close()\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    with Store(path, "ldso") as s:
+        assert s.outbox_size() == 0 and s.cursor == "0"
