@@ -21,109 +21,27 @@ Seeding renders PDFs; it is done once per session into a template folder that ea
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from kyso.server.runner import ServerThread, free_port
+
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoServer", "free_port"]
+
 DEMO_USERS = ("chuyenvien", "ldvanphong", "ldso", "vanthu")
 DEMO_PASSWORD = "kyso-demo"
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class DemoServer:
-    """The reference server running in a background thread of the test process."""
+class DemoServer(ServerThread):
+    """The reference server in a background thread of the test process, plus helpers."""
 
     __test__ = False
 
     def __init__(self, data_dir: Path, *, seed_demo: bool = True, port: int | None = None):
-        self.data_dir = Path(data_dir)
-        self.seed_demo = seed_demo
-        self.host = "127.0.0.1"
-        self.port = port or free_port()
-        self._server = None
-        self._thread: threading.Thread | None = None
+        super().__init__(data_dir, port=port, seed_demo=seed_demo)
         self._clients: list[httpx.Client] = []
-        self.app = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def api(self) -> str:
-        return f"{self.url}/api/v1"
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self, timeout: float = 30) -> DemoServer:
-        """Start (or start again) on the same data folder and port; wait until it answers."""
-        import uvicorn
-
-        from kyso.server.app import create_app
-
-        if self.running:
-            return self
-        self.app = create_app(self.data_dir, seed_demo=self.seed_demo)
-        config = uvicorn.Config(
-            self.app,
-            host=self.host,
-            port=self.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, name=f"kyso-server-{self.port}", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self._thread.is_alive():
-                raise RuntimeError(f"the server on port {self.port} did not start")
-            if self._server.started:
-                try:
-                    httpx.get(f"{self.url}/openapi.json", timeout=2)
-                    return self
-                except httpx.TransportError:
-                    pass
-            time.sleep(0.02)
-        raise RuntimeError(f"the server on port {self.port} did not answer in {timeout} s")
-
-    def stop(self) -> None:
-        """Graceful stop: in-flight requests finish, then the thread ends."""
-        self._shutdown(force=False)
-
-    def kill(self) -> None:
-        """Abrupt stop: connections are dropped without waiting for responses."""
-        self._shutdown(force=True)
-
-    def _shutdown(self, *, force: bool) -> None:
-        if self._server is None or self._thread is None:
-            return
-        self._server.should_exit = True
-        if force:
-            self._server.force_exit = True
-        self._thread.join(timeout=30)
-        self._server = None
-        self._thread = None
-
-    def restart(self) -> DemoServer:
-        self.stop()
-        return self.start()
 
     def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
         """A fresh bearer token for ``username``."""
