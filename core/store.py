@@ -65,6 +65,7 @@ _ROW_NAMES = frozenset(
 
 
 def __getattr__(name: str) -> Any:
+    """Row classes from :mod:`kyso.core.store_rows`, imported on first use."""
     if name in _ROW_NAMES:
         from kyso.core import store_rows
 
