@@ -161,7 +161,7 @@ def run_batch(
 
     with open_token(token_options, pin) as session:
         del pin
-        key = session.signing_key()
+        key = session.signing_key(token_options.key_label, token_options.key_id)
 
         def recorded(job_result: Any, _done: int, _total: int) -> None:
             item = by_job[id(job_result.job)]

@@ -1,0 +1,197 @@
+"""``kyso tui`` and ``kyso demo``: the terminal app, on the saved session or on a
+throw-away demo (embedded server, demo SoftHSM token, seeded Vietnamese documents).
+
+Nothing heavy is imported before the app's first frame except what the chosen mode
+needs: the demo starts a server (FastAPI, uvicorn) by design; ``tui`` imports only
+Textual, the store and the settings.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["DEMO_PIN", "ROLES", "DemoEnvironment", "demo", "demo_environment", "tui"]
+
+ROLES = {
+    "lanh_dao_so": "ldso",
+    "lanh_dao_van_phong": "ldvanphong",
+    "chuyen_vien": "chuyenvien",
+    "van_thu": "vanthu",
+}
+"""``--as`` role → demo user name."""
+DEMO_PIN = "123456"
+
+
+def _prepare_images(images: str) -> str:
+    """textual-image must query the terminal before Textual starts."""
+    if images != "off":
+        try:
+            import textual_image.widget  # noqa: F401
+        except Exception:
+            return "off"
+    return images
+
+
+def _run_app(backend: Any, *, images: str | None, key_label: str | None) -> None:
+    from kyso.config.settings import load_settings
+    from kyso.tui.app import KysoApp
+
+    settings = load_settings()
+    mode = _prepare_images(images or settings.ui.images)
+    KysoApp(backend, settings=settings, images=mode, key_label=key_label).run()
+
+
+@click.command("tui")
+@click.option("--no-images", is_flag=True, help="Không hiện ảnh trang (chỉ chữ).")
+@click.option("--key", "key_label", default=None, help="Nhãn khoá ký trên token.")
+def tui(no_images: bool, key_label: str | None) -> None:
+    """Mở ứng dụng ký số trên terminal (phiên đã đăng nhập: `kyso login`)."""
+    from kyso.core.sync import load_session
+    from kyso.tui.store_backend import StoreBackend
+
+    session = load_session()
+    backend = StoreBackend(session, key_label=key_label)
+    _run_app(backend, images="off" if no_images else None, key_label=key_label)
+
+
+# ---------------------------------------------------------------- demo
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class DemoEnvironment:
+    """A running demo: server URL, the token (or why there is none), the session."""
+
+    home: Path
+    url: str
+    session: Any
+    username: str
+    token_module: str | None
+    token_note: str
+
+
+@contextmanager
+def _server(data: Path) -> Iterator[str]:
+    import uvicorn
+
+    from kyso.server.app import create_app
+
+    app = create_app(data, seed_demo=True)
+    port = _free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="kyso-demo-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise click.ClickException("Máy chủ demo không khởi động được")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _demo_token(folder: Path) -> tuple[str | None, str]:
+    """A SoftHSM token with one certificate per demo user (label = user name)."""
+    from kyso.core.errors import KysoError
+    from kyso.core.token.provision import Identity, make_pki, make_softhsm_token
+    from kyso.server.demo_content import DEMO_ORG_FULL_NAME, DEMO_USERS
+
+    identities = [
+        Identity(
+            u.username,
+            u.full_name,
+            organization=DEMO_ORG_FULL_NAME,
+            title=u.title,
+            key_id=bytes([i + 1]),
+        )
+        for i, u in enumerate(DEMO_USERS)
+    ]
+    try:
+        pki = make_pki(identities, ca_name="kyso Demo CA")
+        token = make_softhsm_token(folder, pki, label="kyso-demo", pin=DEMO_PIN)
+    except KysoError as exc:
+        return None, (
+            f"[KHÔNG CÓ TOKEN DEMO] {exc.message} — xem và chuyển văn bản được, "
+            "nhưng không ký số được."
+        )
+    pki.write_ca(folder / "demo-ca.pem")
+    os.environ["SOFTHSM2_CONF"] = str(token.conf)
+    os.environ["KYSO_MODULE"] = token.module
+    return token.module, f"Token demo “kyso-demo” (SoftHSM), PIN {DEMO_PIN}"
+
+
+@contextmanager
+def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[DemoEnvironment]:
+    """Start everything the demo needs and take it all down afterwards.
+
+    Sets ``KYSO_HOME`` to a temporary folder for the duration (restored afterwards);
+    the folder, the server thread and the token files are gone when this returns.
+    """
+    from kyso.core.sync import login
+    from kyso.core.sync import sync as run_sync
+    from kyso.server.demo_content import DEMO_PASSWORD
+
+    say = echo or (lambda text: None)
+    home = Path(tempfile.mkdtemp(prefix="kyso-demo-"))
+    saved = {k: os.environ.get(k) for k in ("KYSO_HOME", "SOFTHSM2_CONF", "KYSO_MODULE")}
+    os.environ["KYSO_HOME"] = str(home)
+    try:
+        say("kyso demo: khởi động máy chủ tham chiếu và tạo văn bản mẫu…")
+        with _server(home / "server") as url:
+            say("kyso demo: tạo token demo…")
+            module, note = _demo_token(home / "softhsm")
+            say(f"kyso demo: {note}")
+            session = login(url, username, DEMO_PASSWORD)
+            run_sync(session)
+            yield DemoEnvironment(home, url, session, username, module, note)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@click.command("demo")
+@click.option(
+    "--as",
+    "role",
+    type=click.Choice(sorted(ROLES)),
+    default="lanh_dao_so",
+    show_default=True,
+    help="Vai trò đăng nhập.",
+)
+@click.option("--no-images", is_flag=True, help="Không hiện ảnh trang (chỉ chữ).")
+def demo(role: str, no_images: bool) -> None:
+    """Chạy thử: máy chủ nhúng, token demo (PIN 123456), văn bản mẫu; q để thoát."""
+    from kyso.tui.store_backend import StoreBackend
+
+    username = ROLES[role]
+    with demo_environment(username, echo=lambda t: click.echo(t, err=True)) as env:
+        backend = StoreBackend(env.session, key_label=username, module=env.token_module)
+        _run_app(backend, images="off" if no_images else None, key_label=username)

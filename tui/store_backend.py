@@ -1,0 +1,149 @@
+"""The real backend: the local store (``kyso.core.store``) and the sync client
+(``kyso.core.sync``). Screens reach the server only through :meth:`StoreBackend.sync`
+and attachment downloads, both run in workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kyso.core.errors import KysoError, SyncError
+from kyso.tui.backend import Backend, Document, SyncStatus, TokenStatus, UserInfo
+
+__all__ = ["StoreBackend", "describe_token"]
+
+_SCOPES = {"inbox": "inbox", "signed": "signed_by_me", "all": "all"}
+
+
+class StoreBackend(Backend):
+    """Reads the session's store; writes go to its outbox; sync pushes and pulls."""
+
+    def __init__(
+        self, session: Any, *, key_label: str | None = None, module: str | None = None
+    ) -> None:
+        self.session = session
+        self.store = session.store()
+        self.key_label = key_label
+        self.module = module
+        me = self.store.me() or {}
+        org = me.get("org") or {}
+        self.user = UserInfo(
+            username=session.username,
+            full_name=me.get("full_name") or session.username,
+            role=me.get("role") or "",
+            title=me.get("title") or "",
+            org_name=org.get("name", "") if isinstance(org, dict) else "",
+        )
+
+    def documents(self, scope: str = "inbox") -> list[Document]:
+        return [row.as_dict() for row in self.store.inbox(_SCOPES.get(scope, scope))]
+
+    def document(self, doc_id: int) -> Document:
+        return self.store.document(doc_id).as_dict()
+
+    def attachment_file(self, doc_id: int, att_id: int, n: int | None = None) -> Path:
+        path = self.store.attachment_path(doc_id, att_id, n)
+        if path is not None:
+            return path
+        from kyso.core.sync import SyncClient
+
+        with SyncClient(self.session, self.store, retries=1) as client:
+            return client.fetch_attachment(doc_id, att_id, n)
+
+    def users(self) -> list[dict[str, Any]]:
+        return self.store.users()
+
+    def allowed_actions(self, doc: Document) -> list[str]:
+        return self.store.allowed_actions(doc["id"])
+
+    def transition(self, doc_id: int, action: str, to: str | None, note: str) -> Document:
+        self.store.transition(doc_id, action, to=to, note=note)
+        return self.document(doc_id)
+
+    def add_opinion(self, doc_id: int, text: str) -> Document:
+        self.store.add_opinion(doc_id, text)
+        return self.document(doc_id)
+
+    def set_marked(self, doc_id: int, marked: bool) -> Document:
+        self.store.set_mark(doc_id, marked)
+        return self.document(doc_id)
+
+    def add_signed_version(self, doc_id: int, att_id: int, path: Path, note: str) -> Document:
+        self.store.add_signed_version(doc_id, att_id, path, note=note)
+        return self.document(doc_id)
+
+    def sync(self) -> SyncStatus:
+        from kyso.core.sync import SyncClient
+
+        try:
+            with SyncClient(self.session, self.store, retries=1) as client:
+                report = client.sync()
+        except SyncError as exc:
+            status = self.sync_status()
+            return SyncStatus(
+                "offline", status.queued, status.conflicts, status.last_sync, exc.message
+            )
+        status = self.sync_status()
+        problems = [*report.conflicts, *report.rejected]
+        if problems:
+            message = "; ".join(f"{c.message}" for c in problems)
+            return SyncStatus(
+                "conflict",
+                status.queued,
+                max(status.conflicts, len(problems)),
+                status.last_sync,
+                message,
+            )
+        return status
+
+    def sync_status(self) -> SyncStatus:
+        st = self.store.sync_status()
+        if st.conflicts:
+            state = "conflict"
+        elif st.last_error and (not st.last_sync_at or (st.last_error_at or "") > st.last_sync_at):
+            state = "offline"
+        elif not st.last_sync_at:
+            state = "never"
+        else:
+            state = "synced"
+        return SyncStatus(
+            state, st.outbox, st.conflicts, st.last_sync_at or "", st.last_error or ""
+        )
+
+    def token_status(self) -> TokenStatus:
+        return describe_token(self.module, self.key_label)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def describe_token(module: str | None = None, key_label: str | None = None) -> TokenStatus:
+    """The first token found and the certificate it would sign with (no PIN asked)."""
+    from kyso.core.token.discovery import candidate_modules
+    from kyso.core.token.inventory import inspect_module
+
+    try:
+        candidates = candidate_modules(None, module)
+    except KysoError as exc:
+        return TokenStatus(message=exc.message)
+    reasons = []
+    for candidate in candidates:
+        try:
+            report = inspect_module(candidate)
+        except KysoError as exc:
+            reasons.append(exc.message)
+            continue
+        if report.error:
+            reasons.append(report.error)
+        for slot in report.slots:
+            token = slot.token
+            if token is None:
+                continue
+            certs = [c for c in token.certificates if c.can_sign]
+            if key_label:
+                certs = [c for c in certs if c.label == key_label] or certs
+            if not certs:
+                continue
+            cert = certs[0]
+            return TokenStatus(True, token.label, cert.common_name, f"{cert.not_after:%d/%m/%Y}")
+    return TokenStatus(message="; ".join(reasons) or "Chưa cắm token")
