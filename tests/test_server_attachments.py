@@ -295,3 +295,44 @@ def test_only_leader_or_clerk_upload_signed_versions(demo_server, pdf_bytes, sig
     vp.post(f"/documents/{doc['id']}/transitions", json={"action": "luan_chuyen", "to": "vanthu"})
     vt = demo_server.client("vanthu")
     assert upload(vt, doc, signed, signed=True).status_code == 403  # not the holder
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_the_body_limit_stops_a_chunked_body_while_it_streams():
+    """The middleware itself, with a small limit, on a real Starlette app."""
+    from fastapi import HTTPException
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from kyso.server.uploads import BodyLimitMiddleware
+
+    received = []
+
+    async def up(request):
+        async for chunk in request.stream():
+            received.append(len(chunk))
+        return JSONResponse({"ok": True})
+
+    async def too_large(request, exc):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    app = Starlette(
+        routes=[Route("/up", up, methods=["POST"])],
+        exception_handlers={HTTPException: too_large},
+    )
+    app.add_middleware(BodyLimitMiddleware, limit=1000)
+
+    def chunks(n):
+        for _ in range(n):
+            yield b"x" * 100
+
+    with TestClient(app) as client:
+        assert client.post("/up", content=chunks(5)).status_code == 200
+        streamed = client.post("/up", content=chunks(50))
+        assert streamed.status_code == 413
+        assert streamed.json()["detail"] == "Tệp vượt quá 50 MB."
+        declared = client.post("/up", content=b"x" * 5000)
+        assert declared.status_code == 413
+    assert sum(received) <= 500 + 1000
