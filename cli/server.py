@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
+
+from kyso.core.errors import KysoError
 
 __all__ = ["server"]
 
@@ -26,6 +29,8 @@ def server(host: str, port: int, data_dir: Path | None, seed_demo: bool) -> None
 
     from kyso.server.app import create_app
 
+    _check_port(host, port)
+
     if data_dir is None:
         from kyso.config.locations import data_dir as kyso_data_dir
 
@@ -33,3 +38,17 @@ def server(host: str, port: int, data_dir: Path | None, seed_demo: bool) -> None
     app = create_app(data_dir, seed_demo=seed_demo)
     click.echo(f"kyso server: http://{host}:{port}/api/v1 (dữ liệu: {data_dir})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def _check_port(host: str, port: int) -> None:
+    """A clear message instead of uvicorn's when the address cannot be used."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as exc:
+        raise KysoError(
+            f"Không mở được {host}:{port} ({exc.strerror or exc}); cổng đang được dùng?",
+            title="Máy chủ",
+        ) from None

@@ -209,3 +209,30 @@ def test_demo_docs_module_is_reusable(doc, tmp_path):
     out = tmp_path / "kh.pdf"
     out.write_bytes(render_document(doc))
     assert out.stat().st_size > 1000
+
+
+def test_kyso_server_on_a_busy_port_says_so(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kyso.cli",
+                "server",
+                "--port",
+                str(port),
+                "--data",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
