@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,12 +66,6 @@ def tui(no_images: bool, key_label: str | None) -> None:
 # ---------------------------------------------------------------- demo
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class DemoEnvironment:
     """A running demo: server URL, the token (or why there is none), the session."""
@@ -89,29 +80,13 @@ class DemoEnvironment:
 
 @contextmanager
 def _server(data: Path) -> Iterator[str]:
-    import uvicorn
+    from kyso.server.runner import ServerThread
 
-    from kyso.server.app import create_app
-
-    app = create_app(data, seed_demo=True)
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="kyso-demo-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise click.ClickException("Máy chủ demo không khởi động được")
-        time.sleep(0.05)
+    server = ServerThread(data, seed_demo=True).start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
 
 
 def _demo_token(folder: Path) -> tuple[str | None, str]:

@@ -1,0 +1,200 @@
+"""Pilot tests of the app against the real reference server and the SoftHSM token.
+
+The app reads only the local store; the sync client talks to the server in workers.
+Checks on the server side go through the API as another client would.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input
+from tui_helpers import settle
+
+from kyso.config.settings import Settings, UiSettings
+from kyso.core.sync import login
+from kyso.core.sync import sync as run_sync
+from kyso.tui.app import KysoApp
+from kyso.tui.screens.batch import BatchScreen
+from kyso.tui.screens.inbox import InboxScreen
+from kyso.tui.screens.pin import PinScreen
+from kyso.tui.screens.placement import PlacementScreen
+from kyso.tui.screens.preview import PreviewScreen
+from kyso.tui.screens.transition import TransitionScreen
+from kyso.tui.store_backend import StoreBackend
+
+pytestmark = pytest.mark.anyio
+
+PIN = "123456"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Textual runs on asyncio."""
+    return "asyncio"
+
+
+@pytest.fixture
+def leader_app(demo_server, softhsm, monkeypatch):
+    """The app logged in as the Sở leader, signing with the test token's ``signer`` key."""
+    monkeypatch.setenv("KYSO_MODULE", softhsm.module)
+    session = login(demo_server.url, "ldso", "kyso-demo")
+    run_sync(session)
+    backend = StoreBackend(session, key_label="signer", module=softhsm.module)
+    settings = Settings(ui=UiSettings(images="off"))
+    return KysoApp(backend, settings=settings, images="off", key_label="signer")
+
+
+def _server_doc(demo_server, doc_id: int) -> dict:
+    with demo_server.client("ldso") as client:
+        response = client.get(f"/documents/{doc_id}")
+        response.raise_for_status()
+        return response.json()
+
+
+def _main_signed(doc: dict) -> bool:
+    main = next(a for a in doc["attachments"] if a["is_main"])
+    return bool(main["versions"][-1]["signed"])
+
+
+async def _enter_pin(app, pilot) -> None:
+    await settle(app, pilot)
+    assert isinstance(app.screen, PinScreen)
+    await pilot.press(*PIN, "enter")
+    await settle(app, pilot)
+
+
+async def test_inbox_and_page_preview_from_the_real_server(leader_app):
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        screen = leader_app.screen
+        assert isinstance(screen, InboxScreen)
+        table = screen.query_one("#inbox-table", DataTable)
+        assert table.row_count == len(leader_app.backend.documents("inbox")) > 0
+        await pilot.press("enter")
+        await settle(leader_app, pilot)
+        await pilot.press("x")  # downloads the attachment through the sync client
+        await settle(leader_app, pilot)
+        preview = leader_app.screen
+        assert isinstance(preview, PreviewScreen)
+        assert preview.page_count >= 1
+        text = str(preview.query_one("#page-text-body").render())
+        assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in text.upper()
+
+
+async def test_place_and_sign_one_then_sync_uploads_it(leader_app, demo_server):
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        doc_id = leader_app.screen.current_id()
+        assert not _main_signed(_server_doc(demo_server, doc_id))
+        await pilot.press("k")
+        await settle(leader_app, pilot)
+        assert isinstance(leader_app.screen, PlacementScreen)
+        await pilot.press("left", "up")
+        await pilot.press("enter")  # Áp dụng
+        await _enter_pin(leader_app, pilot)
+        batch = leader_app.screen
+        assert isinstance(batch, BatchScreen)
+        await settle(leader_app, pilot)
+        assert batch.outcome is not None
+        assert batch.outcome.signed == 1, batch.outcome.results
+        await settle(leader_app, pilot)  # the sync started after the batch
+    doc = _server_doc(demo_server, doc_id)
+    assert _main_signed(doc)
+    main = next(a for a in doc["attachments"] if a["is_main"])
+    assert main["versions"][-1]["uploaded_by"] == "ldso"
+
+
+async def test_batch_sign_five_with_one_pin(leader_app, demo_server):
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        screen = leader_app.screen
+        await pilot.press(*["space"] * 5)
+        ids = screen.target_ids()
+        assert len(ids) == 5
+        await pilot.press("k")
+        await settle(leader_app, pilot)
+        # several documents and no remembered position: choose it once
+        assert isinstance(leader_app.screen, PlacementScreen)
+        await pilot.press("enter")
+        await _enter_pin(leader_app, pilot)
+        batch = leader_app.screen
+        await settle(leader_app, pilot)
+        assert batch.outcome.signed == 5, batch.outcome.results
+        await settle(leader_app, pilot)
+    for doc_id in ids:
+        assert _main_signed(_server_doc(demo_server, doc_id))
+
+
+async def test_wrong_pin_is_shown_and_nothing_is_signed(leader_app, demo_server):
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        doc_id = leader_app.screen.current_id()
+        await pilot.press("k")
+        await settle(leader_app, pilot)
+        await pilot.press("enter")
+        await settle(leader_app, pilot)
+        await pilot.press(*"000000", "enter")
+        await settle(leader_app, pilot)
+        batch = leader_app.screen
+        assert batch.outcome.signed == 0
+        summary = str(batch.query_one("#batch-summary").render())
+        assert "PIN" in summary
+    assert not _main_signed(_server_doc(demo_server, doc_id))
+
+
+async def test_transition_with_an_opinion_reaches_the_server(leader_app, demo_server):
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        doc_id = leader_app.screen.current_id()
+        await pilot.press("t")
+        await settle(leader_app, pilot)
+        dialog = leader_app.screen
+        assert isinstance(dialog, TransitionScreen)
+        action = "chuyen_tra_chuyen_vien"
+        assert action in dialog.actions
+        dialog.query_one("#transition-actions").highlighted = dialog.actions.index(action)
+        await pilot.pause()
+        dialog.query_one("#transition-note").text = "Đề nghị sửa lại trích yếu cho rõ ý."
+        await pilot.press("ctrl+s")
+        await settle(leader_app, pilot)
+        await settle(leader_app, pilot)
+    doc = _server_doc(demo_server, doc_id)
+    assert doc["state"] == "tra_lai"
+    assert doc["opinions"][-1]["text"] == "Đề nghị sửa lại trích yếu cho rõ ý."
+    assert doc["flow"][-1]["action"] == action
+
+
+async def test_offline_actions_queue_and_apply_after_restart(leader_app, demo_server):
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        doc_id = leader_app.screen.current_id()
+        was_marked = _server_doc(demo_server, doc_id)["marked"]
+        demo_server.stop()
+        await pilot.press("m")
+        await settle(leader_app, pilot)
+        await pilot.press("r")
+        await settle(leader_app, pilot)
+        bar = leader_app.screen.query_one("#status-bar")
+        assert bar.sync.state == "offline"
+        assert bar.sync.queued >= 1
+        assert "ngoại tuyến" in str(bar.render())
+        demo_server.start()
+        await pilot.press("r")
+        await settle(leader_app, pilot)
+        assert bar.sync.state == "synced" and bar.sync.queued == 0
+    assert _server_doc(demo_server, doc_id)["marked"] is (not was_marked)
+
+
+async def test_filter_box_accepts_vietnamese(leader_app):
+    async with leader_app.run_test(size=(80, 24)) as pilot:
+        await settle(leader_app, pilot)
+        await pilot.press("slash")
+        box = leader_app.screen.query_one("#inbox-filter", Input)
+        box.value = "Kế hoạch"
+        await settle(leader_app, pilot)
+        table = leader_app.screen.query_one("#inbox-table", DataTable)
+        assert table.row_count >= 1
+        assert all(
+            str(table.get_row_at(i)[4]) == "Kế hoạch" or "Kế hoạch" in str(table.get_row_at(i)[3])
+            for i in range(table.row_count)
+        )
