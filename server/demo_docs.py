@@ -122,7 +122,9 @@ class _Pages:
         used = 0.0
         space = self.width(" ", style, size)
         limit = width - indent
-        for word in text.split():
+        for word in text.split(" "):
+            if not word:
+                continue
             w = self.width(word, style, size)
             if current and used + space + w > limit:
                 lines.append(current)
@@ -263,8 +265,9 @@ def _body(p: _Pages, doc: DemoDocument) -> None:
 
 
 def _signature(p: _Pages, doc: DemoDocument) -> None:
-    block_h = 12 + 4 * 13 * LEADING + 80 + 20
-    p.ensure(block_h)
+    signature_h = 16 + (13 * 1.3 if doc.signer_on_behalf else 0) + 100 + 6
+    recipients_h = 16 + len(doc.noi_nhan) * 11 * 1.35 + 6
+    p.ensure(10 + max(signature_h, recipients_h))
     p.y += 10
     top = p.y
     sig_cx = RIGHT - 38 * MM
@@ -300,10 +303,11 @@ def render_appendix(doc: DemoDocument, org: DemoOrg = DEMO_ORG) -> bytes | None:
     p.y = TOP + 10
     p.paragraph(appendix.title.upper(), style="b", size=13, indent=0, align="center", after=0)
     p.paragraph(appendix.subtitle, style="b", size=12.5, indent=0, align="center", after=0)
-    when = "ngày      tháng      năm " + str(doc.year)
+    blank = "\u00a0" * 8  # a blank to fill in; never collapsed by the line wrapper
+    when = f"ngày{blank}tháng{blank}năm {doc.year}"
     if doc.ngay_ban_hanh:
         when = date_line("", doc.ngay_ban_hanh, doc.year).removeprefix(", ")
-    number = f"{doc.so:02d}" if doc.so else "      "
+    number = f"{doc.so:02d}" if doc.so else blank
     p.paragraph(
         f"(Kèm theo {doc.loai} số {number}/{doc.ky_hieu(org)} {when} của {org.name})",
         style="i",
