@@ -17,6 +17,7 @@ from io import BytesIO
 from pathlib import Path
 
 from kyso.core.atomic import write_atomic
+from kyso.core.docs.issuance import add_issuance_fields, find_issuance_slots
 from kyso.core.docs.pdf import PdfCheck, check_pdf, open_reader, read_pdf_bytes
 from kyso.core.docs.placement import Box, Placement, resolve_placement
 from kyso.core.docs.stamp import (
@@ -71,6 +72,9 @@ class SignOptions:
     timestamp_url: str | None = None
     """An RFC 3161 TSA: signatures become PAdES B-T."""
     visible: bool = True
+    issuance_fields: bool = True
+    """Add empty number/date fields over a Decree 30 document's blanks in the same
+    revision, so the clerk can fill them later without breaking this signature."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,10 @@ def sign_prepared(
         if missing:
             raise SigningError("Phông chữ của con dấu thiếu ký tự: " + "".join(sorted(missing)))
     writer = IncrementalPdfFileWriter(BytesIO(prepared.data), strict=False)
+    if options.issuance_fields:
+        slots = find_issuance_slots(prepared.data)
+        if slots is not None:
+            add_issuance_fields(writer, slots)
     spec = None
     if prepared.placement is not None:
         spec = fields.SigFieldSpec(

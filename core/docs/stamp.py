@@ -73,37 +73,54 @@ _STAMP_UNICODES = [
     *range(0x2010, 0x2027),  # dashes, quotes, ellipsis
     0x20AB,  # ₫
 ]
-_FONT_NAME = "NotoSans-kyso-vi-1.ttf"
+_FONT_NAME = "NotoSans-kyso-vi-2.ttf"
 
 
 @lru_cache(maxsize=1)
 def font_path() -> str:
     """Path of the stamp font: Noto Sans (pymupdf-fonts) cut down to Vietnamese,
     written once into the cache folder."""
+    import pymupdf_fonts
+
+    return _cached_subset(_FONT_NAME, lambda: bytes(pymupdf_fonts.myfont("notos")))
+
+
+def subset_font_file(source: Path) -> str:
+    """A Vietnamese cut of a TTF on disk (e.g. Liberation Serif), cached by name."""
+    return _cached_subset(f"{source.stem}-kyso-vi-2.ttf", source.read_bytes)
+
+
+def _cached_subset(name: str, load) -> str:
     from kyso.config.locations import cache_dir
     from kyso.core.atomic import write_atomic
 
     _quiet_font_subsetter()
-    target = cache_dir() / "fonts" / _FONT_NAME
+    target = cache_dir() / "fonts" / name
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, _vietnamese_subset())
+        write_atomic(target, _vietnamese_subset(load()))
     return str(target)
 
 
-def _vietnamese_subset() -> bytes:
+def _vietnamese_subset(font_bytes: bytes) -> bytes:
     from io import BytesIO
 
-    import pymupdf_fonts
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(BytesIO(bytes(pymupdf_fonts.myfont("notos"))))
+    font = TTFont(BytesIO(font_bytes))
     options = subset.Options(layout_features=[], name_IDs=["*"], notdef_outline=True)
     options.drop_tables += ["GPOS", "GSUB", "GDEF", "TTFA"]
     subsetter = subset.Subsetter(options=options)
     subsetter.populate(unicodes=_STAMP_UNICODES)
     subsetter.subset(font)
+    if font["head"].unitsPerEm != 1000:
+        # pyHanko writes the font's advance widths into /W unscaled, and /W is in
+        # 1/1000 em: a 2048-unit font (Liberation, most TrueType) would be drawn with
+        # doubled spacing. Scaling the cut to 1000 units makes both agree.
+        from fontTools.ttLib.scaleUpem import scale_upem
+
+        scale_upem(font, 1000)
     out = BytesIO()
     font.save(out)
     return out.getvalue()

@@ -79,7 +79,8 @@ def load_library(path: str):
     try:
         return pkcs11.lib(path)
     except pkcs11.PKCS11Error as exc:
-        raise TokenError(f"Không nạp được module PKCS#11 {path}: {exc}") from None
+        detail = str(exc).strip() or type(exc).__name__
+        raise TokenError(f"Không nạp được module PKCS#11 {path}: {detail}") from None
     except OSError as exc:
         raise TokenError(f"Không nạp được module PKCS#11 {path}: {exc.strerror}") from None
 

@@ -236,6 +236,7 @@ def make_softhsm_token(
     for tool in ("softhsm2-util", "pkcs11-tool"):
         if shutil.which(tool) is None:
             raise TokenError(f"Thiếu công cụ {tool} (apt install softhsm2 opensc)")
+    folder = folder.resolve()  # SoftHSM resolves a relative tokendir against its cwd
     folder.mkdir(parents=True, exist_ok=True)
     tokens = folder / "tokens"
     tokens.mkdir(exist_ok=True)

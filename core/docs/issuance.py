@@ -1,0 +1,318 @@
+"""The clerk's marks on a signed document (Decree 30/2020, Art. 15 and Phụ lục I).
+
+Why text fields: after the leader has signed, the number ("Số: 05/KH-STTTT") and the
+date line must appear in their blank places without breaking the leader's signature.
+Any new page content after a signature is a disallowed change, and so is creating a
+new non-signature form field; *filling* a form field that already existed when the
+leader signed is allowed (ISO 32000 DocMDP "form filling", pyHanko's FORM_FILLING
+level; poppler still reports the signature valid). So kyso adds two empty read-only
+text fields over the blanks in the same revision as the leader's signature
+(:func:`add_issuance_fields`), and the clerk fills them (:func:`fill_issuance_fields`)
+in the incremental update that also carries the organisation's signature, whose
+widget shows the seal over the left third of the leader's image. A separate appendix
+gets the organisation's signature at the top right of its first page, without image.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from kyso.core.docs.placement import Box
+from kyso.core.errors import DocumentError
+
+__all__ = [
+    "DATE_FIELD",
+    "NUMBER_FIELD",
+    "IssuanceSlots",
+    "add_issuance_fields",
+    "attachment_box",
+    "fill_issuance_fields",
+    "find_issuance_slots",
+    "format_date_line",
+    "format_so_ky_hieu",
+    "leader_widget",
+    "seal_box",
+    "serif_font_path",
+]
+
+NUMBER_FIELD = "kyso_so_ky_hieu"
+DATE_FIELD = "kyso_ngay_ban_hanh"
+
+_NUMBER_LINE = re.compile(r"^\s*Số\s*:\s*(\d*)\s*/\s*\S+")
+_DATE_LINE = re.compile(r"^\s*(?P<place>[^,]+),\s*ngày\s.*tháng\s.*năm\s+\d{4}\s*$")
+
+_SERIF_DIRS = (
+    "/usr/share/fonts/truetype/liberation2",
+    "/usr/share/fonts/truetype/liberation",
+)
+
+
+def format_so_ky_hieu(
+    number: int, loai_ky_hieu: str, org_ky_hieu: str, *, unit_ky_hieu: str | None = None
+) -> str:
+    """``05/KH-STTTT``; a công văn (``loai_ky_hieu`` CV) is ``123/STTTT-VP``.
+
+    Numbers below 10 get a leading zero (Art. 15).
+    """
+    if number < 1:
+        raise ValueError("số văn bản bắt đầu từ 01")
+    digits = f"{number:02d}"
+    if loai_ky_hieu.upper() == "CV":
+        suffix = f"{org_ky_hieu}-{unit_ky_hieu}" if unit_ky_hieu else org_ky_hieu
+        return f"{digits}/{suffix}"
+    return f"{digits}/{loai_ky_hieu}-{org_ky_hieu}"
+
+
+def format_date_line(place: str, day: dt.date) -> str:
+    """``Đắk Nông, ngày 05 tháng 02 năm 2026``: a leading zero for days below 10 and
+    for months 1 and 2 (Decree 30, Phụ lục I)."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+@dataclass(frozen=True)
+class IssuanceSlots:
+    """Where the number and the date line are on the first page (PDF user space)."""
+
+    page: int
+    number_box: Box
+    date_box: Box
+    place: str
+    number_size: float
+    date_size: float
+
+
+def find_issuance_slots(data: bytes) -> IssuanceSlots | None:
+    """Find the blank "Số: …/KH-STTTT" line and the "…, ngày … tháng … năm …" line on
+    the first page; None when the document has no such blanks."""
+    import pymupdf
+
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        page = doc[0]
+        number = date = None
+        for block in page.get_text("dict")["blocks"]:
+            for line in block.get("lines", []):
+                text = "".join(span["text"] for span in line["spans"])
+                size = max(span["size"] for span in line["spans"])
+                if number is None and _NUMBER_LINE.match(text):
+                    number = (line["bbox"], size)
+                elif date is None and (match := _DATE_LINE.match(text)):
+                    date = (line["bbox"], size, match.group("place").strip())
+        if number is None or date is None:
+            return None
+        inverse = ~page.transformation_matrix
+
+        def to_pdf(bbox) -> Box:
+            r = pymupdf.Rect(bbox)
+            r = pymupdf.Rect(r.x0 - 6, r.y0 - 1, r.x1 + 6, r.y1 + 1) * inverse
+            r.normalize()
+            return (round(r.x0, 2), round(r.y0, 2), round(r.x1, 2), round(r.y1, 2))
+
+        return IssuanceSlots(
+            page=0,
+            number_box=to_pdf(number[0]),
+            date_box=to_pdf(date[0]),
+            place=date[2],
+            number_size=number[1],
+            date_size=date[1],
+        )
+
+
+def _field_names(writer) -> set[str]:
+    form = writer.root.get("/AcroForm")
+    if form is None:
+        return set()
+    return {str(f.get_object().get("/T")) for f in form.get_object().get("/Fields", [])}
+
+
+def add_issuance_fields(writer, slots: IssuanceSlots) -> bool:
+    """Add the two empty read-only text fields over the blanks (before the leader
+    signs, in the same revision). Returns False when they are already there."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.generic import pdf_name, pdf_string
+
+    if {NUMBER_FIELD, DATE_FIELD} <= _field_names(writer):
+        return False
+    page_ref = writer.find_page_for_modification(slots.page)[0]
+    page = page_ref.get_object()
+    root = writer.root
+    if "/AcroForm" not in root:
+        root[pdf_name("/AcroForm")] = writer.add_object(
+            generic.DictionaryObject({pdf_name("/Fields"): generic.ArrayObject()})
+        )
+        writer.update_root()
+    form = root["/AcroForm"]
+    form_obj = form.get_object()
+    fields = form_obj.setdefault(pdf_name("/Fields"), generic.ArrayObject())
+    annots = page.get("/Annots")
+    if annots is None:
+        annots = generic.ArrayObject()
+        page[pdf_name("/Annots")] = annots
+    else:
+        annots = annots.get_object()
+    for name, box in ((NUMBER_FIELD, slots.number_box), (DATE_FIELD, slots.date_box)):
+        widget = generic.DictionaryObject(
+            {
+                pdf_name("/Type"): pdf_name("/Annot"),
+                pdf_name("/Subtype"): pdf_name("/Widget"),
+                pdf_name("/FT"): pdf_name("/Tx"),
+                pdf_name("/T"): pdf_string(name),
+                pdf_name("/Ff"): generic.NumberObject(1),  # read-only for viewers
+                pdf_name("/F"): generic.NumberObject(4),  # print
+                pdf_name("/Rect"): generic.ArrayObject(generic.FloatObject(v) for v in box),
+                pdf_name("/P"): page_ref,
+                pdf_name("/DA"): pdf_string("/Helv 0 Tf 0 g"),
+            }
+        )
+        ref = writer.add_object(widget)
+        fields.append(ref)
+        annots.append(ref)
+    writer.update_container(page)
+    writer.update_container(form_obj if isinstance(form, generic.IndirectObject) else root)
+    if isinstance(fields, generic.IndirectObject):
+        writer.update_container(fields.get_object())
+    return True
+
+
+@lru_cache(maxsize=2)
+def serif_font_path(italic: bool = False) -> str:
+    """A Times-metric serif (Liberation Serif) cut down to Vietnamese and cached;
+    Noto Sans when the system has no Liberation fonts (Debian: fonts-liberation2)."""
+    from kyso.core.docs.stamp import font_path, subset_font_file
+
+    name = "LiberationSerif-Italic.ttf" if italic else "LiberationSerif-Regular.ttf"
+    for folder in _SERIF_DIRS:
+        source = Path(folder) / name
+        if source.exists():
+            return subset_font_file(source)
+    return font_path()
+
+
+def _text_appearance(writer, box: Box, text: str, *, size: float, italic: bool, align: str):
+    from pyhanko.pdf_utils import layout
+    from pyhanko.pdf_utils.content import RawContent
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    width, height = box[2] - box[0], box[3] - box[1]
+    white = RawContent(
+        f"1 1 1 rg 0 0 {width:.2f} {height:.2f} re f".encode(),
+        box=layout.BoxConstraints(width=width, height=height),
+    )
+    x_align = (
+        layout.AxisAlignment.ALIGN_MID if align == "center" else layout.AxisAlignment.ALIGN_MIN
+    )
+    style = TextStampStyle(
+        stamp_text="%(text)s",
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(serif_font_path(italic), font_size=round(size)),
+            leading=round(size),
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=x_align,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(left=6, right=2, top=0, bottom=0),
+            # The box is the blank line itself: keep the Decree's type size.
+            inner_content_scaling=layout.InnerScaling.NO_SCALING,
+        ),
+        border_width=0,
+        background=white,
+        background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins(0, 0, 0, 0),
+        ),
+    )
+    return style.create_stamp(
+        writer, layout.BoxConstraints(width=width, height=height), {"text": text}
+    )
+
+
+def fill_issuance_fields(writer, number_line: str, date_line: str | None) -> None:
+    """Fill the fields added at the leader's signature: ``"Số: 05/KH-STTTT"`` (size 13)
+    and the italic date line. A document without them is refused."""
+    from pyhanko.pdf_utils.generic import pdf_name, pdf_string
+
+    form = writer.root.get("/AcroForm")
+    found = {}
+    if form is not None:
+        for ref in form.get_object().get("/Fields", []):
+            field = ref.get_object()
+            name = str(field.get("/T"))
+            if name in (NUMBER_FIELD, DATE_FIELD):
+                found[name] = (ref, field)
+    if NUMBER_FIELD not in found or (date_line is not None and DATE_FIELD not in found):
+        raise DocumentError(
+            "Văn bản không có ô số/ngày do kyso chuẩn bị khi lãnh đạo ký; "
+            "không điền số được mà giữ nguyên chữ ký."
+        )
+    values = [(NUMBER_FIELD, number_line, 13, False, "left")]
+    if date_line is not None:
+        values.append((DATE_FIELD, date_line, 13, True, "center"))
+    for name, text, size, italic, align in values:
+        ref, field = found[name]
+        box = tuple(float(v) for v in field["/Rect"])
+        stamp = _text_appearance(writer, box, text, size=size, italic=italic, align=align)
+        field[pdf_name("/V")] = pdf_string(text)
+        stamp.apply_appearance(field)
+        writer.update_container(field)
+
+
+def leader_widget(data: bytes) -> tuple[int, Box] | None:
+    """Page index and /Rect of the last visible signature (the leader's), if any."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    found = None
+    pages = int(reader.root["/Pages"]["/Count"])
+    for index in range(pages):
+        page = reader.find_page_for_modification(index)[0].get_object()
+        for annot in page.get("/Annots", []) or []:
+            annot = annot.get_object()
+            if annot.get("/FT") != "/Sig" or "/V" not in annot:
+                continue
+            rect = tuple(float(v) for v in annot["/Rect"])
+            if rect[2] - rect[0] > 1 and rect[3] - rect[1] > 1:
+                found = (index, rect)
+    return found
+
+
+SEAL_SIZE = 102.0
+"""36 mm, the real size of a Sở's seal, in points."""
+IMAGE_SHARE = 0.45
+"""Share of the signer's box that kyso's stamp gives to the signature image."""
+
+
+def seal_box(leader: Box, *, seal: float = SEAL_SIZE) -> Box:
+    """The organisation's widget, the seal at its real size, placed so that it covers
+    the left third of the leader's signature image (Phụ lục I)."""
+    x0, y0, x1, y1 = leader
+    image_width = (x1 - x0) * IMAGE_SHARE
+    seal_right = x0 + image_width / 3
+    centre_y = (y0 + y1) / 2
+    return (
+        round(seal_right - seal, 2),
+        round(centre_y - seal / 2, 2),
+        round(seal_right, 2),
+        round(centre_y + seal / 2, 2),
+    )
+
+
+def attachment_box(data: bytes, *, width: float = 190.0, height: float = 34.0) -> Box:
+    """Top right of the first page, where an appendix gets the organisation's signature."""
+    import pymupdf
+
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        page = doc[0]
+        rect = pymupdf.Rect(page.rect.x1 - width - 20, 14, page.rect.x1 - 20, 14 + height)
+        r = rect * ~page.transformation_matrix
+        r.normalize()
+        return (round(r.x0, 2), round(r.y0, 2), round(r.x1, 2), round(r.y1, 2))

@@ -1,0 +1,213 @@
+"""Issue a signed document: fill number and date, sign as the organisation.
+
+The main document gets its number and date in the fields prepared when the leader
+signed, and the organisation's signature with the seal over the left third of the
+leader's image, all in one incremental update. Each appendix (a separate PDF) gets the
+organisation's signature at the top right of its first page: the main document's
+số/ký hiệu and the time, serif 10, black, no image.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from kyso.core.atomic import write_atomic
+from kyso.core.docs.issuance import (
+    attachment_box,
+    fill_issuance_fields,
+    find_issuance_slots,
+    format_date_line,
+    leader_widget,
+    seal_box,
+    serif_font_path,
+)
+from kyso.core.docs.pdf import check_pdf, read_pdf_bytes
+from kyso.core.docs.stamp import format_signing_time
+from kyso.core.errors import DocumentError, KysoError, OutputError, SigningError
+from kyso.core.token.errors import translate
+
+__all__ = ["IssueRequest", "IssuedFile", "issue_appendix", "issue_main_document"]
+
+ORG_FIELD = "ToChuc_PhatHanh"
+APPENDIX_FIELD = "ToChuc_PhuLuc"
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """What the clerk issues."""
+
+    so_ky_hieu: str
+    """``05/KH-STTTT``, from the registry book."""
+    date: dt.date
+    organization: str
+    """The organisation's name written next to the seal."""
+    seal_png: bytes | None = None
+    """The seal image; required unless ``only_number``."""
+    only_number: bool = False
+    """"Chỉ điền số KH, ngày tháng năm": number and date, no organisation signature."""
+    place: str | None = None
+    """Place for the date line; default: the one printed in the blank line."""
+
+
+@dataclass(frozen=True)
+class IssuedFile:
+    source: Path
+    output: Path
+    signed: bool
+    seal_box: tuple[float, float, float, float] | None
+    leader_box: tuple[float, float, float, float] | None
+    signed_at: str | None
+
+
+def _org_style(seal_png: bytes):
+    """The seal fills the widget; the organisation and the time are set small along
+    its lower edge (the widget overlaps the leader's image, so nothing goes beside)."""
+    from PIL import Image
+    from pyhanko.pdf_utils import layout
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    return TextStampStyle(
+        stamp_text="%(org)s\n%(signed_at)s",
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(serif_font_path(), font_size=6), leading=7
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins(left=4, right=4, top=2, bottom=1),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+        border_width=0,
+        background=PdfImage(Image.open(BytesIO(seal_png))),
+        background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(left=0.5, right=0.5, top=0.5, bottom=0.5),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+    )
+
+
+def _appendix_style():
+    from pyhanko.pdf_utils import layout
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    return TextStampStyle(
+        stamp_text="Số: %(so)s\nThời gian ký: %(signed_at)s",
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(serif_font_path(), font_size=10), leading=12
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MAX,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(left=2, right=2, top=2, bottom=2),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+        border_width=0,
+    )
+
+
+def _sign_into(writer, key, field: str, box, page: int, style, params: dict) -> bytes:
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError as HankoSigningError
+
+    meta = signers.PdfSignatureMetadata(
+        field_name=field,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason="Phát hành văn bản",
+    )
+    spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=box)
+    out = BytesIO()
+    try:
+        signers.PdfSigner(meta, key.signer, stamp_style=style, new_field_spec=spec).sign_pdf(
+            writer, output=out, appearance_text_params=params, bytes_reserved=16384
+        )
+    except KysoError:
+        raise
+    except HankoSigningError as exc:
+        cause = exc.__cause__
+        if cause is not None and type(cause).__module__.startswith("pkcs11"):
+            raise translate(cause, "ký phát hành") from None
+        raise SigningError(f"Ký phát hành thất bại: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("pkcs11"):
+            raise translate(exc, "ký phát hành") from None
+        raise
+    return out.getvalue()
+
+
+def _check_paths(source: Path, output: Path) -> bytes:
+    if Path(source).resolve() == Path(output).resolve():
+        raise OutputError(f"Không ghi đè tệp gốc {source}; chọn tệp ra khác")
+    data = read_pdf_bytes(source)
+    check_pdf(source, data)
+    return data
+
+
+def issue_main_document(source: Path, output: Path, key, request: IssueRequest) -> IssuedFile:
+    """Fill "Số: …" and the date line; unless ``only_number``, sign as the organisation
+    with the seal over the leader's image. ``key`` may be None with ``only_number``."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    data = _check_paths(source, output)
+    slots = find_issuance_slots(data)
+    leader = leader_widget(data)
+    if leader is None:
+        raise DocumentError("Văn bản chưa có chữ ký của lãnh đạo: chưa phát hành được.")
+    place = request.place or (slots.place if slots else None)
+    if place is None:
+        raise DocumentError("Không tìm thấy dòng địa danh, ngày tháng trên trang đầu")
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    fill_issuance_fields(writer, f"Số: {request.so_ky_hieu}", format_date_line(place, request.date))
+    if request.only_number:
+        out = BytesIO()
+        writer.write(out)
+        write_atomic(output, out.getvalue())
+        return IssuedFile(source, output, False, None, leader[1], None)
+    if request.seal_png is None or key is None:
+        raise SigningError("Cần ảnh con dấu và khoá của cơ quan để ký phát hành")
+    box = seal_box(leader[1])
+    signed_at = format_signing_time()
+    style = _org_style(request.seal_png)
+    payload = _sign_into(
+        writer,
+        key,
+        ORG_FIELD,
+        box,
+        leader[0],
+        style,
+        {"org": request.organization, "signed_at": signed_at},
+    )
+    write_atomic(output, payload)
+    return IssuedFile(source, output, True, box, leader[1], signed_at)
+
+
+def issue_appendix(source: Path, output: Path, key, so_ky_hieu: str) -> IssuedFile:
+    """Sign an appendix as the organisation: top right of page 1, no image."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    data = _check_paths(source, output)
+    box = attachment_box(data)
+    signed_at = format_signing_time()
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    payload = _sign_into(
+        writer,
+        key,
+        APPENDIX_FIELD,
+        box,
+        0,
+        _appendix_style(),
+        {"so": so_ky_hieu, "signed_at": signed_at},
+    )
+    write_atomic(output, payload)
+    return IssuedFile(source, output, True, box, None, signed_at)
