@@ -466,3 +466,15 @@ def test_data_survives_a_restart_and_tokens_stay_valid(demo_server, pdf_bytes):
         cv.get("/me")
     demo_server.start()
     assert cv.get("/me").status_code == 200
+
+
+def test_an_expired_token_is_401(demo_server):
+    import sqlite3
+
+    cv = demo_server.client("chuyenvien")
+    assert cv.get("/me").status_code == 200
+    with sqlite3.connect(demo_server.data_dir / "kyso-server.sqlite3") as conn:
+        conn.execute("UPDATE tokens SET expires_at = '2000-01-01T00:00:00+07:00'")
+    response = cv.get("/me")
+    assert response.status_code == 401
+    assert "hết hạn" in response.json()["detail"]
