@@ -297,7 +297,7 @@ def test_only_leader_or_clerk_upload_signed_versions(demo_server, pdf_bytes, sig
     assert upload(vt, doc, signed, signed=True).status_code == 403  # not the holder
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 def test_the_body_limit_stops_a_chunked_body_while_it_streams():
     """The middleware itself, with a small limit, on a real Starlette app."""
     from fastapi import HTTPException
