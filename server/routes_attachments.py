@@ -49,6 +49,26 @@ def _attachment(conn: sqlite3.Connection, doc_id: int, att_id: int) -> sqlite3.R
     return row
 
 
+def _latest_sha(conn: sqlite3.Connection, att_id: int) -> str | None:
+    row = conn.execute(
+        "SELECT sha256 FROM versions WHERE attachment_id = ? ORDER BY n DESC LIMIT 1", (att_id,)
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def _verify(blobs, sha: str, previous_sha: str | None, user: CurrentUser) -> HTTPException | None:
+    """The 422 for an unacceptable signed upload, or None when it is acceptable."""
+    try:
+        check_signed_upload(
+            blobs.read(sha),
+            previous=blobs.read(previous_sha) if previous_sha else None,
+            cert_der=user.cert_der,
+        )
+    except HTTPException as exc:
+        return exc
+    return None
+
+
 def _check_edit(user: CurrentUser, doc: sqlite3.Row) -> None:
     holder = doc["holder"] == user.username
     if not holder:
@@ -110,6 +130,21 @@ def post_version(
     """Tải lên phiên bản mới; với ``signed=true`` máy chủ kiểm tra chữ ký (422 nếu sai)."""
     blobs = request.app.state.blobs
     sha, size = blobs.put_stream(file.file)
+    # Verify before taking the write lock (it can take a while on a big file); the
+    # verdict is used only if the version it was checked against is still the latest.
+    checked_against: str | None = None
+    verdict: HTTPException | None = None
+    if signed:
+        with request.app.state.db.connect() as conn:
+            visible = conn.execute(
+                "SELECT 1 FROM attachments a JOIN documents d ON d.id = a.doc_id"
+                " JOIN doc_access x ON x.doc_id = d.id"
+                " WHERE a.id = ? AND d.id = ? AND d.org_id = ? AND x.username = ?",
+                (att_id, doc_id, user.org_id, user.username),
+            ).fetchone()
+            checked_against = _latest_sha(conn, att_id) if visible else None
+        if visible:  # otherwise the effect answers 404 without looking at the file
+            verdict = _verify(blobs, sha, checked_against, user)
 
     def effect(conn: sqlite3.Connection) -> Result:
         doc = visible_row(conn, user, doc_id)
@@ -117,15 +152,10 @@ def post_version(
         check_if_match(request, doc["version"])
         if signed:
             _check_signed(user, doc)
-            prev = conn.execute(
-                "SELECT sha256 FROM versions WHERE attachment_id = ? ORDER BY n DESC LIMIT 1",
-                (att_id,),
-            ).fetchone()
-            check_signed_upload(
-                blobs.read(sha),
-                previous=blobs.read(prev["sha256"]) if prev else None,
-                cert_der=user.cert_der,
-            )
+            latest = _latest_sha(conn, att_id)
+            result = verdict if latest == checked_against else _verify(blobs, sha, latest, user)
+            if result is not None:
+                raise result
         else:
             _check_edit(user, doc)
         add_version_row(

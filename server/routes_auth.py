@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from kyso.server.auth import CurrentUser, current_user, login
 from kyso.server.schemas import Error, LoginRequest, LoginResponse, User
@@ -95,6 +96,10 @@ async def put_certificate(user: Me, request: Request) -> Response:
         raise HTTPException(400, "Chứng thư số quá lớn.")
     der = _parse_certificate(data)
     db = request.app.state.db
-    with db.write() as conn:
-        conn.execute("UPDATE users SET cert_der = ? WHERE id = ?", (der, user.id))
+
+    def save() -> None:
+        with db.write() as conn:
+            conn.execute("UPDATE users SET cert_der = ? WHERE id = ?", (der, user.id))
+
+    await run_in_threadpool(save)  # the write lock may be held by a long upload check
     return Response(status_code=204)
