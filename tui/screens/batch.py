@@ -45,7 +45,7 @@ class BatchScreen(KysoScreen):
         yield Static("Đang đăng nhập token…", id="batch-current")
         yield DataTable(id="batch-results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="batch-summary")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

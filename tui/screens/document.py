@@ -62,7 +62,7 @@ class DocumentScreen(KysoScreen):
             with TabPane("Sơ đồ luồng văn bản", id="tab-flow"):
                 yield Tree("Luồng văn bản", id="flow")
         yield StatusBar()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#attachments", DataTable)

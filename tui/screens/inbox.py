@@ -77,7 +77,7 @@ class InboxScreen(KysoScreen):
         yield Input(placeholder="Lọc: số, trích yếu, loại, đơn vị… (Esc để bỏ)", id="inbox-filter")
         yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

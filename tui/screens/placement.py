@@ -115,7 +115,7 @@ class PlacementScreen(KysoScreen):
             "PgUp/PgDn: trang · Enter: Áp dụng",
             id="placement-hint",
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._load(self.page, self.box is None)

@@ -62,7 +62,7 @@ class PreviewScreen(KysoScreen):
         yield Static(f"Xem: {self.file_name}", id="preview-title")
         yield Input(placeholder="Đến trang số…", id="preview-goto", type="integer")
         yield PagePreview(self.kyso.images, id="preview-page")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.render_page()

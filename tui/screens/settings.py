@@ -71,7 +71,7 @@ class SettingsScreen(KysoScreen):
             yield Select(
                 [(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="set-theme"
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def _placement_text(self) -> str:
         from kyso.tui.placements import _read

@@ -39,7 +39,7 @@ class TokenScreen(KysoScreen):
     def compose(self) -> ComposeResult:
         yield Static("Token và chứng thư số", id="token-title")
         yield Tree("Module PKCS#11", id="token-tree")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Tree).focus()

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -65,9 +65,10 @@ class TransitionScreen(KysoModal):
         self.users = users
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="transition-box"):
+        with VerticalScroll(classes="dialog", id="transition-box"):
             yield Static(
-                f"Chuyển văn bản: {shorten(self.doc.get('trich_yeu', ''), 60)}",
+                f"Chuyển văn bản: {shorten(self.doc.get('trich_yeu', ''), 50)}\n"
+                "[dim]Ctrl+S: chuyển · Esc: đóng[/dim]",
                 classes="dialog-title",
             )
             yield Label("Nội dung xử lý")

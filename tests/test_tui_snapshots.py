@@ -1,0 +1,76 @@
+"""Snapshots of each screen at 80×24 and 120×40, with Vietnamese text.
+
+Update after a deliberate change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
+and look at the report before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from fixtures_app import make_app
+from tui_helpers import settle
+
+from kyso.tui.screens.batch import BatchScreen
+from kyso.tui.screens.pin import PinScreen
+from kyso.tui.screens.placement import PlacementScreen
+from kyso.tui.signing import SignItem
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def _steps(*keys: str, push: Callable[[Any], Any] | None = None) -> Callable[[Any], Awaitable]:
+    async def run_before(pilot: Any) -> None:
+        app = pilot.app
+        await settle(app, pilot)
+        if push is not None:
+            app.push_screen(push(app))
+            await settle(app, pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.pause()
+
+    return run_before
+
+
+def _placement(app: Any) -> PlacementScreen:
+    path = app.backend.files[(1, 101)]
+    return PlacementScreen(path, None, title="Kế hoạch trồng cây", loai="Kế hoạch")
+
+
+def _pin(app: Any) -> PinScreen:
+    return PinScreen(app.backend.token_status(), 3, pin_state="count_low")
+
+
+def _batch(app: Any) -> BatchScreen:
+    items = [
+        SignItem(1, 101, "Kế hoạch tham gia hưởng ứng", problem="Tệp đã được chứng thực khoá"),
+        SignItem(2, 102, "Công văn đôn đốc chữ ký số", problem="Văn bản không có tệp đính kèm"),
+    ]
+    return BatchScreen(items, None, None)
+
+
+SCREENS: dict[str, Callable[[Any], Awaitable]] = {
+    "inbox": _steps(),
+    "inbox_selected_filtered": _steps("space", "space", "slash", "k", "e", "enter"),
+    "document": _steps("enter"),
+    "document_flow": _steps("enter", "right", "right", "right"),
+    "preview": _steps("enter", "x"),
+    "placement": _steps(push=_placement),
+    "pin": _steps(push=_pin),
+    "batch": _steps(push=_batch),
+    "transition": _steps("t"),
+    "help": _steps("question_mark"),
+    "settings": _steps("comma"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", sorted(SCREENS))
+def test_screen_snapshot(snap_compare, tmp_path, name, size):
+    app = make_app(tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=SCREENS[name])
