@@ -8,6 +8,7 @@ Textual, the store and the settings.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -163,10 +164,20 @@ def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[De
 )
 @click.option("--no-images", is_flag=True, help="Không hiện ảnh trang (chỉ chữ).")
 def demo(role: str, no_images: bool) -> None:
-    """Chạy thử: máy chủ nhúng, token demo (PIN 123456), văn bản mẫu; q để thoát."""
+    """Chạy thử: máy chủ nhúng, token demo (PIN 123456), văn bản mẫu; q để thoát.
+
+    \f
+    With ``KYSO_DEMO_INFO=FILE`` set, the server URL and the demo folder are written to
+    FILE as JSON (for end-to-end tests that check the server while the app runs).
+    """
     from kyso.tui.store_backend import StoreBackend
 
     username = ROLES[role]
     with demo_environment(username, echo=lambda t: click.echo(t, err=True)) as env:
+        info = os.environ.get("KYSO_DEMO_INFO")
+        if info:  # end-to-end tests find the embedded server here
+            Path(info).write_text(
+                json.dumps({"url": env.url, "home": str(env.home), "user": username}), "utf-8"
+            )
         backend = StoreBackend(env.session, key_label=username, module=env.token_module)
         _run_app(backend, images="off" if no_images else None, key_label=username)

@@ -96,6 +96,11 @@ class AppActions:
         status = app.backend.sync()
         app.call_from_thread(app.broadcast, SyncStatusChanged(status))
         app.call_from_thread(app.refresh_views)
+        if status.message:
+            title = "Xung đột" if status.state == "conflict" else "Đồng bộ"
+            app.call_from_thread(
+                app.notify, status.message, title=title, severity="warning", timeout=8
+            )
 
     def refresh_views(self) -> None:
         """Ask every screen that shows store data to read it again."""
