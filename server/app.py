@@ -90,6 +90,9 @@ def create_app(data_dir: Path, *, seed_demo: bool = False) -> FastAPI:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(data_dir / DB_NAME)
+    from kyso.server.registry import ensure_schema as ensure_registry
+
+    ensure_registry(db)  # the registry book's tables (kyso.server.registry)
     blobs = BlobStore(data_dir / "blobs")
     if seed_demo:
         from kyso.server.seed import seed_demo as run_seed
@@ -115,9 +118,21 @@ def create_app(data_dir: Path, *, seed_demo: bool = False) -> FastAPI:
     app.add_exception_handler(Exception, _on_unexpected)
     app.add_middleware(BodyLimitMiddleware)
 
-    from kyso.server import routes_attachments, routes_auth, routes_changes, routes_documents
+    from kyso.server import (
+        routes_attachments,
+        routes_auth,
+        routes_changes,
+        routes_documents,
+        routes_registry,
+    )
 
-    for module in (routes_auth, routes_documents, routes_attachments, routes_changes):
+    for module in (
+        routes_auth,
+        routes_documents,
+        routes_attachments,
+        routes_changes,
+        routes_registry,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     _describe_bad_input_as_400(app)
     return app
