@@ -26,6 +26,12 @@ from kyso.cli.common import read_pin, token_options
 @click.option("--timestamp-url", metavar="URL", help="Máy chủ dấu thời gian (PAdES B-T).")
 @click.option("--invisible", is_flag=True, help="Ký không hiển thị con dấu.")
 @click.option("--pin-stdin", is_flag=True, help="Đọc PIN từ dòng đầu của stdin.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0, max=16),
+    default=None,
+    help="Số tiến trình chuẩn bị PDF song song (0 = tuần tự; mặc định: tự chọn).",
+)
 def sign(
     inputs: tuple[Path, ...],
     output: Path | None,
@@ -43,9 +49,11 @@ def sign(
     timestamp_url: str | None,
     invisible: bool,
     pin_stdin: bool,
+    workers: int | None,
 ) -> None:
     """Ký số các tệp PDF bằng token (một phiên, một lần nhập PIN)."""
     from kyso.config.settings import load_settings
+    from kyso.core.docs.parallel import default_workers, sign_batch_parallel
     from kyso.core.docs.placement import parse_box
     from kyso.core.docs.sign import SignJob, SignOptions, preflight, sign_batch
     from kyso.core.errors import SigningError
@@ -102,7 +110,12 @@ def sign(
                 mark = "…" if result.skipped else "✗"
                 click.echo(f"{mark} {result.job.source}: {result.error}", err=True)
 
-        batch = sign_batch(ready, key, options, on_result=report, session=session)
+        if workers is None:
+            workers = default_workers(len(ready))
+        if workers:
+            batch = sign_batch_parallel(ready, key, options, workers=workers, on_result=report)
+        else:
+            batch = sign_batch(ready, key, options, on_result=report, session=session)
     failed = len(failures) + len(batch.failed)
     if batch.stopped is not None:
         raise type(batch.stopped)(

@@ -170,3 +170,49 @@ def test_batch_cancel_stops_cleanly(tmp_path, signing_key):
     assert result.stopped is not None
     assert [p.name for p in out.iterdir()] == ["c0.pdf"]
     assert verify_pdf(out / "c0.pdf").ok
+
+
+def test_parallel_batch_uses_one_session_and_keeps_job_order(tmp_path, signing_key, ca_pem):
+    from kyso.core.docs.parallel import sign_batch_parallel
+
+    files = [make_pdf(tmp_path / f"p{i}.pdf", pages=1) for i in range(7)]
+    broken = tmp_path / "hong.pdf"
+    broken.write_bytes(b"%PDF-1.7\n garbage")
+    files.insert(3, broken)
+    out = tmp_path / "out"
+    out.mkdir()
+    seen = []
+    jobs = [SignJob(p, out / p.name) for p in files]
+    result = sign_batch_parallel(
+        jobs, signing_key, SignOptions(), workers=2, on_result=lambda r, d, t: seen.append(d)
+    )
+    assert seen == list(range(1, 9))
+    assert [r.job.source for r in result.results] == files
+    assert [r.ok for r in result.results] == [True, True, True, False, True, True, True, True]
+    assert isinstance(result.results[3].error, DocumentError)
+    for path in out.iterdir():
+        report = verify_pdf(path, trust=[ca_pem.read_bytes()])
+        assert report.ok and report.signatures[0].signer_name == SIGNER_CN
+    pdfsig(out / "p6.pdf")
+
+
+def test_parallel_batch_cancel_leaves_the_rest_unsigned(tmp_path, signing_key):
+    from kyso.core.docs.parallel import sign_batch_parallel
+
+    files = [make_pdf(tmp_path / f"q{i}.pdf", pages=1) for i in range(10)]
+    out = tmp_path / "out"
+    out.mkdir()
+    cancel = threading.Event()
+    jobs = [SignJob(p, out / p.name) for p in files]
+    result = sign_batch_parallel(
+        jobs,
+        signing_key,
+        SignOptions(),
+        workers=2,
+        on_result=lambda r, d, t: cancel.set(),
+        cancel=cancel,
+    )
+    signed = [r for r in result.results if r.ok]
+    assert 1 <= len(signed) <= 3  # the ones in flight when cancelled
+    assert all(r.skipped for r in result.results if not r.ok)
+    assert len(list(out.iterdir())) == len(signed)

@@ -86,15 +86,19 @@ class IssuanceSlots:
     date_size: float
 
 
-def find_issuance_slots(data: bytes) -> IssuanceSlots | None:
+def find_issuance_slots(data) -> IssuanceSlots | None:
     """Find the blank "Số: …/KH-STTTT" line and the "…, ngày … tháng … năm …" line on
-    the first page; None when the document has no such blanks."""
+    the first page; None when the document has no such blanks. ``data`` is the PDF's
+    bytes or an open PyMuPDF document."""
     import pymupdf
 
-    with pymupdf.open(stream=data, filetype="pdf") as doc:
+    from kyso.core.docs.pdf import open_mupdf
+
+    doc = open_mupdf(data)
+    try:
         page = doc[0]
         number = date = None
-        for block in page.get_text("dict")["blocks"]:
+        for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
             for line in block.get("lines", []):
                 text = "".join(span["text"] for span in line["spans"])
                 size = max(span["size"] for span in line["spans"])
@@ -120,6 +124,9 @@ def find_issuance_slots(data: bytes) -> IssuanceSlots | None:
             number_size=number[1],
             date_size=date[1],
         )
+    finally:
+        if doc is not data:
+            doc.close()
 
 
 def _field_names(writer) -> set[str]:

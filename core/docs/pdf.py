@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kyso.core.errors import DocumentError
 
-__all__ = ["PdfCheck", "check_pdf", "read_pdf_bytes"]
+__all__ = ["PdfCheck", "check_pdf", "open_mupdf", "read_pdf_bytes"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,10 @@ class PdfCheck:
     signature_count: int
     locked: bool
     """A certification signature forbids further changes (DocMDP P=1)."""
+    signature_fields: frozenset[str] = frozenset()
+    """Names of all signature fields, signed or empty."""
+    signed_fields: frozenset[str] = frozenset()
+    """Names of the signature fields that hold a signature."""
 
 
 def read_pdf_bytes(path: Path) -> bytes:
@@ -84,10 +88,31 @@ def check_pdf(path: Path, data: bytes | None = None) -> PdfCheck:
         locked = any(p == MDPPerm.NO_CHANGES for p in perms if p is not None)
     except Exception:  # a damaged DocMDP dictionary is caught at signing
         locked = False
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    names, signed = set(), set()
+    for name, value, _ref in enumerate_sig_fields(reader):
+        names.add(name)
+        if value is not None:
+            signed.add(name)
     return PdfCheck(
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
         page_count=page_count,
         signature_count=len(signatures),
         locked=locked,
+        signature_fields=frozenset(names),
+        signed_fields=frozenset(signed),
     )
+
+
+def open_mupdf(source):
+    """A PyMuPDF document over PDF bytes (an already open document is returned as is)."""
+    import pymupdf
+
+    if isinstance(source, pymupdf.Document):
+        return source
+    try:
+        return pymupdf.open(stream=source, filetype="pdf")
+    except Exception as exc:  # MuPDF raises its own types
+        raise DocumentError(f"Không mở được tài liệu PDF: {exc}") from None

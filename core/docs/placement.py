@@ -59,7 +59,7 @@ def _page_index(page: int, page_count: int) -> int:
 
 
 def resolve_placement(
-    data: bytes,
+    data,
     *,
     page: int = -1,
     box: Box | None = None,
@@ -68,19 +68,16 @@ def resolve_placement(
     size: tuple[float, float] = DEFAULT_BOX_SIZE,
     path: Path | None = None,
 ) -> Placement:
-    """The box to sign in.
+    """The box to sign in. ``data`` is the PDF's bytes or an open PyMuPDF document.
 
     ``page`` is 1-based (−1 = last). With ``anchor``, pages are searched from ``page``
     (or, when ``page`` is the default −1, from the last page backwards, where signature
     blocks are), and the box is placed under the first match.
     """
-    import pymupdf
+    from kyso.core.docs.pdf import open_mupdf
 
+    doc = open_mupdf(data)
     try:
-        doc = pymupdf.open(stream=data, filetype="pdf")
-    except Exception as exc:  # MuPDF raises its own types
-        raise PlacementError(f"Không mở được tài liệu để đặt chữ ký: {exc}") from None
-    with doc:
         count = doc.page_count
         if anchor:
             order = range(count - 1, -1, -1) if page == -1 else [_page_index(page, count)]
@@ -88,7 +85,11 @@ def resolve_placement(
                 pdf_page = doc[index]
                 hits = pdf_page.search_for(anchor)
                 if hits:
-                    return Placement(index, _below(pdf_page, hits[0], size))
+                    # Searching back from the end, the first match is the page's last
+                    # one: the signature block sits below any mention in the body
+                    # ("GIÁM ĐỐC SỞ …" in a Quyết định's articles).
+                    hit = hits[-1] if page == -1 else hits[0]
+                    return Placement(index, _below(pdf_page, hit, size))
             where = "tài liệu" if page == -1 else f"trang {page}"
             raise PlacementError(f"Không tìm thấy chữ {anchor!r} trong {where}")
         if box is not None:
@@ -100,6 +101,9 @@ def resolve_placement(
             return Placement(index, default.box)
         index = _page_index(page, count)
         return Placement(index, _bottom_right(doc[index], size))
+    finally:
+        if doc is not data:
+            doc.close()
 
 
 def _to_pdf_space(page, rect) -> Box:

@@ -17,8 +17,8 @@ from io import BytesIO
 from pathlib import Path
 
 from kyso.core.atomic import write_atomic
-from kyso.core.docs.issuance import add_issuance_fields, find_issuance_slots
-from kyso.core.docs.pdf import PdfCheck, check_pdf, open_reader, read_pdf_bytes
+from kyso.core.docs.issuance import IssuanceSlots, add_issuance_fields, find_issuance_slots
+from kyso.core.docs.pdf import PdfCheck, check_pdf, read_pdf_bytes
 from kyso.core.docs.placement import Box, Placement, resolve_placement
 from kyso.core.docs.stamp import (
     StampText,
@@ -94,6 +94,8 @@ class Prepared:
     check: PdfCheck
     placement: Placement | None
     field_name: str
+    slots: IssuanceSlots | None = None
+    """The Decree 30 blanks, where empty number/date fields are added."""
 
 
 @dataclass(frozen=True)
@@ -159,40 +161,41 @@ def _check_output(job: SignJob) -> None:
         raise OutputError(f"Không có quyền ghi vào thư mục {folder}")
 
 
-def _field_name(data: bytes, path: Path, wanted: str | None) -> str:
-    from pyhanko.sign.fields import enumerate_sig_fields
-
-    reader = open_reader(data, path)
-    existing = {name for name, value, _ref in enumerate_sig_fields(reader)}
-    filled = {name for name, value, _ref in enumerate_sig_fields(reader) if value is not None}
+def _field_name(check: PdfCheck, wanted: str | None) -> str:
     if wanted:
-        if wanted in filled:
-            raise DocumentError(f"Trường chữ ký {wanted!r} đã được ký trong {path}")
+        if wanted in check.signed_fields:
+            raise DocumentError(f"Trường chữ ký {wanted!r} đã được ký trong {check.path}")
         return wanted
-    n = len(existing) + 1
-    while f"Signature{n}" in existing:
+    n = len(check.signature_fields) + 1
+    while f"Signature{n}" in check.signature_fields:
         n += 1
     return f"Signature{n}"
 
 
 def prepare(job: SignJob, options: SignOptions) -> Prepared:
     """Pre-flight one job: input readable and signable, output writable, box placed."""
+    from kyso.core.docs.pdf import open_mupdf
+
     _check_output(job)
     data = read_pdf_bytes(job.source)
     check = check_pdf(job.source, data)
     if check.locked:
         raise DocumentError(f"Tài liệu đã được chứng thực và khoá, không cho ký thêm: {job.source}")
-    placement = None
-    if options.visible:
-        placement = resolve_placement(
-            data,
-            page=options.page,
-            box=options.box,
-            anchor=options.anchor,
-            default=options.default_placement,
-            path=job.source,
-        )
-    return Prepared(job, data, check, placement, _field_name(data, job.source, options.field_name))
+    placement = slots = None
+    if options.visible or options.issuance_fields:
+        with open_mupdf(data) as doc:  # one parse serves placement and the blanks
+            if options.visible:
+                placement = resolve_placement(
+                    doc,
+                    page=options.page,
+                    box=options.box,
+                    anchor=options.anchor,
+                    default=options.default_placement,
+                    path=job.source,
+                )
+            if options.issuance_fields:
+                slots = find_issuance_slots(doc)
+    return Prepared(job, data, check, placement, _field_name(check, options.field_name), slots)
 
 
 class _Stamper:
@@ -227,10 +230,8 @@ def sign_prepared(
         if missing:
             raise SigningError("Phông chữ của con dấu thiếu ký tự: " + "".join(sorted(missing)))
     writer = IncrementalPdfFileWriter(BytesIO(prepared.data), strict=False)
-    if options.issuance_fields:
-        slots = find_issuance_slots(prepared.data)
-        if slots is not None:
-            add_issuance_fields(writer, slots)
+    if prepared.slots is not None:
+        add_issuance_fields(writer, prepared.slots)
     spec = None
     if prepared.placement is not None:
         spec = fields.SigFieldSpec(
@@ -269,6 +270,8 @@ def sign_prepared(
         raise
     except HankoSigningError as exc:
         cause = exc.__cause__
+        if isinstance(cause, KysoError):
+            raise cause from None
         if cause is not None and type(cause).__module__.startswith("pkcs11"):
             raise translate(cause, "ký") from None
         raise SigningError(f"Ký {prepared.job.source.name} thất bại: {exc}") from None
