@@ -198,3 +198,47 @@ async def test_filter_box_accepts_vietnamese(leader_app):
             str(table.get_row_at(i)[4]) == "Kế hoạch" or "Kế hoạch" in str(table.get_row_at(i)[3])
             for i in range(table.row_count)
         )
+
+
+async def test_no_token_is_said_before_any_pin_is_asked(leader_app, monkeypatch, tmp_path):
+    monkeypatch.setenv("KYSO_MODULE", str(tmp_path / "khong-co-module.so"))
+    from textual.notifications import Notify
+
+    posted = []
+    async with leader_app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+        await settle(leader_app, pilot)
+        await pilot.press("k")
+        await settle(leader_app, pilot)
+        assert isinstance(leader_app.screen, PlacementScreen)
+        await pilot.press("enter")
+        await settle(leader_app, pilot)
+        assert not isinstance(leader_app.screen, PinScreen)
+        messages = [m.notification.message for m in posted if isinstance(m, Notify)]
+        assert any("khong-co-module.so" in m for m in messages), messages
+        assert not leader_app.token_status.present
+
+
+async def test_token_screen_lists_the_token_and_its_certificates(leader_app):
+    from kyso.tui.screens.token import TokenScreen
+
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        await pilot.press("ctrl+t")
+        await settle(leader_app, pilot)
+        screen = leader_app.screen
+        assert isinstance(screen, TokenScreen)
+        tree = screen.query_one("#token-tree")
+
+        def labels(node):
+            yield str(node.label)
+            for child in node.children:
+                yield from labels(child)
+
+        text = "\n".join(labels(tree.root))
+        assert "kyso-test" in text
+        assert "signer: Nguyễn Văn Ký" in text
+        assert "expired" in text and "không ký được" in text
+        status = screen.query_one("#token-title")
+        assert status is not None
+        assert leader_app.token_status.present
+        assert leader_app.token_status.holder == "Nguyễn Văn Ký"

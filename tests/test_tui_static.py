@@ -243,3 +243,35 @@ async def test_placement_moves_snaps_and_remembers(static_app):
 def test_page_map_draws_the_box():
     drawn = page_map((0, 0, 297.5, 421), (595, 842), cols=4, rows=4)
     assert drawn.splitlines() == ["····", "····", "██··", "██··"]
+
+
+async def test_settings_refuse_a_signature_image_that_is_not_png(static_app, tmp_path):
+    from kyso.config.settings import load_settings
+    from kyso.tui.screens.settings import SettingsScreen
+
+    fake = tmp_path / "chu-ky.png"
+    fake.write_text("không phải ảnh", encoding="utf-8")
+    async with static_app.run_test(size=(120, 40)) as pilot:
+        await settle(static_app, pilot)
+        await pilot.press("comma")
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#set-image", Input).value = str(fake)
+        await settle(static_app, pilot)
+        assert "không phải ảnh PNG" in str(screen.query_one("#set-image-note").render())
+        await pilot.press("ctrl+s")
+        await settle(static_app, pilot)
+        assert load_settings().signing.image == ""
+        screen.query_one("#set-image", Input).value = ""
+        screen.query_one("#set-module", Input).value = "/usr/lib/softhsm/libsofthsm2.so"
+        await pilot.press("ctrl+s")
+        await settle(static_app, pilot)
+        assert load_settings().token.module == "/usr/lib/softhsm/libsofthsm2.so"
+
+
+def test_image_modes_pick_the_widget():
+    from kyso.tui.widgets.page_preview import image_widget_class
+
+    assert image_widget_class("off") is None
+    assert image_widget_class("halfblock").__name__ == "HalfcellImage"

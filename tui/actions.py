@@ -148,7 +148,21 @@ class AppActions:
             if placement is None:
                 app.notify("Đã huỷ ký số", timeout=3)
                 return
-        pin = await app.push_screen_wait(PinScreen(app.token_status, len(ready)))
+        token = await app.run_worker(
+            app.backend.token_status,
+            thread=True,
+            exit_on_error=False,
+            group="preflight",
+            description="Kiểm tra token",
+        ).wait()
+        app.token_status = token
+        app.broadcast(TokenStatusChanged(token))
+        if not token.present:
+            app.notify(
+                token.message or "Không tìm thấy token", title="Token", severity="error", timeout=10
+            )
+            return
+        pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state))
         if pin is None:
             app.notify("Đã huỷ ký số", timeout=3)
             return

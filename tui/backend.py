@@ -111,7 +111,9 @@ class TokenStatus:
     valid_until: str = ""
     """dd/mm/yyyy."""
     message: str = ""
-    """Why no token was found, when none was."""
+    """Why no token was found (or cannot sign), when so."""
+    pin_state: str = ""
+    """``ok``, ``count_low``, ``final_try`` or ``locked``, as the token reports."""
 
     @property
     def text(self) -> str:

@@ -143,6 +143,7 @@ class BatchScreen(KysoScreen):
         self.query_one("#batch-current", Static).update("Xong" if not failed else "Kết thúc")
         self.notify(summary, title="Ký số", severity="information" if not failed else "warning")
         self.kyso.refresh_views()
+        self.kyso.refresh_token_status()  # tries left after a wrong PIN
         if done:
             self.kyso.sync_now()
         if not failed and self.after is not None:
@@ -167,7 +168,8 @@ class BatchScreen(KysoScreen):
             if pin is not None:
                 self.start(failed, pin)
 
-        self.app.push_screen(PinScreen(self.kyso.token_status, len(failed)), got_pin)
+        token = self.kyso.token_status
+        self.app.push_screen(PinScreen(token, len(failed), token.pin_state), got_pin)
 
     def action_close(self) -> None:
         """Đóng (after the batch; Dừng first while it runs)."""
