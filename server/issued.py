@@ -16,13 +16,11 @@ nothing changed meanwhile.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 from io import BytesIO
 
 from fastapi import HTTPException
 
-__all__ = ["Recipients", "check_issued_appendix", "check_issued_main", "read_recipients"]
+__all__ = ["check_issued_appendix", "check_issued_main"]
 
 _FINE_AFTER_LEADER = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
 
@@ -42,25 +40,13 @@ def _signature_fields(data: bytes) -> list[str]:
 
 
 def _field_values(data: bytes) -> dict[str, str]:
-    """Text field values (``/V``) by name, read with pyHanko's reader."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from kyso.core.edxml import read_form_values
+    from kyso.core.errors import DocumentError
 
-    values: dict[str, str] = {}
     try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        form = reader.root.get("/AcroForm")
-        if form is None:
-            return values
-        stack = list(form.get_object().get("/Fields", []))
-        while stack:
-            field = stack.pop().get_object()
-            stack.extend(field.get("/Kids", []))
-            if "/T" in field and "/V" in field:
-                value = field["/V"]
-                values[str(field["/T"])] = str(value) if not hasattr(value, "get_object") else ""
-    except Exception:
+        return read_form_values(data)
+    except DocumentError:
         raise _reject("không đọc được các ô biểu mẫu của tệp.") from None
-    return values
 
 
 def _verify(data: bytes, what: str):
@@ -156,55 +142,3 @@ def check_issued_appendix(
         raise _reject(f"chữ ký trên {what} không bao phủ toàn bộ tệp.")
     if cert_der is not None and newest.signer_cert_der != cert_der:
         raise _reject(f"chữ ký trên {what} không phải chứng thư số bạn đã đăng ký.")
-
-
-@dataclass(frozen=True)
-class Recipients:
-    """What the document's "Nơi nhận:" block says."""
-
-    noi_nhan: tuple[str, ...]
-    """Recipients, without the "Lưu" line."""
-    noi_luu: str
-    """Who keeps the filed copies ("VT, VP"), from the "Lưu:" line."""
-
-
-_BULLET = re.compile(r"^[-–•+]\s*")
-
-
-def read_recipients(data: bytes) -> Recipients:
-    """The "Nơi nhận:" block of the document (left column, below the heading); empty when
-    the document has none. Best effort: the clerk's own values win."""
-    import pymupdf
-
-    items: list[str] = []
-    try:
-        with pymupdf.open(stream=data, filetype="pdf") as doc:
-            for page in doc:
-                lines = []
-                for block in page.get_text("dict")["blocks"]:
-                    for line in block.get("lines", []):
-                        text = "".join(s["text"] for s in line["spans"]).strip()
-                        if text:
-                            lines.append((line["bbox"], text))
-                head = next((b for b, t in lines if t.startswith("Nơi nhận")), None)
-                if head is None:
-                    continue
-                middle = (page.rect.x0 + page.rect.x1) / 2
-                below = sorted(
-                    (b, t)
-                    for b, t in lines
-                    if b[1] >= head[3] - 1 and b[0] < middle and abs(b[0] - head[0]) < 30
-                )
-                last_y = head[3]
-                for bbox, text in below:
-                    if bbox[1] - last_y > 30 or not _BULLET.match(text):
-                        break
-                    items.append(_BULLET.sub("", text).rstrip(";.").strip())
-                    last_y = bbox[3]
-                break
-    except Exception:
-        return Recipients((), "")
-    luu = [i for i in items if i.casefold().startswith("lưu")]
-    others = tuple(i for i in items if not i.casefold().startswith("lưu"))
-    noi_luu = luu[0].split(":", 1)[-1].strip() if luu else ""
-    return Recipients(others, noi_luu)

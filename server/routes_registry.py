@@ -27,11 +27,12 @@ from fastapi import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
+from kyso.core.edxml import read_recipients
 from kyso.core.workflow import Role, State
 from kyso.server.access import load_one, visible_row
 from kyso.server.auth import CurrentUser, current_user
 from kyso.server.db import add_version_row, now_iso, touch
-from kyso.server.issued import check_issued_appendix, check_issued_main, read_recipients
+from kyso.server.issued import check_issued_appendix, check_issued_main
 from kyso.server.registry import (
     allocate_number,
     book_entries,

@@ -1,0 +1,448 @@
+"""The clerk's issuance (phát hành) as use cases shared by the terminal app and the CLI.
+
+:func:`issue` takes a document the leader signed and sent to the clerk through the whole
+issuance: the leader-signed main file and the appendices are downloaded into the local
+cache, a number is taken from the organization's registry book on the server (online
+only: the book lives there), the number and date are filled and the organization signs
+(:mod:`kyso.core.docs.issue`) in a temporary folder, the files are uploaded to the issue
+endpoint, which verifies them, and a sync brings the issued document into the cache.
+When anything fails after the number was taken, the number is recorded as cancelled
+(bị huỷ) with the reason; when even that cannot reach the server, it stays pending and
+the next :func:`issue` of the same document reuses it.
+
+The smaller calls (:func:`number_info`, :func:`allocate_number`, :func:`cancel_number`,
+:func:`registry_book`, :func:`download_registry`, :func:`clerk_inbox`) are what the app's
+clerk screens need; :func:`kyso.core.edxml.export_edxml` exports an issued document.
+
+Plain Python: no click, no Textual. Everything here blocks: call it from a worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from kyso.core.atomic import write_atomic
+from kyso.core.errors import DocumentError, KysoError, SyncError, WorkflowError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from kyso.core.store import Store
+    from kyso.core.sync import SyncClient
+
+__all__ = [
+    "IssueResult",
+    "NumberInfo",
+    "RegistryEntry",
+    "allocate_number",
+    "cancel_number",
+    "clerk_inbox",
+    "default_seal",
+    "download_registry",
+    "issue",
+    "number_info",
+    "registry_book",
+]
+
+Step = Literal["download", "allocate", "sign", "upload", "sync"]
+"""Progress steps reported to ``on_step``."""
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """One number of the registry book (the server's ``RegistryEntry``)."""
+
+    id: int
+    doc_id: int
+    year: int
+    so: int
+    so_ky_hieu: str
+    ngay: dt.date
+    status: str
+    """``pending`` (held for the document), ``issued`` or ``cancelled``."""
+    raw: dict[str, Any]
+    """Every field as the server sent it (the ten book columns included)."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RegistryEntry:
+        """Build from the server's JSON."""
+        return cls(
+            int(data["id"]),
+            int(data["doc_id"]),
+            int(data["year"]),
+            int(data["so"]),
+            str(data["so_ky_hieu"]),
+            dt.date.fromisoformat(str(data["ngay"])),
+            str(data["status"]),
+            dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class NumberInfo:
+    """What the issuance screen shows before the clerk applies."""
+
+    pending: RegistryEntry | None
+    """The number held for this document, if any (it will be used)."""
+    preview: str | None
+    """The số/ký hiệu the next allocation would give (not reserved; may change)."""
+    history: tuple[RegistryEntry, ...]
+    """Every number this document ever got (cancelled ones included)."""
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """What :func:`issue` did."""
+
+    document_id: int
+    so_ky_hieu: str
+    date: dt.date
+    signed: bool
+    """The organization signed (False in "only number and date" mode)."""
+    reused_number: bool
+    """The number was already held for this document (an earlier attempt)."""
+    main: Path
+    """The issued main file, in the local cache."""
+    appendices: tuple[Path, ...]
+    seal_box: tuple[float, float, float, float] | None
+    leader_box: tuple[float, float, float, float] | None
+    document: dict[str, Any]
+    """The issued Document as the server returned it."""
+    warning: str | None = None
+    """Set when the issuance succeeded but the final sync did not."""
+
+
+# ------------------------------------------------------------------ transport
+
+
+def _call(client: SyncClient, method: str, url: str, *, what: str, **kwargs: Any) -> httpx.Response:
+    """One request; an unreachable server becomes a message saying issuance needs it."""
+    try:
+        return client._request(method, url, **kwargs)
+    except SyncError as exc:
+        if "Phiên đăng nhập" in exc.message:
+            raise
+        raise SyncError(
+            f"Không {what} được khi không kết nối được máy chủ {client.session.server}: "
+            "số văn bản do sổ đăng ký văn bản đi trên máy chủ cấp, không cấp được ngoại tuyến. "
+            f"({exc.message.split(';')[0]})"
+        ) from None
+
+
+def _refused(response: httpx.Response, what: str) -> KysoError:
+    from kyso.core.sync import _detail
+
+    detail = _detail(response)
+    status = response.status_code
+    if status in (403, 409, 412):
+        return WorkflowError(f"Không {what} được: {detail}")
+    if status == 422:
+        return DocumentError(detail)
+    return SyncError(f"Không {what} được (HTTP {status}): {detail}")
+
+
+def _json(client: SyncClient, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
+    response = _call(client, method, url, what=what, **kwargs)
+    if not 200 <= response.status_code < 300:
+        raise _refused(response, what)
+    try:
+        return response.json()
+    except ValueError:
+        raise SyncError(f"Máy chủ trả lời không hợp lệ khi {what}.") from None
+
+
+# ------------------------------------------------------------------ small calls
+
+
+def clerk_inbox(store: Store) -> list[dict[str, Any]]:
+    """Documents waiting for me to issue (``cho_van_thu``, held by me), newest first."""
+    return [d for d in store.documents("inbox") if d.get("state") == "cho_van_thu"]
+
+
+def number_info(client: SyncClient, document_id: int) -> NumberInfo:
+    """The held number, the number the next allocation would give, and the history."""
+    body = _json(client, "GET", f"/documents/{document_id}/number", what="xem số văn bản")
+    pending = body.get("pending")
+    preview = body.get("preview")
+    return NumberInfo(
+        RegistryEntry.from_json(pending) if pending else None,
+        str(preview["so_ky_hieu"]) if preview else None,
+        tuple(RegistryEntry.from_json(e) for e in body.get("entries") or ()),
+    )
+
+
+def allocate_number(
+    client: SyncClient, document_id: int, date: dt.date | None = None
+) -> tuple[RegistryEntry, bool]:
+    """Take the next number of the book for the document (or get back the one it holds).
+
+    Returns ``(entry, created)``. Online only.
+    """
+    body = {"date": date.isoformat()} if date else {}
+    response = _call(
+        client,
+        "POST",
+        f"/documents/{document_id}/number",
+        what="cấp số",
+        json=body,
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    if response.status_code not in (200, 201):
+        raise _refused(response, "cấp số")
+    return RegistryEntry.from_json(response.json()), response.status_code == 201
+
+
+def cancel_number(client: SyncClient, document_id: int, reason: str) -> RegistryEntry:
+    """Record the document's held number as cancelled (bị huỷ) with ``reason``."""
+    body = _json(
+        client,
+        "POST",
+        f"/documents/{document_id}/number/cancel",
+        what="huỷ số",
+        json={"reason": reason[:2000] or "Không nêu lý do."},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    return RegistryEntry.from_json(body)
+
+
+def registry_book(client: SyncClient, year: int) -> list[RegistryEntry]:
+    """The organization's registry book for ``year`` (issued, cancelled, held numbers)."""
+    body = _json(client, "GET", f"/registry/{year}", what="đọc sổ đăng ký")
+    return [RegistryEntry.from_json(e) for e in body.get("entries") or ()]
+
+
+def download_registry(
+    client: SyncClient, year: int, fmt: Literal["csv", "pdf"], out_path: Path
+) -> Path:
+    """Save the book as CSV or printable PDF (written atomically)."""
+    if fmt not in ("csv", "pdf"):
+        raise KysoError(f"Định dạng sổ không hỗ trợ: {fmt} (chọn csv hoặc pdf).")
+    response = _call(client, "GET", f"/registry/{year}/book.{fmt}", what="tải sổ đăng ký")
+    if response.status_code != 200:
+        raise _refused(response, "tải sổ đăng ký")
+    write_atomic(Path(out_path), response.content)
+    return Path(out_path)
+
+
+def default_seal(store: Store, configured: str | None = None) -> tuple[bytes, str]:
+    """The seal image and where it came from: the configured PNG, else a demo seal drawn
+    with the organization's name (``make_seal_png``)."""
+    from kyso.core.docs.seal import make_seal_png
+
+    if configured:
+        try:
+            return Path(
+                configured
+            ).expanduser().read_bytes(), f"con dấu trong cấu hình ({configured})"
+        except OSError as exc:
+            raise DocumentError(
+                f"Không đọc được ảnh con dấu {configured}: {exc.strerror}"
+            ) from None
+    org = ((store.me() or {}).get("org") or {}).get("name") or "Cơ quan"
+    return make_seal_png(org), f"con dấu mẫu (demo) vẽ theo tên “{org}”"
+
+
+# ------------------------------------------------------------------ issue
+
+
+def _check_can_issue(store: Store, document: dict[str, Any]) -> None:
+    me = store.me() or {}
+    if me.get("role") and me.get("role") != "van_thu":
+        raise WorkflowError("Chỉ văn thư được cấp số và phát hành văn bản.")
+    if document.get("state") != "cho_van_thu":
+        from kyso.core.workflow import STATE_LABELS, State
+
+        try:
+            label = STATE_LABELS[State(document.get("state"))]
+        except ValueError:
+            label = str(document.get("state"))
+        raise WorkflowError(
+            f"Văn bản {document['id']} đang ở trạng thái “{label}”: chỉ phát hành văn bản "
+            "đã được lãnh đạo ký và chuyển văn thư."
+        )
+    if document.get("holder") != store.username:
+        raise WorkflowError(f"Văn bản {document['id']} không do bạn đang xử lý.")
+
+
+def _check_prepared(data: bytes) -> None:
+    """Refuse before taking a number when the file cannot be issued anyway."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from kyso.core.docs.issuance import NUMBER_FIELD, leader_widget
+
+    if leader_widget(data) is None:
+        raise DocumentError(
+            "Tệp chính chưa có chữ ký (hiển thị) của lãnh đạo: chưa phát hành được."
+        )
+    try:
+        form = PdfFileReader(BytesIO(data), strict=False).root.get("/AcroForm")
+        names = {str(f.get_object().get("/T")) for f in form.get_object().get("/Fields", [])}
+    except Exception:
+        names = set()
+    if NUMBER_FIELD not in names:
+        raise DocumentError(
+            "Tệp chính không có ô số/ngày do kyso chuẩn bị khi lãnh đạo ký (lãnh đạo cần ký "
+            "bằng kyso); không điền số được mà giữ nguyên chữ ký."
+        )
+
+
+def issue(
+    client: SyncClient,
+    document_id: int,
+    *,
+    key: Any = None,
+    seal_png: bytes | None = None,
+    date: dt.date | None = None,
+    only_number: bool = False,
+    organization: str | None = None,
+    note: str = "",
+    work_dir: Path | None = None,
+    on_step: Callable[[Step, str], None] | None = None,
+) -> IssueResult:
+    """Issue a document: number, date, organization signature and seal, appendices.
+
+    ``key`` is a signing key of an open token session (``session.signing_key(label)``);
+    it and ``seal_png`` may be None with ``only_number`` ("Chỉ điền số KH, ngày tháng
+    năm"). ``date`` defaults to today on the server. Raises :class:`SyncError` when the
+    server cannot be reached (no number is taken offline), :class:`WorkflowError` when
+    this user may not issue this document, :class:`DocumentError` when the files do not
+    allow it or the server refuses them.
+    """
+    from kyso.core.docs.issue import IssueRequest, issue_appendix, issue_main_document
+
+    def step(name: Step, message: str) -> None:
+        if on_step is not None:
+            on_step(name, message)
+
+    if not only_number and (key is None or seal_png is None):
+        raise KysoError("Ký số cơ quan cần khoá trên token và ảnh con dấu.")
+    store = client.store
+    step("download", "Tải văn bản và tệp đã ký về máy")
+    if store.me() is None:
+        _call(client, "GET", "/me", what="phát hành")  # a clear message when offline
+        client.refresh_profile()
+    response = _call(client, "GET", f"/documents/{document_id}", what="phát hành")
+    if response.status_code != 200:
+        raise _refused(response, "phát hành")
+    store.put_document(response.json())
+    document = store.document_json(document_id) or {}
+    _check_can_issue(store, document)
+    attachments = document.get("attachments") or []
+    main = next((a for a in attachments if a.get("is_main")), None)
+    if main is None:
+        raise DocumentError(f"Văn bản {document_id} không có tệp chính.")
+    main_path = _fetch(client, document_id, main["id"])
+    main_data = main_path.read_bytes()
+    _check_prepared(main_data)
+    appendices = []
+    if not only_number:
+        for att in attachments:
+            if att.get("is_main"):
+                continue
+            path = _fetch(client, document_id, att["id"])
+            if path.read_bytes()[:5] == b"%PDF-":
+                appendices.append((att, path))
+    org_name = organization or ((store.me() or {}).get("org") or {}).get("name") or ""
+
+    step("allocate", "Lấy số từ sổ đăng ký văn bản đi")
+    entry, created = allocate_number(client, document_id, date)
+    try:
+        step("sign", f"Điền số {entry.so_ky_hieu}, ngày và ký số cơ quan")
+        with tempfile.TemporaryDirectory(prefix="kyso-issue-", dir=work_dir) as tmp:
+            folder = Path(tmp)
+            issued = issue_main_document(
+                main_path,
+                folder / "main.pdf",
+                key,
+                IssueRequest(
+                    entry.so_ky_hieu,
+                    entry.ngay,
+                    org_name,
+                    seal_png,
+                    only_number=only_number,
+                ),
+            )
+            signed_appendices = []
+            for index, (att, path) in enumerate(appendices):
+                out = folder / f"phu-luc-{index}.pdf"
+                issue_appendix(path, out, key, entry.so_ky_hieu)
+                signed_appendices.append((att, out.read_bytes()))
+            main_issued = issued.output.read_bytes()
+        step("upload", "Gửi bản phát hành lên máy chủ")
+        files: list[tuple[str, tuple[str, bytes, str]]] = [
+            ("main", (main.get("name") or "main.pdf", main_issued, "application/pdf"))
+        ]
+        form: dict[str, Any] = {
+            "so_ky_hieu": entry.so_ky_hieu,
+            "only_number": "true" if only_number else "false",
+            "note": note,
+        }
+        ids = []
+        for att, data in signed_appendices:
+            files.append(("appendix", (att.get("name") or "phu-luc.pdf", data, "application/pdf")))
+            ids.append(str(att["id"]))
+        if ids:
+            form["appendix_id"] = ids
+        response = _call(
+            client,
+            "POST",
+            f"/documents/{document_id}/issue",
+            what="phát hành",
+            files=files,
+            data=form,
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        if response.status_code != 200:
+            raise _refused(response, "phát hành")
+        issued_doc = response.json()
+    except BaseException as exc:
+        reason = exc.message if isinstance(exc, KysoError) else (str(exc) or type(exc).__name__)
+        _cancel_quietly(client, document_id, f"Phát hành không thành công: {reason}")
+        raise
+    store.put_document(issued_doc)
+    main_local = store.blob_path(store.put_blob(main_issued))
+    appendix_local = tuple(
+        store.blob_path(store.put_blob(data)) for _att, data in signed_appendices
+    )
+    step("sync", "Đồng bộ")
+    warning = None
+    try:
+        client.sync()
+    except SyncError as exc:
+        warning = f"Đã phát hành nhưng chưa đồng bộ được: {exc.message}"
+    return IssueResult(
+        document_id,
+        entry.so_ky_hieu,
+        entry.ngay,
+        issued.signed,
+        not created,
+        main_local,
+        appendix_local,
+        issued.seal_box,
+        issued.leader_box,
+        issued_doc,
+        warning,
+    )
+
+
+def _fetch(client: SyncClient, document_id: int, attachment_id: int) -> Path:
+    try:
+        return client.fetch_attachment(document_id, attachment_id)
+    except SyncError as exc:
+        raise SyncError(f"Không tải được tệp của văn bản {document_id}: {exc.message}") from None
+
+
+def _cancel_quietly(client: SyncClient, document_id: int, reason: str) -> None:
+    """Cancel the held number; when the server cannot be reached it stays pending (the
+    next issuance of this document reuses it)."""
+    with contextlib.suppress(KysoError):
+        cancel_number(client, document_id, reason)
