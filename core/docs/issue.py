@@ -25,9 +25,9 @@ from kyso.core.docs.issuance import (
     serif_font_path,
 )
 from kyso.core.docs.pdf import check_pdf, read_pdf_bytes
+from kyso.core.docs.sign import run_pdf_signer
 from kyso.core.docs.stamp import format_signing_time
-from kyso.core.errors import DocumentError, KysoError, OutputError, SigningError
-from kyso.core.token.errors import translate
+from kyso.core.errors import DocumentError, OutputError, SigningError
 
 __all__ = ["IssueRequest", "IssuedFile", "issue_appendix", "issue_main_document"]
 
@@ -62,63 +62,62 @@ class IssuedFile:
     signed_at: str | None
 
 
+def _serif_style(template: str, size: int, x_align: str, y_align: str, margins, **extra):
+    """A borderless text stamp in the Times-metric serif, shrunk to fit its box."""
+    from pyhanko.pdf_utils import layout
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    return TextStampStyle(
+        stamp_text=template,
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(serif_font_path(), font_size=size), leading=size + 1
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment[x_align],
+            y_align=layout.AxisAlignment[y_align],
+            margins=layout.Margins(*margins),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+        border_width=0,
+        **extra,
+    )
+
+
 def _org_style(seal_png: bytes):
     """The seal fills the widget; the organisation and the time are set small along
     its lower edge (the widget overlaps the leader's image, so nothing goes beside)."""
     from PIL import Image
     from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.images import PdfImage
-    from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.stamp import TextStampStyle
 
-    return TextStampStyle(
-        stamp_text="%(org)s\n%(signed_at)s",
-        text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(serif_font_path(), font_size=6), leading=7
-        ),
-        inner_content_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MID,
-            y_align=layout.AxisAlignment.ALIGN_MIN,
-            margins=layout.Margins(left=4, right=4, top=2, bottom=1),
-            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
-        ),
-        border_width=0,
+    return _serif_style(
+        "%(org)s\n%(signed_at)s",
+        6,
+        "ALIGN_MID",
+        "ALIGN_MIN",
+        (4, 4, 2, 1),
         background=PdfImage(Image.open(BytesIO(seal_png))),
         background_opacity=1.0,
         background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
             y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(left=0.5, right=0.5, top=0.5, bottom=0.5),
+            margins=layout.Margins(0.5, 0.5, 0.5, 0.5),
             inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
         ),
     )
 
 
 def _appendix_style():
-    from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-    from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.stamp import TextStampStyle
-
-    return TextStampStyle(
-        stamp_text="Số: %(so)s\nThời gian ký: %(signed_at)s",
-        text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(serif_font_path(), font_size=10), leading=12
-        ),
-        inner_content_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MAX,
-            y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(left=2, right=2, top=2, bottom=2),
-            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
-        ),
-        border_width=0,
+    """Main document's số/ký hiệu and the time, serif 10, black, no image."""
+    return _serif_style(
+        "Số: %(so)s\nThời gian ký: %(signed_at)s", 10, "ALIGN_MAX", "ALIGN_MID", (2, 2, 2, 2)
     )
 
 
 def _sign_into(writer, key, field: str, box, page: int, style, params: dict) -> bytes:
     from pyhanko.sign import fields, signers
-    from pyhanko.sign.general import SigningError as HankoSigningError
 
     meta = signers.PdfSignatureMetadata(
         field_name=field,
@@ -127,23 +126,8 @@ def _sign_into(writer, key, field: str, box, page: int, style, params: dict) -> 
         reason="Phát hành văn bản",
     )
     spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=box)
-    out = BytesIO()
-    try:
-        signers.PdfSigner(meta, key.signer, stamp_style=style, new_field_spec=spec).sign_pdf(
-            writer, output=out, appearance_text_params=params, bytes_reserved=16384
-        )
-    except KysoError:
-        raise
-    except HankoSigningError as exc:
-        cause = exc.__cause__
-        if cause is not None and type(cause).__module__.startswith("pkcs11"):
-            raise translate(cause, "ký phát hành") from None
-        raise SigningError(f"Ký phát hành thất bại: {exc}") from None
-    except Exception as exc:
-        if type(exc).__module__.startswith("pkcs11"):
-            raise translate(exc, "ký phát hành") from None
-        raise
-    return out.getvalue()
+    pdf_signer = signers.PdfSigner(meta, key.signer, stamp_style=style, new_field_spec=spec)
+    return run_pdf_signer(pdf_signer, writer, params, bytes_reserved=16384, what="Ký phát hành")
 
 
 def _check_paths(source: Path, output: Path) -> bytes:

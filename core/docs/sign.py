@@ -45,6 +45,7 @@ __all__ = [
     "SignedDocument",
     "preflight",
     "prepare",
+    "run_pdf_signer",
     "sign_batch",
     "sign_file",
     "sign_prepared",
@@ -220,7 +221,6 @@ def sign_prepared(
     """Sign one pre-flighted job with ``key`` (a :class:`SigningKey`) and write it."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko.sign.general import SigningError as HankoSigningError
 
     stamper = stamper or _Stamper(options)
     cert = key.certificate
@@ -258,28 +258,13 @@ def sign_prepared(
         stamp_style=stamper.style(prepared.placement),
         new_field_spec=spec,
     )
-    out = BytesIO()
-    try:
-        pdf_signer.sign_pdf(
-            writer,
-            output=out,
-            appearance_text_params=text.params(),
-            bytes_reserved=_reserved_bytes(options),
-        )
-    except KysoError:
-        raise
-    except HankoSigningError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, KysoError):
-            raise cause from None
-        if cause is not None and type(cause).__module__.startswith("pkcs11"):
-            raise translate(cause, "ký") from None
-        raise SigningError(f"Ký {prepared.job.source.name} thất bại: {exc}") from None
-    except Exception as exc:
-        if type(exc).__module__.startswith("pkcs11"):
-            raise translate(exc, "ký") from None
-        raise SigningError(f"Ký {prepared.job.source.name} thất bại: {exc}") from None
-    payload = out.getvalue()
+    payload = run_pdf_signer(
+        pdf_signer,
+        writer,
+        text.params(),
+        bytes_reserved=_reserved_bytes(options),
+        what=f"Ký {prepared.job.source.name}",
+    )
     write_atomic(prepared.job.output, payload)
     return SignedDocument(
         job=prepared.job,
@@ -289,6 +274,33 @@ def sign_prepared(
         signed_at=text.time,
         size=len(payload),
     )
+
+
+def run_pdf_signer(pdf_signer, writer, params: dict, *, bytes_reserved: int, what: str) -> bytes:
+    """Run a pyHanko ``PdfSigner`` into memory, with its failures as kyso's errors:
+    a token error keeps its meaning (pulled out, PIN…), anything else says ``what``
+    failed."""
+    from pyhanko.sign.general import SigningError as HankoSigningError
+
+    out = BytesIO()
+    try:
+        pdf_signer.sign_pdf(
+            writer, output=out, appearance_text_params=params, bytes_reserved=bytes_reserved
+        )
+    except KysoError:
+        raise
+    except HankoSigningError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, KysoError):
+            raise cause from None
+        if cause is not None and type(cause).__module__.startswith("pkcs11"):
+            raise translate(cause, "ký") from None
+        raise SigningError(f"{what} thất bại: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("pkcs11"):
+            raise translate(exc, "ký") from None
+        raise SigningError(f"{what} thất bại: {exc}") from None
+    return out.getvalue()
 
 
 def _reserved_bytes(options: SignOptions) -> int:
