@@ -54,6 +54,9 @@ class SigningSettings:
     """Location written into each signature."""
     timestamp_url: str = ""
     """RFC 3161 timestamp authority; set, signatures become PAdES B-T."""
+    seal: str = ""
+    """The organization's seal (PNG with transparency) for the clerk's issuance; empty
+    means a demo seal drawn with the organization's name."""
 
 
 @dataclass(frozen=True)

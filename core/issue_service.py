@@ -43,6 +43,7 @@ __all__ = [
     "RegistryEntry",
     "allocate_number",
     "cancel_number",
+    "check_clerk",
     "clerk_inbox",
     "default_seal",
     "download_registry",
@@ -252,10 +253,16 @@ def default_seal(store: Store, configured: str | None = None) -> tuple[bytes, st
 # ------------------------------------------------------------------ issue
 
 
-def _check_can_issue(store: Store, document: dict[str, Any]) -> None:
-    me = store.me() or {}
-    if me.get("role") and me.get("role") != "van_thu":
+def check_clerk(store: Store) -> None:
+    """:class:`WorkflowError` when the logged-in user is known not to be a văn thư (so the
+    app and the CLI can say so before asking for a PIN)."""
+    role = (store.me() or {}).get("role")
+    if role and role != "van_thu":
         raise WorkflowError("Chỉ văn thư được cấp số và phát hành văn bản.")
+
+
+def _check_can_issue(store: Store, document: dict[str, Any]) -> None:
+    check_clerk(store)
     if document.get("state") != "cho_van_thu":
         from kyso.core.workflow import STATE_LABELS, State
 

@@ -1,0 +1,130 @@
+"""``kyso issue`` (the clerk's issuance) and ``kyso export`` (edXML package).
+
+Both run the use cases of :mod:`kyso.core.issue_service` and :mod:`kyso.core.edxml`;
+errors are :class:`kyso.core.errors.KysoError` subclasses, printed as one line by
+``kyso``'s ``main``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from kyso.cli.common import read_pin, token_options
+
+__all__ = ["export", "issue"]
+
+_STEPS = {
+    "download": "Tải văn bản",
+    "allocate": "Lấy số",
+    "sign": "Ký phát hành",
+    "upload": "Gửi máy chủ",
+    "sync": "Đồng bộ",
+}
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"ngày phải có dạng YYYY-MM-DD: {value!r}") from None
+
+
+@click.command()
+@click.argument("document_id", type=int)
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Ngày ban hành (mặc định hôm nay).")
+@click.option(
+    "--only-number",
+    is_flag=True,
+    help="Chỉ điền số KH, ngày tháng năm (không ký số cơ quan, không cần token).",
+)
+@click.option("--seal", type=click.Path(path_type=Path), help="Ảnh con dấu PNG (nền trong suốt).")
+@click.option("--module", metavar="PATH", help="Đường dẫn module PKCS#11.")
+@click.option("--token", "token_label", metavar="LABEL", help="Nhãn token.")
+@click.option("--key", "key_label", metavar="LABEL", help="Nhãn khoá / chứng thư của cơ quan.")
+@click.option("--note", default="", help="Ghi chú vào sổ đăng ký và luồng văn bản.")
+@click.option("--pin-stdin", is_flag=True, help="Đọc PIN từ dòng đầu của stdin.")
+def issue(
+    document_id: int,
+    date_text: str | None,
+    only_number: bool,
+    seal: Path | None,
+    module: str | None,
+    token_label: str | None,
+    key_label: str | None,
+    note: str,
+    pin_stdin: bool,
+) -> None:
+    """Văn thư phát hành văn bản: lấy số từ sổ đăng ký, điền số và ngày, ký số cơ quan
+    kèm con dấu, ký các phụ lục, gửi máy chủ (cần kết nối mạng)."""
+    from kyso.config.settings import load_settings
+    from kyso.core.issue_service import check_clerk, default_seal
+    from kyso.core.issue_service import issue as run_issue
+    from kyso.core.sync import SyncClient
+
+    day = _parse_date(date_text)
+
+    def progress(step: str, message: str) -> None:
+        click.echo(f"… {_STEPS.get(step, step)}: {message}", err=True)
+
+    with SyncClient.from_saved() as client:
+        check_clerk(client.store)
+        if only_number:
+            result = run_issue(
+                client, document_id, date=day, only_number=True, note=note, on_step=progress
+            )
+        else:
+            configured = None if seal is not None else load_settings().signing.seal or None
+            seal_png, seal_source = default_seal(client.store, str(seal) if seal else configured)
+            if seal is not None:
+                seal_source = f"con dấu từ tệp {seal}"
+            click.echo(f"Con dấu: {seal_source}.")
+            from kyso.core.token.session import open_token
+
+            pin = read_pin(pin_stdin)
+            with open_token(token_options(module, token_label, key_label), pin) as session:
+                del pin
+                key = session.signing_key(key_label)
+                result = run_issue(
+                    client,
+                    document_id,
+                    key=key,
+                    seal_png=seal_png,
+                    date=day,
+                    note=note,
+                    on_step=progress,
+                )
+    when = result.date.strftime("%d/%m/%Y")
+    how = "đã ký số cơ quan" if result.signed else "chỉ điền số, ngày"
+    click.echo(f"✓ Văn bản {document_id} đã ban hành: Số {result.so_ky_hieu}, ngày {when} ({how}).")
+    if result.reused_number:
+        click.echo("  (dùng lại số đã giữ cho văn bản này từ lần trước)")
+    click.echo(f"  Tệp chính: {result.main}")
+    for path in result.appendices:
+        click.echo(f"  Phụ lục:   {path}")
+    if result.warning:
+        click.echo(result.warning, err=True)
+
+
+@click.command()
+@click.argument("document_id", type=int)
+@click.option(
+    "--edxml",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Tệp XML ra (gói edXML theo QCVN 102:2016).",
+)
+def export(document_id: int, out: Path) -> None:
+    """Xuất văn bản đã ban hành thành gói edXML (tệp đính kèm mã hoá base64)."""
+    from kyso.core.edxml import export_edxml
+    from kyso.core.sync import SyncClient
+
+    with SyncClient.from_saved(retries=1) as client:
+        # Files not downloaded yet are fetched when the server answers.
+        path = export_edxml(client.store, document_id, out, fetch=client.fetch_attachment)
+    click.echo(f"✓ Đã xuất văn bản {document_id} ra {path}")
