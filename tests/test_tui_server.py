@@ -242,3 +242,36 @@ async def test_token_screen_lists_the_token_and_its_certificates(leader_app):
         assert status is not None
         assert leader_app.token_status.present
         assert leader_app.token_status.holder == "Nguyễn Văn Ký"
+
+
+async def test_audit_log_records_views_and_signatures(leader_app):
+    from kyso.tui.screens.audit import AuditScreen
+
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        doc_id = leader_app.screen.current_id()
+        await pilot.press("enter")
+        await settle(leader_app, pilot)
+        await pilot.press("x")
+        await settle(leader_app, pilot)
+        await pilot.press("escape", "escape")
+        await settle(leader_app, pilot)
+        await pilot.press("k")
+        await settle(leader_app, pilot)
+        await pilot.press("enter")
+        await _enter_pin(leader_app, pilot)
+        await settle(leader_app, pilot)
+        await pilot.press("escape")
+        await settle(leader_app, pilot)
+        await pilot.press("ctrl+l")
+        await settle(leader_app, pilot)
+        assert isinstance(leader_app.screen, AuditScreen)
+        title = str(leader_app.screen.query_one("#audit-title").render())
+        assert "chuỗi băm nguyên vẹn" in title
+    entries = leader_app.audit.entries()
+    actions = [(e.action, e.document_id) for e in entries]
+    assert ("view", doc_id) in actions
+    assert ("sign", doc_id) in actions
+    sign = next(e for e in entries if e.action == "sign")
+    assert sign.detail["certificate"] == "Nguyễn Văn Ký" and len(sign.sha256) == 64
+    assert "123456" not in leader_app.audit.path.read_text("utf-8")

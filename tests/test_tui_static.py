@@ -275,3 +275,21 @@ def test_image_modes_pick_the_widget():
 
     assert image_widget_class("off") is None
     assert image_widget_class("halfblock").__name__ == "HalfcellImage"
+
+
+async def test_keys_are_rebindable_by_binding_id(tmp_path):
+    from dataclasses import replace
+
+    app = make_app(tmp_path)
+    app.settings = replace(
+        app.settings, ui=replace(app.settings.ui, keymap={"inbox.filter": "f", "app.help": "f1"})
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")
+        assert isinstance(app.focused, Input)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)

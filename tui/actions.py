@@ -49,6 +49,17 @@ class AppActions:
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)
 
+    def record(self, action: str, **fields: Any) -> None:
+        """Append to the audit log (any thread); a failure is shown, never fatal."""
+        app = self._kyso()
+        try:
+            app.audit.append(action, user=app.backend.user.username, **fields)
+        except KysoError as exc:
+            try:
+                app.call_from_thread(app.notify, exc.message, title=exc.title, severity="warning")
+            except RuntimeError:  # already on the app's thread
+                app.notify(exc.message, title=exc.title, severity="warning")
+
     def broadcast(self, message: Any) -> None:
         """Send a message to every screen on the stack (status bars listen)."""
         for screen in self._kyso().screen_stack:
@@ -86,6 +97,7 @@ class AppActions:
         app = self._kyso()
         for doc_id in doc_ids:
             doc = app.backend.set_marked(doc_id, marked)
+            app.record("mark", document_id=doc_id, marked=marked)
             app.call_from_thread(app.broadcast, DocumentChanged(doc))
         app.call_from_thread(app.refresh_views)
 
@@ -217,6 +229,7 @@ class AppActions:
         if note.strip():
             app.backend.add_opinion(doc_id, note.strip())
         doc = app.backend.transition(doc_id, action, to, note.strip())
+        app.record("transition", document_id=doc_id, to=to, transition=action, note=note.strip())
         app.call_from_thread(app.broadcast, DocumentChanged(doc))
         app.call_from_thread(
             app.notify, f"{ACTION_LABELS.get(action, action)}: đã ghi, chờ đồng bộ", timeout=4

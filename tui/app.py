@@ -31,6 +31,7 @@ class KysoApp(AppActions, App[None]):
         Binding("ctrl+p", "command_palette", "Lệnh", id="app.palette", show=False),
         Binding("ctrl+t", "token", "Token", id="app.token"),
         Binding("comma", "settings", "Cài đặt", id="app.settings"),
+        Binding("ctrl+l", "audit", "Nhật ký", id="app.audit"),
     ]
 
     def __init__(
@@ -50,6 +51,7 @@ class KysoApp(AppActions, App[None]):
         self.token_status = TokenStatus()
         self.user_names: dict[str, str] = {}
         self._renderer: Any = None
+        self._audit: Any = None
         if self.settings.ui.theme:
             self.theme = self.settings.ui.theme
 
@@ -70,6 +72,21 @@ class KysoApp(AppActions, App[None]):
 
             self._renderer = Renderer(disk=True)
         return self._renderer
+
+    @property
+    def audit(self) -> Any:
+        """The station's audit log (:class:`kyso.core.audit.AuditLog`)."""
+        if self._audit is None:
+            from kyso.core.audit import AuditLog
+
+            self._audit = AuditLog()
+        return self._audit
+
+    def action_audit(self) -> None:
+        """Open Nhật ký máy trạm."""
+        from kyso.tui.screens.audit import AuditScreen
+
+        self.push_screen(AuditScreen())
 
     def action_help(self) -> None:
         """Show every key of the current screen."""

@@ -124,6 +124,7 @@ def run_batch(
     out_dir: Path,
     on_result: Callable[[SignItemResult, int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    audit: Callable[..., None] | None = None,
 ) -> BatchOutcome:
     """Sign ``items`` with one token session and record each signed, verified file.
 
@@ -167,6 +168,19 @@ def run_batch(
             item = by_job[id(job_result.job)]
             if job_result.ok:
                 result = _record(backend, item, job_result.job.output, verify_pdf, key)
+                if result.ok and audit is not None:
+                    from kyso.core.docs.render import file_sha256
+
+                    cert = key.certificate
+                    audit(
+                        "sign",
+                        document_id=item.document_id,
+                        sha256=file_sha256(job_result.job.output),
+                        certificate=cert.common_name,
+                        serial=cert.serial,
+                        token=key.token_label,
+                        verified=result.verified,
+                    )
             else:
                 error = job_result.error
                 message = error.message if isinstance(error, KysoError) else str(error)

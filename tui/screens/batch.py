@@ -98,6 +98,7 @@ class BatchScreen(KysoScreen):
                 out_dir=data_dir() / "signed",
                 on_result=progress,
                 cancel=self._cancel,
+                audit=self.kyso.record,
             )
         except KysoError as exc:
             del pin

@@ -208,7 +208,9 @@ class DocumentScreen(KysoScreen):
         path = self.backend.attachment_file(self.doc_id, att["id"])
         from kyso.tui.screens.preview import PreviewScreen
 
-        self.app.call_from_thread(self.app.push_screen, PreviewScreen(path, att.get("name", "")))
+        self.app.call_from_thread(
+            self.app.push_screen, PreviewScreen(path, att.get("name", ""), self.doc_id)
+        )
 
     def action_download(self) -> None:
         """Tải file: save a copy of the attachment."""
@@ -229,6 +231,7 @@ class DocumentScreen(KysoScreen):
         if dest.is_dir():
             dest = dest / att.get("name", path.name)
         self.kyso.save_copy(path, dest)
+        self.kyso.record("download", document_id=self.doc_id, file=str(dest))
         self.app.call_from_thread(self.notify, f"Đã lưu {dest}", title="Tải file")
 
     def action_history(self) -> None:

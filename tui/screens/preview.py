@@ -50,8 +50,10 @@ class PreviewScreen(KysoScreen):
         Binding("g", "goto", "Đến trang", id="preview.goto"),
     ]
 
-    def __init__(self, path: Path, name: str = "") -> None:
+    def __init__(self, path: Path, name: str = "", doc_id: int | None = None) -> None:
         super().__init__(id="preview")
+        self.doc_id = doc_id
+        self._viewed: set[tuple[str, int]] = set()
         self.path = Path(path)
         self.file_name = name or self.path.name
         self.page = 0
@@ -90,6 +92,12 @@ class PreviewScreen(KysoScreen):
             self.post_message(PageRendered(page, 0, "", None, error=exc.message))
             return
         self.post_message(PageRendered(page, count, text, png))
+        sha = renderer.document(self.path).sha256
+        if (sha, page) not in self._viewed:
+            self._viewed.add((sha, page))
+            self.kyso.record(
+                "view", document_id=self.doc_id, sha256=sha, page=page + 1, file=self.file_name
+            )
         if want_image:
             renderer.prefetch(self.path, page, width, count=2)
 
