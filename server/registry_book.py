@@ -143,6 +143,17 @@ def book_pdf(entries: Sequence[dict[str, Any]], *, org_name: str, year: int) -> 
     for entry in entries:
         row(book_cells(entry), regular)
     flush()
+    total = doc.page_count
+    for number, each in enumerate(doc, start=1):
+        footer = pymupdf.TextWriter(each.rect)
+        text = f"Trang {number}/{total}"
+        footer.append(
+            (width - _MARGIN - regular.text_length(text, _FONT_SIZE), height - _MARGIN / 2),
+            text,
+            font=regular,
+            fontsize=_FONT_SIZE,
+        )
+        footer.write_text(each)
     data = doc.tobytes(garbage=3, deflate=True)
     doc.close()
     return data
