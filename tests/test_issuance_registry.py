@@ -14,7 +14,7 @@ from issuance_helpers import api, client_for, to_clerk_over_http, vn_today
 from kyso.core.docs.issue import IssueRequest, issue_main_document
 from kyso.core.docs.seal import make_seal_png
 from kyso.core.errors import DocumentError, SyncError, WorkflowError
-from kyso.core.issue_service import issue
+from kyso.core.issue_service import download_registry, issue, registry_book
 from kyso.server.registry import BOOK_COLUMNS
 
 HEADERS = [header for _key, header in BOOK_COLUMNS]
@@ -235,6 +235,7 @@ def test_the_book_as_csv_and_pdf_has_the_ten_columns(demo_server, signing_key, t
     vt.post(f"/documents/{a}/number/cancel", json={"reason": "Thử huỷ số."})
     vt.post(f"/documents/{b}/number", json={})
     r = vt.get(f"/registry/{year}/book.csv")
+    r_csv = r.content
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0] == HEADERS and len(HEADERS) == 10
@@ -252,6 +253,13 @@ def test_the_book_as_csv_and_pdf_has_the_ten_columns(demo_server, signing_key, t
     for header in ("Số, ký hiệu văn bản", "Người ký", "Ký nhận", "Ghi chú", "Số lượng bản"):
         assert header in text
     assert "03/KH-STTTT" in text and "04/KH-STTTT" in text and "(10)" in text
+    # The same files through the client use case (what the app's book screen saves).
+    with client_for(demo_server, "vanthu") as client:
+        assert [e.status for e in registry_book(client, year)] == ["cancelled", "pending"]
+        saved = download_registry(client, year, "csv", tmp_path / "so.csv")
+        assert saved.read_bytes() == r_csv
+        pdf = download_registry(client, year, "pdf", tmp_path / "so.pdf")
+        assert pdf.read_bytes().startswith(b"%PDF-")
     # Only the clerk and the leaders read the book.
     assert api(demo_server, "chuyenvien").get(f"/registry/{year}").status_code == 403
     assert api(demo_server, "ldso").get(f"/registry/{year}/book.csv").status_code == 200
