@@ -42,8 +42,10 @@ __all__ = [
     "clerk_document",
     "ensure_schema",
     "entry_json",
+    "has_outside_issuances",
     "next_number",
     "pending_entry",
+    "register_outside_issuances",
     "today",
 ]
 
@@ -196,6 +198,66 @@ def next_number(conn: sqlite3.Connection, org_id: int, year: int) -> int:
     return int(row[0] or 0) + 1
 
 
+_OUTSIDE_SQL = """
+SELECT d.* FROM documents d WHERE d.org_id = ? AND d.nam = ? AND d.so IS NOT NULL
+AND NOT EXISTS (SELECT 1 FROM registry r WHERE r.org_id = d.org_id AND r.nam = d.nam
+                AND r.so = d.so)
+"""
+
+
+def has_outside_issuances(conn: sqlite3.Connection, org_id: int, year: int) -> bool:
+    """Whether some document got a number of ``year`` without a book row."""
+    return conn.execute(_OUTSIDE_SQL + " LIMIT 1", (org_id, year)).fetchone() is not None
+
+
+def register_outside_issuances(conn: sqlite3.Connection, org_id: int, year: int) -> int:
+    """Write book rows for documents numbered by the ``ban_hanh`` transition (the demo
+    seed's issued documents), so the book has no unexplained gap. Returns how many.
+
+    Runs in the caller's write transaction.
+    """
+    added = 0
+    for doc in conn.execute(_OUTSIDE_SQL, (org_id, year)).fetchall():
+        flow = conn.execute(
+            "SELECT from_user, at FROM flow WHERE doc_id = ? AND action = 'ban_hanh'"
+            " ORDER BY id DESC LIMIT 1",
+            (doc["id"],),
+        ).fetchone()
+        by = flow["from_user"] if flow else doc["holder"]
+        at = flow["at"] if flow else doc["updated_at"]
+        signer = conn.execute(
+            "SELECT u.full_name FROM attachments a JOIN versions v ON v.attachment_id = a.id"
+            " JOIN users u ON u.username = v.uploaded_by WHERE a.doc_id = ? AND a.is_main = 1"
+            " AND v.signed = 1 AND u.role = ? ORDER BY v.n DESC LIMIT 1",
+            (doc["id"], Role.LANH_DAO_SO.value),
+        ).fetchone()
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO registry (org_id, nam, so, ky_hieu, so_ky_hieu, doc_id,"
+            " status, ngay, allocated_by, allocated_at, ten_loai_trich_yeu, nguoi_ky,"
+            " ngay_chuyen, ghi_chu, issued_by, issued_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                org_id,
+                year,
+                doc["so"],
+                doc["ky_hieu"] or "",
+                doc["so_ky_hieu"] or f"{doc['so']:02d}",
+                doc["id"],
+                doc["ngay_ban_hanh"] or at[:10],
+                by,
+                at,
+                _ten_loai_trich_yeu(doc),
+                signer[0] if signer else "",
+                at,
+                "Cấp số khi chuyển trạng thái “Ban hành” (ghi sổ sau).",
+                by,
+                at,
+            ),
+        )
+        added += cur.rowcount
+    return added
+
+
 def _ten_loai_trich_yeu(doc: sqlite3.Row) -> str:
     loai, trich_yeu = doc["loai"], doc["trich_yeu"].strip()
     if trich_yeu.casefold().startswith(loai.casefold()):
@@ -216,6 +278,7 @@ def allocate_number(
         return existing, False
     day = day or today()
     check_year(day)
+    register_outside_issuances(conn, user.org_id, day.year)
     so = next_number(conn, user.org_id, day.year)
     ky_hieu, so_ky_hieu = format_so_ky_hieu(so, doc["loai_ky_hieu"], user.org_ky_hieu)
     taken = conn.execute(

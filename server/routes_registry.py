@@ -39,8 +39,10 @@ from kyso.server.registry import (
     cancel_number,
     clerk_document,
     entry_json,
+    has_outside_issuances,
     next_number,
     pending_entry,
+    register_outside_issuances,
     today,
 )
 from kyso.server.registry_book import book_csv, book_pdf
@@ -425,7 +427,13 @@ def post_issue(
 def _book(request: Request, user: CurrentUser, year: int, include_pending: bool) -> list[dict]:
     if user.role not in _READERS:
         raise HTTPException(403, "Chỉ văn thư và lãnh đạo được xem sổ đăng ký văn bản đi.")
-    with request.app.state.db.connect() as conn:
+    db = request.app.state.db
+    with db.connect() as conn:
+        missing = has_outside_issuances(conn, user.org_id, year)
+    if missing:
+        with db.write() as conn:
+            register_outside_issuances(conn, user.org_id, year)
+    with db.connect() as conn:
         return book_entries(conn, user.org_id, year, include_pending=include_pending)
 
 

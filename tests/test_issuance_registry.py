@@ -77,8 +77,11 @@ def test_twenty_concurrent_allocations_get_twenty_consecutive_numbers(
         t.join()
     assert {body["so"] for body in same} == {first + 20}
     book = vt.get(f"/registry/{vn_today().year}").json()["entries"]
-    assert [e["so"] for e in book] == list(range(first, first + 21))
-    assert {e["status"] for e in book} == {"pending"}
+    assert [e["so"] for e in book] == list(range(1, first + 21))
+    # 01 and 02: the seed's issued documents, written into the book after the fact.
+    assert [e["so_ky_hieu"] for e in book[:2]] == ["01/QĐ-STTTT", "02/STTTT-VP"]
+    assert {e["status"] for e in book[:2]} == {"issued"}
+    assert {e["status"] for e in book[2:]} == {"pending"}
 
 
 def test_a_new_year_restarts_at_01(demo_server, signing_key, tmp_path):
@@ -143,11 +146,13 @@ def test_a_failed_issuance_is_recorded_as_cancelled(demo_server, signing_key, tm
     assert vt.post(f"/documents/{other}/number", json={}).json()["so"] == 5
     book = vt.get(f"/registry/{vn_today().year}").json()["entries"]
     assert [(e["so"], e["status"]) for e in book] == [
+        (1, "issued"),
+        (2, "issued"),
         (3, "cancelled"),
         (4, "pending"),
         (5, "pending"),
     ]
-    assert "Điền sai số" in book[0]["ghi_chu"]
+    assert "Điền sai số" in book[2]["ghi_chu"]
     # Cancelling twice is a conflict.
     assert vt.post(f"/documents/{other}/number/cancel", json={"reason": "x"}).status_code == 200
     assert vt.post(f"/documents/{other}/number/cancel", json={"reason": "x"}).status_code == 409
@@ -240,8 +245,10 @@ def test_the_book_as_csv_and_pdf_has_the_ten_columns(demo_server, signing_key, t
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0] == HEADERS and len(HEADERS) == 10
     assert all(len(row) == 10 for row in rows)
-    assert [row[0] for row in rows[1:]] == ["03/KH-STTTT", "04/KH-STTTT"]
-    assert "Số bị huỷ: Thử huỷ số." in rows[1][9]
+    numbers = [row[0] for row in rows[1:]]
+    assert numbers == ["01/QĐ-STTTT", "02/STTTT-VP", "03/KH-STTTT", "04/KH-STTTT"]
+    assert rows[1][3] == "Phạm Quốc Hùng"  # the seed's leader signed it
+    assert "Số bị huỷ: Thử huỷ số." in rows[3][9]
     r = vt.get(f"/registry/{year}/book.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF-")
     with pymupdf.open(stream=r.content, filetype="pdf") as pdf:
@@ -255,7 +262,8 @@ def test_the_book_as_csv_and_pdf_has_the_ten_columns(demo_server, signing_key, t
     assert "03/KH-STTTT" in text and "04/KH-STTTT" in text and "(10)" in text
     # The same files through the client use case (what the app's book screen saves).
     with client_for(demo_server, "vanthu") as client:
-        assert [e.status for e in registry_book(client, year)] == ["cancelled", "pending"]
+        statuses = [e.status for e in registry_book(client, year)]
+        assert statuses == ["issued", "issued", "cancelled", "pending"]
         saved = download_registry(client, year, "csv", tmp_path / "so.csv")
         assert saved.read_bytes() == r_csv
         pdf = download_registry(client, year, "pdf", tmp_path / "so.pdf")
