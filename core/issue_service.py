@@ -10,9 +10,10 @@ When anything fails after the number was taken, the number is recorded as cancel
 (bị huỷ) with the reason; when even that cannot reach the server, it stays pending and
 the next :func:`issue` of the same document reuses it.
 
-The smaller calls (:func:`number_info`, :func:`allocate_number`, :func:`cancel_number`,
-:func:`registry_book`, :func:`download_registry`, :func:`clerk_inbox`) are what the app's
-clerk screens need; :func:`kyso.core.edxml.export_edxml` exports an issued document.
+The smaller calls (:func:`clerk_inbox`, :func:`number_info`, :func:`seal_preview`,
+:func:`allocate_number`, :func:`cancel_number`, :func:`registry_book`,
+:func:`download_registry`, :func:`default_seal`) are what the app's clerk screens need;
+:func:`kyso.core.edxml.export_edxml` exports an issued document.
 
 Plain Python: no click, no Textual. Everything here blocks: call it from a worker.
 """
@@ -41,6 +42,7 @@ __all__ = [
     "IssueResult",
     "NumberInfo",
     "RegistryEntry",
+    "SealPreview",
     "allocate_number",
     "cancel_number",
     "check_clerk",
@@ -50,6 +52,7 @@ __all__ = [
     "issue",
     "number_info",
     "registry_book",
+    "seal_preview",
 ]
 
 Step = Literal["download", "allocate", "sign", "upload", "sync"]
@@ -230,6 +233,55 @@ def download_registry(
         raise _refused(response, "tải sổ đăng ký")
     write_atomic(Path(out_path), response.content)
     return Path(out_path)
+
+
+@dataclass(frozen=True)
+class SealPreview:
+    """Where issuance will write on the leader-signed main file (PDF user space), for the
+    issuance screen's preview: draw ``seal_box`` (and the number/date boxes) over the
+    rendered ``page`` of ``path``."""
+
+    path: Path
+    """The leader-signed main file in the local cache."""
+    page: int
+    """0-based page of the leader's signature (where the seal goes)."""
+    leader_box: tuple[float, float, float, float]
+    seal_box: tuple[float, float, float, float]
+    number_box: tuple[float, float, float, float] | None
+    """The "Số: …" blank on the first page, when found."""
+    date_box: tuple[float, float, float, float] | None
+    """The "…, ngày … tháng … năm …" blank on the first page, when found."""
+
+
+def seal_preview(client: SyncClient, document_id: int) -> SealPreview:
+    """Download the main file if needed and say where the seal, number and date will go.
+
+    :class:`DocumentError` when the leader's signature is not on the file.
+    """
+    from kyso.core.docs.issuance import find_issuance_slots, leader_widget, seal_box
+
+    document = client.store.document_json(document_id)
+    if document is None:
+        raise DocumentError(
+            f"Không có văn bản {document_id} trong bộ nhớ đệm (hãy chạy `kyso sync`)."
+        )
+    main = next((a for a in document.get("attachments") or () if a.get("is_main")), None)
+    if main is None:
+        raise DocumentError(f"Văn bản {document_id} không có tệp chính.")
+    path = _fetch(client, document_id, main["id"])
+    data = path.read_bytes()
+    leader = leader_widget(data)
+    if leader is None:
+        raise DocumentError("Tệp chính chưa có chữ ký (hiển thị) của lãnh đạo.")
+    slots = find_issuance_slots(data)
+    return SealPreview(
+        path,
+        leader[0],
+        leader[1],
+        seal_box(leader[1]),
+        slots.number_box if slots else None,
+        slots.date_box if slots else None,
+    )
 
 
 def default_seal(store: Store, configured: str | None = None) -> tuple[bytes, str]:

@@ -18,7 +18,7 @@ from kyso.core.docs.seal import make_seal_png
 from kyso.core.docs.sign import SignOptions, sign_file
 from kyso.core.docs.verify import verify_pdf
 from kyso.core.edxml import EDXML_NS, export_edxml
-from kyso.core.issue_service import issue, number_info, registry_book
+from kyso.core.issue_service import issue, number_info, registry_book, seal_preview
 from kyso.server.demo_content import DEMO_ORG, DEMO_USERS
 from kyso.server.seed import DEMO_ORG_NAME
 
@@ -86,6 +86,7 @@ def test_ke_hoach_whole_path_issued_as_01(fresh_org_server, signing_key, tmp_pat
     with client_for(server, "vanthu") as vt:
         info = number_info(vt, doc_id)
         assert info.pending is None and info.preview == "01/KH-STTTT"
+        preview = seal_preview(vt, doc_id)
         steps: list[str] = []
         result = issue(
             vt,
@@ -127,6 +128,9 @@ def test_ke_hoach_whole_path_issued_as_01(fresh_org_server, signing_key, tmp_pat
         assert sx0 < lx0 < sx1 < lx0 + image_width
         assert sx1 == pytest.approx(lx0 + image_width / 3, abs=0.5)
         assert sy0 < (ly0 + ly1) / 2 < sy1
+        # The screen's preview showed the seal where it went.
+        assert preview.seal_box == result.seal_box and preview.leader_box == result.leader_box
+        assert preview.number_box is not None and preview.number_box[0] < preview.date_box[0]
 
         # The registry book row with the Decree's columns.
         [entry] = registry_book(vt, today.year)
