@@ -52,13 +52,18 @@ def book_cells(entry: dict[str, Any]) -> list[str]:
     return cells
 
 
+def _no_formula(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (a trích yếu may start with "=")."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def book_csv(entries: Sequence[dict[str, Any]]) -> bytes:
     """The book as CSV: a header row with the ten Vietnamese headers, one row per number."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([header for _key, header in BOOK_COLUMNS])
     for entry in entries:
-        writer.writerow(book_cells(entry))
+        writer.writerow([_no_formula(c) for c in book_cells(entry)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
