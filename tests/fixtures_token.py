@@ -78,16 +78,20 @@ def ca_pem(tmp_path_factory, pki):
     return pki.write_ca(tmp_path_factory.mktemp("ca") / "ca.pem")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def token_session(softhsm):
-    """One logged-in session on the session token, shared by in-process tests."""
+    """A logged-in session on the session token, closed (logged out) after the test.
+
+    Not shared across tests: PKCS#11 login state belongs to the whole process, so a
+    session kept open would make every other login in the run fail with
+    CKR_USER_ALREADY_LOGGED_IN."""
     from kyso.core.token.session import TokenOptions, open_token
 
     with open_token(TokenOptions(module=softhsm.module), pin=TEST_PIN) as session:
         yield session
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def signing_key(token_session):
     """The 'signer' key (Nguyễn Văn Ký) on the session token."""
     return token_session.signing_key("signer")

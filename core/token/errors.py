@@ -57,6 +57,10 @@ def translate(exc: BaseException, doing: str) -> KysoError:
         return PinError("Mã PIN không đúng định dạng (độ dài hoặc ký tự).")
     if name == "PinExpired":
         return PinError("Mã PIN đã hết hạn; đổi PIN bằng công cụ của nhà cung cấp token.")
+    if name == "UserAlreadyLoggedIn":
+        return TokenError(
+            "Token đang được một phiên ký khác của kyso dùng; kết thúc phiên đó rồi thử lại."
+        )
     if name == "FunctionCancelled":
         return PinError("Đã huỷ nhập PIN trên thiết bị.")
     detail = str(exc).strip()
