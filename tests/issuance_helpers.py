@@ -80,18 +80,20 @@ def create_kehoach(server, *, with_appendix: bool = True) -> int:
     return doc_id
 
 
-def to_clerk_over_http(server, signing_key, folder: Path, count: int) -> list[int]:
+def to_clerk_over_http(
+    server, signing_key, folder: Path, count: int, *, with_appendix: bool = False
+) -> list[int]:
     """``count`` Kế hoạch drafted, sent to the leader, signed by him (real token signature
     with the prepared number/date fields) and sent to the clerk, over the plain API."""
     cv, ld = api(server, "chuyenvien"), api(server, "ldso")
     image = signature_png(folder)
     ids = []
     for index in range(count):
-        doc_id = create_kehoach(server, with_appendix=False)
+        doc_id = create_kehoach(server, with_appendix=with_appendix)
         r = cv.post(f"/documents/{doc_id}/transitions", json={"action": "trinh_lanh_dao_so"})
         assert r.status_code == 200, r.text
         doc = r.json()
-        main = doc["attachments"][0]
+        main = next(a for a in doc["attachments"] if a["is_main"])
         src = folder / f"draft-{doc_id}.pdf"
         src.write_bytes(
             ld.get(f"/documents/{doc_id}/attachments/{main['id']}/versions/1/content").content

@@ -271,3 +271,66 @@ def test_the_book_as_csv_and_pdf_has_the_ten_columns(demo_server, signing_key, t
     # Only the clerk and the leaders read the book.
     assert api(demo_server, "chuyenvien").get(f"/registry/{year}").status_code == 403
     assert api(demo_server, "ldso").get(f"/registry/{year}/book.csv").status_code == 200
+
+
+def _content(http, doc_id: int, att: dict, folder, name: str):
+    n = att["versions"][-1]["n"]
+    path = folder / name
+    path.write_bytes(
+        http.get(f"/documents/{doc_id}/attachments/{att['id']}/versions/{n}/content").content
+    )
+    return path
+
+
+def test_the_server_checks_what_it_is_given(demo_server, signing_key, tmp_path):
+    from kyso.core.docs.issue import issue_appendix
+
+    [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1, with_appendix=True)
+    vt = api(demo_server, "vanthu")
+    entry = vt.post(f"/documents/{doc_id}/number", json={}).json()
+    so, day = entry["so_ky_hieu"], dt.date.fromisoformat(entry["ngay"])
+    doc = vt.get(f"/documents/{doc_id}").json()
+    main = next(a for a in doc["attachments"] if a["is_main"])
+    appendix = next(a for a in doc["attachments"] if not a["is_main"])
+    leader = _content(vt, doc_id, main, tmp_path, "leader.pdf")
+    issued, only = tmp_path / "issued.pdf", tmp_path / "only.pdf"
+    issue_main_document(leader, issued, signing_key, IssueRequest(so, day, "Sở TTTT", SEAL))
+    issue_main_document(leader, only, None, IssueRequest(so, day, "Sở", only_number=True))
+    signed_appendix = tmp_path / "pl.pdf"
+    issue_appendix(
+        _content(vt, doc_id, appendix, tmp_path, "pl-src.pdf"), signed_appendix, signing_key, so
+    )
+
+    def post(main_file, *, only_number=False, with_appendix=True, key=None):
+        files = [("main", ("m.pdf", main_file.read_bytes(), "application/pdf"))]
+        data = {"so_ky_hieu": so, "only_number": str(only_number).lower()}
+        if with_appendix:
+            files.append(("appendix", ("a.pdf", signed_appendix.read_bytes(), "application/pdf")))
+            data["appendix_id"] = str(appendix["id"])
+        headers = {"Idempotency-Key": key} if key else {}
+        return vt.post(f"/documents/{doc_id}/issue", files=files, data=data, headers=headers)
+
+    r = post(issued, with_appendix=False)
+    assert r.status_code == 422 and "thiếu bản ký số của cơ quan cho phụ lục" in r.text
+    r = post(issued, only_number=True, with_appendix=False)
+    assert r.status_code == 422 and "không có chữ ký mới" in r.text
+    r = post(only)
+    assert r.status_code == 422 and "thiếu chữ ký số của cơ quan" in r.text
+    r = post(leader)
+    assert r.status_code == 422 and "bản cập nhật" in r.text
+    assert _preview(vt, doc_id)["pending"]["so_ky_hieu"] == so
+    # The right files, sent twice with one key: one issuance, the same answer.
+    first = post(issued, key="phat-hanh-1")
+    assert first.status_code == 200, first.text
+    again = post(issued, key="phat-hanh-1")
+    assert again.status_code == 200 and again.json() == first.json()
+    issued_doc = first.json()
+    assert issued_doc["state"] == "da_ban_hanh" and issued_doc["so_ky_hieu"] == so
+    assert [f["action"] for f in issued_doc["flow"]].count("ban_hanh") == 1
+    versions = {a["id"]: a["versions"][-1] for a in issued_doc["attachments"]}
+    assert versions[main["id"]]["uploaded_by"] == "vanthu" and versions[main["id"]]["signed"]
+    assert versions[appendix["id"]]["uploaded_by"] == "vanthu"
+    # A second issuance (another key) is a conflict; the book has one issued row.
+    assert post(issued, key="phat-hanh-2").status_code == 409
+    [row] = [e for e in vt.get(f"/registry/{day.year}").json()["entries"] if e["doc_id"] == doc_id]
+    assert row["status"] == "issued" and row["so_ky_hieu"] == so
