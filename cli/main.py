@@ -19,6 +19,7 @@ __all__ = ["cli", "main"]
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "tui": ("kyso.cli.app", "tui", "Mở ứng dụng ký số trên terminal."),
     "demo": ("kyso.cli.app", "demo", "Chạy thử: máy chủ nhúng, token demo, văn bản mẫu."),
+    "web": ("kyso.cli.web", "web", "Mở ứng dụng trong trình duyệt (textual-serve)."),
     "token": ("kyso.cli.token", "token", "Liệt kê module, khe, token và chứng thư số."),
     "sign": ("kyso.cli.sign", "sign", "Ký số một hoặc nhiều tệp PDF."),
     "verify": ("kyso.cli.verify", "verify", "Kiểm tra chữ ký số trong tệp PDF."),
