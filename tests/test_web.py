@@ -1,0 +1,320 @@
+"""``kyso web``: the app in a real headless Chromium, and the loopback-only default.
+
+The browser test starts ``kyso web --demo`` on 127.0.0.1, opens the page in Debian's
+Chromium driven over the DevTools protocol (``--remote-debugging-port=0``, loopback
+only), waits until the terminal in the page has been sent the inbox title, takes a
+screenshot, then closes the browser and checks that the demo session behind the tab
+ended and removed its data folder.
+
+The page draws the terminal on a canvas, so the text is read from what the page's
+websocket received (a hook installed before the page's own scripts run), not from the
+DOM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+TITLE = "Hộp văn bản — Chờ xử lý"
+
+# Collects every frame the page's websockets receive, as text without escape sequences.
+HOOK = r"""
+(() => {
+  const chunks = [];
+  const Original = window.WebSocket;
+  function Recording(...args) {
+    const socket = new Original(...args);
+    socket.addEventListener("message", (event) => {
+      if (event.data instanceof ArrayBuffer) chunks.push(new Uint8Array(event.data));
+      else if (typeof event.data === "string") chunks.push(new TextEncoder().encode(event.data));
+    });
+    return socket;
+  }
+  Recording.prototype = Original.prototype;
+  Object.assign(Recording, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = Recording;
+  window.__kysoScreenText = () => {
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    const all = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) { all.set(c, at); at += c.length; }
+    return new TextDecoder().decode(all)
+      .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
+      .replace(/\x1b\[[0-9;?<>=]*[ -\/]*[@-~]/g, "")
+      .replace(/\x1b[@-_]/g, "");
+  };
+})();
+"""
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail(
+        "Chromium is needed for the web-mode test: run `make test` (it installs the Debian "
+        "package `chromium`), or `apt-get install -y chromium`."
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"kyso web exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"kyso web never listened on {port}:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen, graceful: bool = True) -> None:
+    """Stop a process started with start_new_session=True, and everything it started."""
+    if process.poll() is None and graceful:
+        process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def web_server(tmp_path):
+    """``kyso web --demo`` on a free loopback port; yields (url, demo-info file, log)."""
+    port = _free_port()
+    info = tmp_path / "demo.json"
+    log = tmp_path / "web.log"
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = dict(os.environ, KYSO_DEMO_INFO=str(info), TMPDIR=str(temp))
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kyso.cli", "web", "--demo", "--port", str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_for_port(port, process, log, timeout=60)
+        yield f"http://127.0.0.1:{port}/", info, log
+    finally:
+        _stop(process)
+
+
+class _DevTools:
+    """The smallest DevTools-protocol client: one page, call and wait for the answer."""
+
+    def __init__(self, socket_) -> None:
+        self._ws = socket_
+        self._next = 0
+
+    async def __call__(self, method: str, **params):
+        self._next += 1
+        await self._ws.send_json({"id": self._next, "method": method, "params": params})
+        while True:
+            message = await self._ws.receive_json()
+            if message.get("id") == self._next:
+                if "error" in message:
+                    raise AssertionError(f"{method}: {message['error']}")
+                return message["result"]
+
+
+async def _browse(chromium: str, url: str, folder: Path, timeout: float) -> tuple[str, bytes]:
+    """Open ``url``; return the terminal text once it has the title, and a screenshot."""
+    import aiohttp
+
+    profile = folder / "profile"
+    with (folder / "chromium.log").open("wb") as log:
+        browser = subprocess.Popen(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                # nothing leaves the machine (the page links a web font)
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={profile}",
+                "--window-size=1280,900",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        port_file = profile / "DevToolsActivePort"
+        while not (port_file.exists() and port_file.read_text().strip()):
+            assert browser.poll() is None, (folder / "chromium.log").read_text()
+            assert time.monotonic() < deadline, "Chromium never opened its DevTools port"
+            await asyncio.sleep(0.2)
+        devtools_port = int(port_file.read_text().split()[0])
+        client_timeout = aiohttp.ClientTimeout(total=timeout)
+        async with aiohttp.ClientSession(timeout=client_timeout) as http:
+            async with http.get(f"http://127.0.0.1:{devtools_port}/json/list") as response:
+                targets = await response.json()
+            page = next(t for t in targets if t["type"] == "page")
+            async with http.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+                cdp = _DevTools(ws)
+                await cdp("Page.enable")
+                await cdp(
+                    "Emulation.setDeviceMetricsOverride",
+                    width=1280,
+                    height=900,
+                    deviceScaleFactor=1,
+                    mobile=False,
+                )
+                await cdp("Page.addScriptToEvaluateOnNewDocument", source=HOOK)
+                await cdp("Page.navigate", url=url)
+                text, state = "", {}
+                while time.monotonic() < deadline:
+                    result = await cdp(
+                        "Runtime.evaluate",
+                        expression=(
+                            "JSON.stringify({text: window.__kysoScreenText ? "
+                            "window.__kysoScreenText() : '', "
+                            "classes: document.body ? document.body.className : ''})"
+                        ),
+                        returnByValue=True,
+                    )
+                    state = json.loads(result["result"]["value"])
+                    text = state["text"]
+                    if TITLE in text and "-first-byte" in state["classes"]:
+                        break
+                    await asyncio.sleep(0.5)
+                else:
+                    raise AssertionError(
+                        f"the inbox never showed in the browser; page state {state['classes']!r},"
+                        f" terminal text:\n{text[-3000:]}"
+                    )
+                # the terminal fades in (0.3 s CSS transition): wait for two frames after it
+                await cdp(
+                    "Runtime.evaluate",
+                    expression=(
+                        "new Promise(r => setTimeout(() => requestAnimationFrame(() => "
+                        "requestAnimationFrame(r)), 800))"
+                    ),
+                    awaitPromise=True,
+                )
+                assert "-closed" not in state["classes"], "the page says the session ended"
+                shot = await cdp("Page.captureScreenshot", format="png")
+                return text, base64.b64decode(shot["data"])
+    finally:
+        _stop(browser, graceful=False)
+
+
+def test_web_demo_shows_the_inbox_in_headless_chromium(web_server, tmp_path):
+    from PIL import Image
+
+    chromium = _chromium()
+    url, info, log = web_server
+    browser_dir = tmp_path / "browser"
+    browser_dir.mkdir()
+
+    text, png = asyncio.run(_browse(chromium, url, browser_dir, timeout=120))
+
+    shot = tmp_path / "inbox.png"
+    shot.write_bytes(png)
+    with Image.open(shot) as image:
+        assert image.size == (1280, 900)
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) >= 8, f"blank screenshot: {colours!r}"
+    most = max(count for count, _ in colours)
+    assert most < 0.95 * 1280 * 900, "the screenshot is almost one colour"
+    assert TITLE in text
+    assert re.search(r"\d{2}/\d{2}/\d{4}", text), "no document dates in the inbox"
+
+    # The browser is gone: the demo session behind the tab quits and cleans up.
+    demo = json.loads(info.read_text("utf-8"))
+    home = Path(demo["home"])
+    assert demo["user"] == "ldso"
+    deadline = time.monotonic() + 60
+    while home.exists() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not home.exists(), f"the demo folder stayed after the tab closed:\n{log.read_text()}"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "kiosk.example"])
+def test_web_refuses_a_non_loopback_host_without_allow_remote(host):
+    result = subprocess.run(
+        [sys.executable, "-m", "kyso.cli", "web", "--demo", "--host", host, "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2, result
+    assert "không phải địa chỉ loopback" in result.stderr
+    assert "--allow-remote" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_loopback_addresses():
+    from kyso.cli.web import browser_url, is_loopback
+
+    for host in ("127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "LOCALHOST"):
+        assert is_loopback(host), host
+    for host in ("0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "kiosk.local", "::ffff:10.0.0.1"):
+        assert not is_loopback(host), host
+    assert browser_url("::1", 8471) == "http://[::1]:8471"
+    assert browser_url("127.0.0.1", 80) == "http://127.0.0.1:80"
+
+
+def test_web_serves_tui_or_demo_with_this_python():
+    from kyso.cli.web import app_command
+
+    assert app_command(demo=False, role="lanh_dao_so").endswith("-m kyso.cli tui --no-images")
+    assert app_command(demo=True, role="van_thu").endswith(
+        "-m kyso.cli demo --as van_thu --no-images"
+    )
+    assert sys.executable in app_command(demo=False, role="lanh_dao_so")
+
+
+def test_web_without_demo_needs_a_login():
+    result = subprocess.run(
+        [sys.executable, "-m", "kyso.cli", "web", "--port", str(_free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1, result
+    assert "kyso login" in result.stderr
+    assert "Traceback" not in result.stderr
