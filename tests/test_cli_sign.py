@@ -205,3 +205,33 @@ def test_link_dropping_mid_batch_stops_cleanly(softhsm, forwarded_token, tmp_pat
     assert all(line.endswith(("failed", "skipped")) for line in lines[1:-1])
     assert [p.name for p in out.iterdir()] == ["lk0.pdf"]  # nothing half-written
     pdfsig(out / "lk0.pdf")
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_ctrl_c_mid_batch_keeps_what_was_signed(softhsm, tmp_path, workers):
+    import signal
+
+    files = [make_pdf(tmp_path / f"cc{i:02d}.pdf", pages=1) for i in range(60)]
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen(
+        [*KYSO, "sign", *map(str, files), "--out-dir", str(out), "--workers", workers],
+        env=kyso_env(softhsm, KYSO_PIN=TEST_PIN),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert first.startswith("✓"), first
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    rest, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    assert "Ctrl-C" in err and "Traceback" not in err
+    reported = (first + rest).count("✓")
+    written = sorted(out.iterdir())
+    assert 1 <= reported == len(written) < len(files)
+    for path in written[:3] + written[-2:]:
+        pdfsig(path)
+    assert not list(out.glob(".*.part"))  # no temporary file left behind

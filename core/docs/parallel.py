@@ -18,6 +18,7 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ def _relay_signer(conn, cert_der: bytes, chain: list[bytes], mechanism: bytes):
 
 
 def _worker(conn, cert_info, cert_der, chain, mechanism, token_label, options) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     key = _RelayKey(cert_info, _relay_signer(conn, cert_der, chain, mechanism), token_label)
     stamper = _Stamper(options)
     while True:
@@ -166,37 +169,46 @@ def sign_batch_parallel(
             busy[conn] = index
             conn.send(("job", index, item))
 
+    refuse: KysoError | None = None  # once set, no more signatures: Ctrl-C, token gone
+
+    def handle(conn) -> None:
+        nonlocal stopped, refuse
+        try:
+            message = conn.recv()
+        except EOFError:
+            index = busy.pop(conn)
+            job = jobs[index].job if isinstance(jobs[index], Prepared) else jobs[index]
+            record(index, JobResult(job, error=SigningError("Tiến trình ký bị dừng")))
+            return
+        if message[0] == "sign":
+            if refuse is not None:
+                conn.send(("err", refuse))
+                return
+            try:
+                conn.send(("sig", _sign_raw(key, message[1], message[2])))
+            except KysoError as exc:
+                if isinstance(exc, TokenRemovedError):
+                    stopped = refuse = exc
+                conn.send(("err", exc))
+            return
+        _, index, result = message
+        del busy[conn]
+        if isinstance(result.error, TokenRemovedError) and stopped is None:
+            stopped = refuse = result.error
+        record(index, result)
+        dispatch(conn)
+
     try:
         for conn in pipes:
             dispatch(conn)
+        # Jobs in flight are always collected, so a file reported skipped is never
+        # written behind the caller's back; after Ctrl-C they get no more signatures.
         while busy:
-            for conn in multiprocessing.connection.wait(list(busy)):
-                try:
-                    message = conn.recv()
-                except EOFError:
-                    index = busy.pop(conn)
-                    job = jobs[index].job if isinstance(jobs[index], Prepared) else jobs[index]
-                    record(index, JobResult(job, error=SigningError("Tiến trình ký bị dừng")))
-                    continue
-                if message[0] == "sign":
-                    if stopped is not None and isinstance(stopped, TokenRemovedError):
-                        conn.send(("err", stopped))
-                        continue
-                    try:
-                        conn.send(("sig", _sign_raw(key, message[1], message[2])))
-                    except KysoError as exc:
-                        if isinstance(exc, TokenRemovedError):
-                            stopped = exc
-                        conn.send(("err", exc))
-                    continue
-                _, index, result = message
-                del busy[conn]
-                if isinstance(result.error, TokenRemovedError) and stopped is None:
-                    stopped = result.error
-                record(index, result)
-                dispatch(conn)
-    except KeyboardInterrupt:
-        stopped = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
+            try:
+                for conn in multiprocessing.connection.wait(list(busy)):
+                    handle(conn)
+            except KeyboardInterrupt:
+                stopped = refuse = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
     finally:
         for conn in pipes:
             with contextlib.suppress(OSError):  # a worker that died already
