@@ -6,6 +6,7 @@ Flows that span several screens (signing, transitions, sync) live in
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App
@@ -23,7 +24,7 @@ class KysoApp(AppActions, App[None]):
     """Hộp văn bản, xem trước, ký số token, chuyển văn bản."""
 
     TITLE = "kyso — ký số văn bản"
-    CSS_PATH = "kyso.tcss"
+    CSS_PATH = Path(__file__).with_name("kyso.tcss")
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {KysoCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Thoát", id="app.quit", priority=True),

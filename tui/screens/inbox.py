@@ -17,7 +17,10 @@ from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusCha
 from kyso.tui.screens.base import KysoScreen
 from kyso.tui.widgets.status_bar import StatusBar
 
-__all__ = ["InboxScreen", "fold"]
+__all__ = ["WINDOW", "InboxScreen", "fold"]
+
+WINDOW = 120
+"""Rows put in the table at a time."""
 
 _SORTS: list[tuple[str, str]] = [
     ("received", "ngày nhận"),
@@ -69,6 +72,9 @@ class InboxScreen(KysoScreen):
         self.documents: list[Document] = []
         self.selected: set[int] = set()
         self.filter_text = ""
+        self._visible: list[Document] = []
+        self._shown = 0
+        self._fold_cache: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -112,17 +118,30 @@ class InboxScreen(KysoScreen):
         description="Đọc hộp văn bản",
     )
     def _load(self, scope: str) -> None:
-        documents = self.backend.documents(scope)
-        self.post_message(DocumentsLoaded(scope, documents))
+        self.post_message(DocumentsLoaded(scope, self.backend.documents(scope)))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="inbox-fold",
+        description="Chuẩn bị bộ lọc",
+    )
+    def _fold_all(self, documents: list[Document]) -> None:
+        """Fold every summary for the filter, off the UI thread, after the rows show."""
+        folded = {d["id"]: fold(self._haystack(d)) for d in documents}
+        self.app.call_from_thread(lambda: self._fold_cache.update(folded))
 
     @on(DocumentsLoaded)
     def _loaded(self, message: DocumentsLoaded) -> None:
         if message.scope != self.scope:
             return
         self.documents = message.documents
+        self._fold_cache = {}
         known = {d["id"] for d in self.documents}
         self.selected &= known
         self.refresh_table()
+        self._fold_all(self.documents)
 
     @on(SyncStatusChanged)
     def _sync_changed(self, message: SyncStatusChanged) -> None:
@@ -133,17 +152,24 @@ class InboxScreen(KysoScreen):
         self.query_one(StatusBar).token = message.status
 
     def visible_documents(self) -> list[Document]:
-        """The documents after the filter and the sort."""
+        """The documents after the filter and the sort (all of them, not just the rows
+        in the table)."""
         docs = self.documents
         if self.filter_text:
             needle = fold(self.filter_text)
-            docs = [d for d in docs if needle in fold(self._haystack(d))]
+            docs = [d for d in docs if needle in self._folded(d)]
         key = _SORTS[self.sort_index][0]
         if key == "received":
             return sorted(docs, key=received_at, reverse=True)
         if key == "state":
             return sorted(docs, key=lambda d: STATE_LABELS.get(d.get("state", ""), ""))
         return sorted(docs, key=lambda d: fold(str(d.get(key) or "")))
+
+    def _folded(self, doc: Document) -> str:
+        cached = self._fold_cache.get(doc["id"])
+        if cached is None:
+            cached = self._fold_cache[doc["id"]] = fold(self._haystack(doc))
+        return cached
 
     def _haystack(self, doc: Document) -> str:
         fields = ("so_ky_hieu", "trich_yeu", "loai", "don_vi_soan_thao", "nguoi_soan")
@@ -152,38 +178,57 @@ class InboxScreen(KysoScreen):
         parts.append(STATE_LABELS.get(doc.get("state", ""), ""))
         return " ".join(parts)
 
+    def _row(self, doc: Document) -> tuple[str, ...]:
+        names = self.kyso.user_names
+        who = sender(doc)
+        return (
+            "●" if doc["id"] in self.selected else "",
+            "★" if doc.get("marked") else "",
+            doc.get("so_ky_hieu") or "—",
+            shorten(doc.get("trich_yeu", ""), 80),
+            doc.get("loai", ""),
+            doc.get("don_vi_soan_thao", ""),
+            names.get(who, who),
+            datetime_vn(received_at(doc)),
+            STATE_LABELS.get(doc.get("state", ""), doc.get("state", "")),
+        )
+
     def refresh_table(self) -> None:
-        """Redraw the rows, keeping the cursor on the same document when possible."""
+        """Redraw the rows, keeping the cursor on the same document when possible.
+
+        Only a window of :data:`WINDOW` rows is put in the table; more are appended as
+        the cursor nears the end, so a 10,000-document inbox stays responsive.
+        """
         table = self.query_one(DataTable)
         current = self.current_id()
         table.clear()
-        names = self.kyso.user_names
-        rows = []
-        for doc in self.visible_documents():
-            rows.append(
-                (
-                    "●" if doc["id"] in self.selected else "",
-                    "★" if doc.get("marked") else "",
-                    doc.get("so_ky_hieu") or "—",
-                    shorten(doc.get("trich_yeu", ""), 80),
-                    doc.get("loai", ""),
-                    doc.get("don_vi_soan_thao", ""),
-                    names.get(sender(doc), sender(doc)),
-                    datetime_vn(received_at(doc)),
-                    STATE_LABELS.get(doc.get("state", ""), doc.get("state", "")),
-                )
-            )
-        keys = [str(doc["id"]) for doc in self.visible_documents()]
-        for key, row in zip(keys, rows, strict=True):
-            table.add_row(*row, key=key)
-        if current is not None and str(current) in keys:
-            table.move_cursor(row=keys.index(str(current)), animate=False)
+        self._visible = self.visible_documents()
+        self._shown = 0
+        index = None
+        if current is not None:
+            index = next((i for i, d in enumerate(self._visible) if d["id"] == current), None)
+        self._show_more(max(WINDOW, (index or 0) + WINDOW // 2))
+        if index is not None:
+            table.move_cursor(row=index, animate=False)
         self._update_header()
+
+    def _show_more(self, count: int = WINDOW) -> None:
+        """Append the next ``count`` documents of the current view to the table."""
+        table = self.query_one(DataTable)
+        chunk = self._visible[self._shown : self._shown + count]
+        for doc in chunk:
+            table.add_row(*self._row(doc), key=str(doc["id"]))
+        self._shown += len(chunk)
+
+    @on(DataTable.RowHighlighted, "#inbox-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self._shown - 5 and self._shown < len(self._visible):
+            self._show_more()
 
     def _update_header(self) -> None:
         title = f"Hộp văn bản — {SCOPES[self.scope]}"
         self.query_one("#inbox-title", Static).update(title)
-        shown = len(self.query_one(DataTable).rows)
+        shown = len(self._visible)
         info = f"{shown}/{len(self.documents)} văn bản · sắp xếp: {_SORTS[self.sort_index][1]}"
         if self.selected:
             info += f" · đã chọn {len(self.selected)}"
@@ -205,7 +250,7 @@ class InboxScreen(KysoScreen):
     def target_ids(self) -> list[int]:
         """The selected documents, or the one under the cursor."""
         if self.selected:
-            order = [d["id"] for d in self.visible_documents() if d["id"] in self.selected]
+            order = [d["id"] for d in self._visible if d["id"] in self.selected]
             return order + sorted(self.selected - set(order))
         current = self.current_id()
         return [current] if current is not None else []
