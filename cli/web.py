@@ -81,17 +81,50 @@ def _check_port(host: str, port: int) -> None:
         ) from None
 
 
+_STOP_SESSIONS_SECONDS = 30
+"""How long Ctrl+C waits for the open tabs' apps to quit and clean up."""
+
+
 def _make_server(command: str, host: str, port: int, url: str) -> Any:
-    """A textual-serve server that announces itself in one Vietnamese line."""
+    """A textual-serve server that speaks Vietnamese and ends its sessions on Ctrl+C.
+
+    Without the ``on_shutdown`` below, aiohttp waits its full shutdown timeout (60 s) for
+    each open websocket before cancelling it; cancelling at once makes textual-serve send
+    each app its quit message, so ``kyso demo`` sessions remove their data folders.
+    """
+    import asyncio
+
     from textual_serve.server import Server
 
     class _KysoServer(Server):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._sessions: set[asyncio.Task[Any]] = set()
+
         def initialize_logging(self) -> None:
             # textual-serve logs every request at INFO; keep only problems.
             logging.basicConfig(level=logging.WARNING, format="kyso web: %(message)s")
 
         async def on_startup(self, app: Any) -> None:
             click.echo(f"kyso web: mở {self.public_url}/ trong trình duyệt (Ctrl+C để dừng)")
+
+        async def handle_websocket(self, request: Any) -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self._sessions.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self._sessions.discard(task)  # type: ignore[arg-type]
+
+        async def on_shutdown(self, app: Any) -> None:
+            sessions = list(self._sessions)
+            if not sessions:
+                return
+            click.echo(f"kyso web: đóng {len(sessions)} phiên đang mở…", err=True)
+            for task in sessions:
+                task.cancel()
+            await asyncio.wait(sessions, timeout=_STOP_SESSIONS_SECONDS)
 
     return _KysoServer(
         command, host=host.strip("[]"), port=port, title="kyso — ký số văn bản", public_url=url

@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -105,9 +106,20 @@ def _stop(process: subprocess.Popen, graceful: bool = True) -> None:
     process.wait(timeout=10)
 
 
+@dataclass
+class WebServer:
+    """A running ``kyso web --demo``."""
+
+    url: str
+    info: Path
+    """Where each demo session writes its server URL and data folder (KYSO_DEMO_INFO)."""
+    log: Path
+    process: subprocess.Popen
+
+
 @pytest.fixture
 def web_server(tmp_path):
-    """``kyso web --demo`` on a free loopback port; yields (url, demo-info file, log)."""
+    """``kyso web --demo`` on a free loopback port."""
     port = _free_port()
     info = tmp_path / "demo.json"
     log = tmp_path / "web.log"
@@ -125,7 +137,7 @@ def web_server(tmp_path):
         )
     try:
         _wait_for_port(port, process, log, timeout=60)
-        yield f"http://127.0.0.1:{port}/", info, log
+        yield WebServer(f"http://127.0.0.1:{port}/", info, log, process)
     finally:
         _stop(process)
 
@@ -244,11 +256,11 @@ def test_web_demo_shows_the_inbox_in_headless_chromium(web_server, tmp_path):
     from PIL import Image
 
     chromium = _chromium()
-    url, info, log = web_server
+    info, log = web_server.info, web_server.log
     browser_dir = tmp_path / "browser"
     browser_dir.mkdir()
 
-    text, png = asyncio.run(_browse(chromium, url, browser_dir, timeout=120))
+    text, png = asyncio.run(_browse(chromium, web_server.url, browser_dir, timeout=120))
 
     shot = tmp_path / "inbox.png"
     shot.write_bytes(png)
@@ -269,6 +281,37 @@ def test_web_demo_shows_the_inbox_in_headless_chromium(web_server, tmp_path):
     while home.exists() and time.monotonic() < deadline:
         time.sleep(0.3)
     assert not home.exists(), f"the demo folder stayed after the tab closed:\n{log.read_text()}"
+
+
+def test_stopping_kyso_web_ends_the_open_sessions(web_server):
+    """SIGTERM (as Ctrl+C) with a tab open: the tab's demo quits and removes its folder."""
+    import aiohttp
+
+    async def open_tab() -> None:
+        ws_url = web_server.url.replace("http:", "ws:") + "ws?width=120&height=40"
+        received = b""
+        timeout = aiohttp.ClientTimeout(total=120)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.ws_connect(ws_url) as ws:
+            async for message in ws:
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    received += message.data
+                if TITLE.encode() in received:
+                    break
+            else:
+                raise AssertionError(f"no inbox: {received[-2000:]!r}")
+            demo = json.loads(web_server.info.read_text("utf-8"))
+            assert Path(demo["home"]).is_dir()
+            web_server.process.send_signal(signal.SIGTERM)
+            async for _ in ws:  # the server closes the tab
+                pass
+
+    asyncio.run(asyncio.wait_for(open_tab(), timeout=150))
+    web_server.process.wait(timeout=60)
+    home = Path(json.loads(web_server.info.read_text("utf-8"))["home"])
+    assert not home.exists(), f"the demo folder stayed:\n{web_server.log.read_text()}"
+    with pytest.raises(ProcessLookupError):  # nothing of kyso web's group is left
+        os.killpg(web_server.process.pid, 0)
+    assert "đóng 1 phiên" in web_server.log.read_text()
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "kiosk.example"])
