@@ -275,3 +275,33 @@ async def test_audit_log_records_views_and_signatures(leader_app):
     sign = next(e for e in entries if e.action == "sign")
     assert sign.detail["certificate"] == "Nguyễn Văn Ký" and len(sign.sha256) == 64
     assert "123456" not in leader_app.audit.path.read_text("utf-8")
+
+
+async def test_sign_and_send_to_the_clerk_in_one_step(leader_app, demo_server):
+    from textual.widgets import Checkbox
+
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        doc_id = leader_app.screen.current_id()
+        await pilot.press("t")
+        await settle(leader_app, pilot)
+        dialog = leader_app.screen
+        action = "chuyen_van_thu"
+        dialog.query_one("#transition-actions").highlighted = dialog.actions.index(action)
+        await pilot.pause()
+        dialog.query_one("#transition-note").text = "Đã ký, chuyển Văn thư phát hành."
+        box = dialog.query_one("#transition-sign", Checkbox)
+        assert not box.disabled
+        box.value = True
+        await pilot.press("ctrl+s")
+        await settle(leader_app, pilot)
+        assert isinstance(leader_app.screen, PlacementScreen)
+        await pilot.press("enter")
+        await _enter_pin(leader_app, pilot)
+        await settle(leader_app, pilot)
+        await settle(leader_app, pilot)
+    doc = _server_doc(demo_server, doc_id)
+    assert _main_signed(doc)
+    assert doc["state"] == "cho_van_thu"
+    assert doc["holder"] == "vanthu"
+    assert doc["opinions"][-1]["text"] == "Đã ký, chuyển Văn thư phát hành."

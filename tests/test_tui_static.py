@@ -293,3 +293,16 @@ async def test_keys_are_rebindable_by_binding_id(tmp_path):
         await pilot.press("f1")
         await settle(app, pilot)
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_my_workflow_actions_for_the_current_document(static_app):
+    async with static_app.run_test(size=(120, 40)) as pilot:
+        await settle(static_app, pilot)
+        commands = {name: cb for name, _h, cb in binding_commands(static_app.screen)}
+        assert "workflow: Chuyển Văn thư Sở" in commands
+        assert "workflow: Trình lãnh đạo Sở" not in commands
+        commands["workflow: Chuyển trả Chuyên viên"]()
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        assert isinstance(screen, TransitionScreen)
+        assert screen.selected_action() == "chuyen_tra_chuyen_vien"

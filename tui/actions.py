@@ -114,6 +114,24 @@ class AppActions:
                 app.notify, status.message, title=title, severity="warning", timeout=8
             )
 
+    def workflow_commands(self, doc: Any) -> list[tuple[str, str, Any]]:
+        """Palette commands "workflow: <action>" for what my role may do to ``doc`` now."""
+        from kyso.tui.backend import ACTION_LABELS
+
+        app = self._kyso()
+        try:
+            actions = app.backend.allowed_actions(doc)
+        except KysoError:
+            return []
+        return [
+            (
+                f"workflow: {ACTION_LABELS.get(a, a)}",
+                "Chuyển văn bản đang chọn",
+                lambda a=a: app.start_transition(doc["id"], a),
+            )
+            for a in actions
+        ]
+
     def refresh_views(self) -> None:
         """Ask every screen that shows store data to read it again."""
         for screen in self._kyso().screen_stack:
@@ -184,8 +202,9 @@ class AppActions:
     # -- transitions -----------------------------------------------------------------
 
     @work(exclusive=True, exit_on_error=False, group="transition-flow", description="Chuyển")
-    async def start_transition(self, doc_id: int) -> None:
-        """Choose an allowed action, a recipient and an opinion; then apply it."""
+    async def start_transition(self, doc_id: int, action: str | None = None) -> None:
+        """Choose an allowed action (``action`` preselected), a recipient and an opinion;
+        then apply it."""
         from kyso.tui.screens.transition import TransitionScreen
 
         app = self._kyso()
@@ -208,7 +227,7 @@ class AppActions:
                 timeout=5,
             )
             return
-        choice = await app.push_screen_wait(TransitionScreen(doc, actions, users))
+        choice = await app.push_screen_wait(TransitionScreen(doc, actions, users, action))
         if choice is None:
             return
         if choice.sign_first:

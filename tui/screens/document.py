@@ -186,6 +186,10 @@ class DocumentScreen(KysoScreen):
                 return att
         return None
 
+    def command_items(self) -> list:
+        """Palette commands for this document's allowed transitions."""
+        return self.kyso.workflow_commands(self.doc) if self.doc is not None else []
+
     def action_back(self) -> None:
         """Back to the inbox."""
         self.dismiss(None)

@@ -362,6 +362,10 @@ class InboxScreen(KysoScreen):
         items = []
         for key, label in SCOPES.items():
             items.append((f"inbox: {label}", f"Xem hộp “{label}”", lambda k=key: self._goto(k)))
+        current = self.current_id()
+        doc = next((d for d in self._visible if d["id"] == current), None)
+        if doc is not None:
+            items.extend(self.kyso.workflow_commands(doc))
         return items
 
     def _goto(self, scope: str) -> None:

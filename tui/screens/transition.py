@@ -58,8 +58,15 @@ class TransitionScreen(KysoModal):
         Binding("ctrl+s", "send", "Chuyển", id="transition.send"),
     ]
 
-    def __init__(self, doc: Document, actions: list[str], users: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        actions: list[str],
+        users: list[dict[str, Any]],
+        preselect: str | None = None,
+    ) -> None:
         super().__init__(id="transition")
+        self.preselect = preselect
         self.doc = doc
         self.actions = actions
         self.users = users
@@ -89,9 +96,10 @@ class TransitionScreen(KysoModal):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = 0
+        first = self.actions.index(self.preselect) if self.preselect in self.actions else 0
+        options.highlighted = first
         options.focus()
-        self._update_recipients(self.actions[0] if self.actions else "")
+        self._update_recipients(self.actions[first] if self.actions else "")
 
     @on(OptionList.OptionHighlighted)
     def _action_changed(self, event: OptionList.OptionHighlighted) -> None:
