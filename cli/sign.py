@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from kyso.cli.common import read_pin, token_options
+
+
+@contextmanager
+def _ctrl_c_stops(cancel: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C stops the batch after the document being signed (it stays
+    signed, the rest are not touched); a second one interrupts at once."""
+
+    def on_sigint(signum, frame) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        click.echo("Đang dừng sau tệp đang ký… (Ctrl-C lần nữa để dừng ngay)", err=True)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @click.command()
@@ -112,10 +134,17 @@ def sign(
 
         if workers is None:
             workers = default_workers(len(ready))
-        if workers:
-            batch = sign_batch_parallel(ready, key, options, workers=workers, on_result=report)
-        else:
-            batch = sign_batch(ready, key, options, on_result=report, session=session)
+        with _ctrl_c_stops(cancel := threading.Event()):
+            if workers:
+                batch = sign_batch_parallel(
+                    ready, key, options, workers=workers, on_result=report, cancel=cancel
+                )
+            else:
+                batch = sign_batch(
+                    ready, key, options, on_result=report, session=session, cancel=cancel
+                )
+    if cancel.is_set():
+        raise SigningError(f"Đã dừng (Ctrl-C): đã ký {len(batch.signed)}/{len(jobs)} tệp.")
     failed = len(failures) + len(batch.failed)
     if batch.stopped is not None:
         raise type(batch.stopped)(
