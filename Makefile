@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Debian packages the tests and the demo token need.
-APT_PACKAGES := softhsm2 opensc p11-kit p11-kit-modules poppler-utils qpdf tmux fonts-liberation2 openssh-server openssh-client
+APT_PACKAGES := softhsm2 opensc p11-kit p11-kit-modules poppler-utils qpdf tmux fonts-liberation2 openssh-server openssh-client chromium
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint bench apt venv clean
