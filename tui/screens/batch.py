@@ -62,7 +62,9 @@ class BatchScreen(KysoScreen):
         self.running = True
         self._cancel.clear()
         self.query_one(ProgressBar).update(total=len(items), progress=0)
-        self._run(items, pin)
+        # The worker keeps its arguments; hand it a box it empties, so the PIN lives
+        # only until the token login.
+        self._run(items, [pin])
 
     @work(
         thread=True,
@@ -71,7 +73,7 @@ class BatchScreen(KysoScreen):
         group="sign-batch",
         description="Ký số hàng loạt",
     )
-    def _run(self, items: list[SignItem], pin: str | None) -> None:
+    def _run(self, items: list[SignItem], pin_box: list[str | None]) -> None:
         from kyso.config.locations import data_dir
         from kyso.core.token.session import TokenOptions
         from kyso.tui.signing import run_batch
@@ -90,7 +92,7 @@ class BatchScreen(KysoScreen):
             outcome = run_batch(
                 self.backend,
                 items,
-                pin=pin,
+                pin=pin_box.pop(),  # run_batch drops it right after the token login
                 placement=self.placement,
                 token_options=options,
                 image=settings.signing.image,
@@ -101,7 +103,6 @@ class BatchScreen(KysoScreen):
                 audit=self.kyso.record,
             )
         except KysoError as exc:
-            del pin
             outcome = BatchOutcome(
                 [SignItemResult(i, False, "chưa ký", skipped=True) for i in items],
                 stopped=f"{exc.title}: {exc.message}",
