@@ -306,3 +306,26 @@ async def test_palette_offers_my_workflow_actions_for_the_current_document(stati
         screen = static_app.screen
         assert isinstance(screen, TransitionScreen)
         assert screen.selected_action() == "chuyen_tra_chuyen_vien"
+
+
+async def test_a_bad_signature_image_stops_signing_before_the_pin(tmp_path):
+    from dataclasses import replace
+
+    from textual.notifications import Notify
+
+    from kyso.tui.screens.pin import PinScreen
+
+    fake = tmp_path / "anh.png"
+    fake.write_bytes(b"GIF89a not a png")
+    app = make_app(tmp_path)
+    app.settings = replace(app.settings, signing=replace(app.settings.signing, image=str(fake)))
+    posted = []
+    async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+        await settle(app, pilot)
+        await pilot.press("k")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, PinScreen)
+    messages = [m.notification.message for m in posted if isinstance(m, Notify)]
+    assert any("không phải ảnh PNG" in m for m in messages), messages

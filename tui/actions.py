@@ -150,7 +150,7 @@ class AppActions:
         from kyso.tui.screens.batch import BatchScreen
         from kyso.tui.screens.pin import PinScreen
         from kyso.tui.screens.placement import PlacementScreen
-        from kyso.tui.signing import prepare_items
+        from kyso.tui.signing import prepare_items, stamp_problem
 
         app = self._kyso()
         app.notify("Đang kiểm tra văn bản trước khi ký…", timeout=2)
@@ -191,6 +191,16 @@ class AppActions:
             app.notify(
                 token.message or "Không tìm thấy token", title="Token", severity="error", timeout=10
             )
+            return
+        problem = await app.run_worker(
+            lambda: stamp_problem(token.holder, app.settings.signing.image),
+            thread=True,
+            exit_on_error=False,
+            group="preflight",
+            description="Kiểm tra con dấu",
+        ).wait()
+        if problem:
+            app.notify(problem, title="Không ký được", severity="error", timeout=10)
             return
         pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state))
         if pin is None:

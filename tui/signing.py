@@ -23,6 +23,7 @@ __all__ = [
     "SignItemResult",
     "prepare_items",
     "run_batch",
+    "stamp_problem",
 ]
 
 
@@ -74,6 +75,19 @@ def _title(doc: Document) -> str:
     from kyso.tui.format import shorten
 
     return doc.get("so_ky_hieu") or shorten(doc.get("trich_yeu", f"#{doc['id']}"), 40)
+
+
+def stamp_problem(holder: str, image: str) -> str:
+    """Why the visible stamp cannot be drawn (empty when it can): the bundled font must
+    cover the signer's name, and the signature image must be a PNG."""
+    from kyso.core.docs.stamp import missing_glyphs
+    from kyso.tui.screens.settings import check_signature_image
+
+    missing = missing_glyphs(holder or "")
+    if missing:
+        letters = " ".join(sorted(missing))
+        return f"Phông chữ của con dấu thiếu ký tự: {letters}"
+    return check_signature_image(image)
 
 
 def prepare_items(backend: Backend, doc_ids: list[int]) -> list[SignItem]:
