@@ -75,6 +75,11 @@ class UiSettings:
     """Thumbnails: ``auto``, ``halfblock`` or ``off``."""
     kiosk: bool = False
     """Run as a locked-down kiosk station."""
+    kiosk_idle_minutes: float = 5.0
+    """Kiosk: lock after this many idle minutes (no key, no mouse)."""
+    kiosk_admin_pin_hash: str = ""
+    """Kiosk: the administrator PIN as ``python -m kyso.core.kiosk hash-pin`` prints it;
+    empty means nobody can quit the kiosk from the app."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id → keys, applied with Textual's ``set_keymap``."""
 
@@ -91,6 +96,9 @@ _CHOICES = {
     ("signing", "method"): {"token", "remote"},
     ("ui", "images"): {"auto", "halfblock", "off"},
 }
+
+
+_POSITIVE = {("ui", "kiosk_idle_minutes")}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -117,6 +125,8 @@ def _merge(settings: Settings, data: dict[str, Any], source: str) -> Settings:
             if key not in known:
                 raise ConfigError(f"{source}: khoá không hợp lệ {section_name}.{key}")
             expected = type(getattr(section, key))
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)  # `idle_minutes = 5` is meant as 5.0
             if not isinstance(value, expected) or (
                 expected is not bool and isinstance(value, bool)
             ):
@@ -130,6 +140,8 @@ def _merge(settings: Settings, data: dict[str, Any], source: str) -> Settings:
                     f"{source}: {section_name}.{key} = {value!r}; chọn một trong "
                     + ", ".join(sorted(allowed))
                 )
+            if (section_name, key) in _POSITIVE and not value > 0:
+                raise ConfigError(f"{source}: {section_name}.{key} phải lớn hơn 0")
             updates[key] = value
         settings = replace(settings, **{section_name: replace(section, **updates)})
     return settings
