@@ -54,8 +54,17 @@ def _run_app(backend: Any, *, images: str | None, key_label: str | None) -> None
 @click.command("tui")
 @click.option("--no-images", is_flag=True, help="Không hiện ảnh trang (chỉ chữ).")
 @click.option("--key", "key_label", default=None, help="Nhãn khoá ký trên token.")
-def tui(no_images: bool, key_label: str | None) -> None:
+@click.option("--kiosk", is_flag=True, help="Máy trạm ký số dùng chung (xem docs/kiosk.md).")
+def tui(no_images: bool, key_label: str | None, kiosk: bool = False) -> None:
     """Mở ứng dụng ký số trên terminal (phiên đã đăng nhập: `kyso login`)."""
+    # kiosk hook (tui/kiosk.py): `--kiosk` or `ui.kiosk = true` starts the station instead
+    from kyso.config.settings import load_settings
+
+    if kiosk or load_settings().ui.kiosk:
+        from kyso.tui.kiosk import run_kiosk
+
+        run_kiosk(images="off" if no_images else None, key_label=key_label)
+        return
     from kyso.core.sync import load_session
     from kyso.tui.store_backend import StoreBackend
 

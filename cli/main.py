@@ -68,11 +68,12 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
 @click.version_option(package_name="kyso")
+@click.option("--kiosk", is_flag=True, help="Máy trạm ký số dùng chung (kyso tui --kiosk).")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, kiosk: bool) -> None:
     """kyso — ký số văn bản từ terminal (e-office, USB token PKCS#11)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(cli.get_command(ctx, "tui"))
+        ctx.invoke(cli.get_command(ctx, "tui"), kiosk=kiosk)
 
 
 def main() -> None:

@@ -28,7 +28,10 @@ class SaveScreen(KysoModal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Tải file — lưu bản sao vào:", classes="dialog-title")
-            yield Input(str(Path.home() / "Downloads" / self.file_name), id="save-path")
+            # kiosk hook (tui/kiosk.py): the app may name the folder copies go to
+            folder = getattr(self.app, "download_folder", None)
+            start = folder() if callable(folder) else Path.home() / "Downloads"
+            yield Input(str(start / self.file_name), id="save-path")
             yield Static("Enter: lưu · Esc: huỷ", classes="dialog-hint")
 
     @on(Input.Submitted)
