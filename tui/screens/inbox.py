@@ -190,7 +190,8 @@ class InboxScreen(KysoScreen):
             doc.get("don_vi_soan_thao", ""),
             names.get(who, who),
             datetime_vn(received_at(doc)),
-            STATE_LABELS.get(doc.get("state", ""), doc.get("state", "")),
+            STATE_LABELS.get(doc.get("state", ""), doc.get("state", ""))
+            + (" ⏳" if doc.get("pending") else ""),
         )
 
     def refresh_table(self) -> None:

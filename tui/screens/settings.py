@@ -104,6 +104,8 @@ class SettingsScreen(KysoScreen):
         self.app.call_from_thread(self._show_image, path, problem)
 
     def _show_image(self, path: str, problem: str) -> None:
+        if path != self.query_one("#set-image", Input).value.strip():
+            return  # an older check finishing late
         note = self.query_one("#set-image-note", Static)
         note.update(f"[red]{problem}[/red]" if problem else ("✔ ảnh hợp lệ" if path else ""))
         previews = self.query("#set-image-preview")
