@@ -29,6 +29,7 @@ __all__ = [
     "ADDRESS_VARIABLE",
     "LinkProbe",
     "default_socket_path",
+    "link_went_stale",
     "parse_server_address",
     "probe_socket",
     "reset_module",
@@ -173,3 +174,24 @@ def reset_module(path: str) -> bool:
     with contextlib.suppress(Exception):
         lib.finalize()
     return True
+
+
+def link_went_stale(lib, module_path: str, error: BaseException) -> bool:
+    """After ``error`` while looking for a token: is the module's link stale?
+
+    True when the module reported the token or link gone (a :class:`TokenRemovedError`),
+    or when it is ``p11-kit-client.so`` and shows no slot at all: p11-kit-client reads
+    the forwarded slots once, in ``C_Initialize``, so if the link was down then it shows
+    none until re-initialised. A module that still shows a slot is not touched, so a
+    session open on it is never cut.
+    """
+    from kyso.core.errors import TokenRemovedError
+
+    if isinstance(error, TokenRemovedError):
+        return True
+    if "p11-kit-client" not in Path(module_path).name:
+        return False
+    try:
+        return not lib.get_slots()
+    except Exception:  # the module fails outright: stale as well
+        return True

@@ -19,6 +19,7 @@ from kyso.core.token.certificates import CertificateInfo, check_can_sign
 from kyso.core.token.discovery import candidate_modules, resolve_module
 from kyso.core.token.errors import is_removal, pin_error_from_flags, translate
 from kyso.core.token.inventory import load_library, read_certificates
+from kyso.core.token.reconnect import link_went_stale, reset_module
 
 __all__ = ["PinMode", "SigningKey", "TokenOptions", "TokenSession", "open_token"]
 
@@ -225,6 +226,23 @@ def _login(token, pin: str | None):
         raise translate(exc, "đăng nhập token") from None
 
 
+def _find_token_reconnecting(module_path: str, label: str | None):
+    """``_find_token`` on a module, re-initialising it once if its link had dropped.
+
+    Reconnect (see reconnect.py): python-pkcs11 keeps one initialised copy of each module
+    per process, and after a forwarded token's link dropped that copy fails every call,
+    even once the socket is back. Re-initialising it makes p11-kit-client connect again.
+    Only when the module shows no slot or fails outright, so no live session is cut.
+    """
+    lib = load_library(module_path)
+    try:
+        return _find_token(lib, label)
+    except TokenError as exc:
+        if not link_went_stale(lib, module_path, exc) or not reset_module(module_path):
+            raise
+    return _find_token(load_library(module_path), label)
+
+
 def _locate(options: TokenOptions):
     """The first module (in discovery order) that has the wanted token plugged in."""
     candidates = candidate_modules(options.module, options.configured_module)
@@ -235,8 +253,7 @@ def _locate(options: TokenOptions):
         if candidate.source != "known":
             resolve_module(options.module, options.configured_module)  # path must exist
         try:
-            lib = load_library(candidate.path)
-            return candidate, _find_token(lib, options.token_label)
+            return candidate, _find_token_reconnecting(candidate.path, options.token_label)
         except TokenError as exc:
             first_error = first_error or exc
             if candidate.source != "known":
