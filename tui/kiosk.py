@@ -279,16 +279,16 @@ class KioskApp(KysoApp):
         self.token_status = TokenStatus()
         self.user_names = {}
         self.clear_notifications()
-        while len(self.screen_stack) > 2:
-            await self.pop_screen()
-        await self.switch_screen(WelcomeScreen(self.settings.server.url, note))
+        with contextlib.suppress(OSError):
+            logout()  # the bearer token of the saved session
         if self._renderer is not None:
             self._renderer.close()
             self._renderer.cache.clear()
             self._renderer = None
-        old.close()
-        with contextlib.suppress(OSError):
-            logout()  # the bearer token of the saved session
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(WelcomeScreen(self.settings.server.url, note))
+        old.close()  # after its screens are gone, so none reads it any more
         self.idle.touch()
 
     def _check_idle(self) -> None:

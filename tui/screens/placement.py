@@ -106,6 +106,7 @@ class PlacementScreen(KysoScreen):
         )
         self.text = ""
         self._base_png: bytes | None = None
+        self._seq = 0
 
     def compose(self) -> ComposeResult:
         yield Static("Chọn vị trí trước khi ký số", id="placement-title")
@@ -118,7 +119,11 @@ class PlacementScreen(KysoScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._load(self.page, self.box is None)
+        self._request(self.page, self.box is None)
+
+    def _request(self, page: int, find_anchor: bool) -> None:
+        self._seq += 1
+        self._load(page, find_anchor, self._seq)
 
     @work(
         thread=True,
@@ -127,7 +132,7 @@ class PlacementScreen(KysoScreen):
         group="placement",
         description="Đọc trang để đặt chữ ký",
     )
-    def _load(self, page: int, find_anchor: bool) -> None:
+    def _load(self, page: int, find_anchor: bool, seq: int = 0) -> None:
         if self.path is None:
             self.post_message(PageLoaded(0, 0, self.page_size, "", None, error="Không có tệp"))
             return
@@ -146,7 +151,9 @@ class PlacementScreen(KysoScreen):
         except KysoError as exc:
             self.post_message(PageLoaded(0, 0, self.page_size, "", None, error=exc.message))
             return
-        self.post_message(PageLoaded(page, count, (info.width, info.height), text, png, anchor_box))
+        loaded = PageLoaded(page, count, (info.width, info.height), text, png, anchor_box)
+        loaded.seq = seq
+        self.post_message(loaded)
 
     def _find_anchor(self, page: int | None = None) -> Any:
         """The placement under the signer's title line, or None (runs in a worker)."""
@@ -164,6 +171,8 @@ class PlacementScreen(KysoScreen):
 
     @on(PageLoaded)
     def _loaded(self, message: PageLoaded) -> None:
+        if getattr(message, "seq", self._seq) != self._seq:
+            return  # a page asked for before the latest request
         if message.error:
             self.query_one(PagePreview).show_error(message.error)
             return
@@ -238,7 +247,7 @@ class PlacementScreen(KysoScreen):
         """Put the box on another page."""
         target = self.page + step
         if 0 <= target < self.page_count:
-            self._load(target, False)
+            self._request(target, False)
 
     @work(
         thread=True,
@@ -257,7 +266,7 @@ class PlacementScreen(KysoScreen):
             return
         self.box = tuple(found.box)  # type: ignore[assignment]
         if found.page != self.page:
-            self._load(found.page, False)
+            self.app.call_from_thread(self._request, found.page, False)
         else:
             self.app.call_from_thread(self.redraw)
 

@@ -103,6 +103,8 @@ class PreviewScreen(KysoScreen):
 
     @on(PageRendered)
     def _rendered(self, message: PageRendered) -> None:
+        if not message.error and message.page != self.page and self.page_count:
+            return  # an older page finishing after a newer request
         preview = self.query_one(PagePreview)
         if message.error:
             preview.show_error(message.error)
