@@ -57,7 +57,7 @@ class WelcomeScreen(KysoScreen):
     def on_mount(self) -> None:
         minutes = self.station.settings.ui.kiosk_idle_minutes
         self.query_one("#welcome-hint", Static).update(
-            f"Máy trạm tự khoá sau {minutes:g} phút không dùng và ngay khi rút token."
+            f"Tự khoá sau {minutes:g} phút không dùng hoặc khi rút token."
         )
         self.show_token(self.station.token_state)
         self.query_one("#welcome-server" if not self.server else "#welcome-user", Input).focus()
