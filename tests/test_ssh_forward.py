@@ -174,14 +174,15 @@ def laptop_token(softhsm, sshd):
     fwd.stop()
 
 
-def remote_command(remote_socket: Path, home: Path, *kyso_args: str) -> str:
+def remote_command(remote_socket: Path | None, home: Path, *kyso_args: str) -> str:
     """The command line run on the server: kyso with only the forwarded socket to go by."""
     env = {
-        "P11_KIT_SERVER_ADDRESS": f"unix:path={remote_socket}",
         "SOFTHSM2_CONF": "/nonexistent",  # the server has no way to the local SoftHSM
         "KYSO_HOME": str(home),
         "LANG": "C.UTF-8",
     }
+    if remote_socket is not None:
+        env["P11_KIT_SERVER_ADDRESS"] = f"unix:path={remote_socket}"
     assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     return f"cd / && env {assignments} {shlex.join([str(KYSO_BIN), *kyso_args])}"
 
@@ -244,3 +245,16 @@ def test_doctor_inside_ssh_without_the_forward_says_how(softhsm, sshd, tmp_path)
     assert f"ssh -R {remote_socket}:" in result.stdout
     [summary] = [line for line in result.stderr.splitlines() if line.startswith("kyso:")]
     assert "Chưa ký được" in summary
+
+
+def test_doctor_inside_ssh_with_no_address_suggests_forwarding(softhsm, sshd, tmp_path):
+    """No token on the server and no P11_KIT_SERVER_ADDRESS: doctor notices the SSH
+    session and gives the forwarding recipe instead of "plug the token in"."""
+    home = tmp_path / "remote-home"
+    home.mkdir()
+    result = sshd.ssh(command=remote_command(None, home, "token", "doctor"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "P11_KIT_SERVER_ADDRESS: chưa đặt" in result.stdout
+    assert "Đang trong phiên SSH" in result.stdout
+    assert "ssh -R /run/user/0/p11-kit/pkcs11:${P11_KIT_SERVER_ADDRESS#*=}" in result.stdout
+    assert "export P11_KIT_SERVER_ADDRESS=unix:path=/run/user/0/p11-kit/pkcs11" in result.stdout
