@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from kyso.cli.common import echo_json
+
+if TYPE_CHECKING:
+    from kyso.core.token.doctor import Diagnosis
 
 
 @click.group()
@@ -122,7 +127,7 @@ def doctor(module: str | None, as_json: bool) -> None:
         raise TokenError(diagnosis.summary)
 
 
-def _print_diagnosis(diagnosis) -> None:
+def _print_diagnosis(diagnosis: Diagnosis) -> None:
     fwd = diagnosis.forwarding
     click.echo("Token chuyển tiếp (p11-kit):")
     if fwd.address is None:

@@ -80,6 +80,7 @@ class ForwardingCheck:
 
     @property
     def answers(self) -> bool:
+        """A p11-kit server answered on the socket."""
         return self.state == "answers"
 
     def to_json(self) -> dict:
@@ -191,6 +192,7 @@ class Diagnosis:
 
     @property
     def tokens(self) -> tuple[TokenCheck, ...]:
+        """Every token found, forwarded ones first."""
         return tuple(t for m in self.modules for t in m.tokens)
 
     @property

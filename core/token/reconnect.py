@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 __all__ = [
@@ -176,7 +177,7 @@ def reset_module(path: str) -> bool:
     return True
 
 
-def link_went_stale(lib, module_path: str, error: BaseException) -> bool:
+def link_went_stale(lib: Any, module_path: str, error: BaseException) -> bool:
     """After ``error`` while looking for a token: is the module's link stale?
 
     True when the module reported the token or link gone (a :class:`TokenRemovedError`),
