@@ -99,29 +99,29 @@ def test_doctor_module_that_is_not_a_pkcs11_library(softhsm, tmp_path):
 
 
 def test_doctor_module_with_a_missing_dependency(softhsm, tmp_path):
-    """The loader's own words name the library; the fix says how to find its package."""
-    if shutil.which("gcc") is None:
-        pytest.fail("gcc is needed to build the test module")
-    (tmp_path / "dep.c").write_text("int dep(void){return 0;}\n")
-    (tmp_path / "mod.c").write_text(
-        "int dep(void);\nint C_GetFunctionList(void*p){return dep();}\n"
-    )
-    subprocess.run(
-        ["gcc", "-shared", "-fPIC", "-o", "libkysodep.so.1", "-Wl,-soname,libkysodep.so.1"]
-        + ["dep.c"],
-        cwd=tmp_path,
-        check=True,
-    )
-    subprocess.run(
-        ["gcc", "-shared", "-fPIC", "-o", "mod.so", "mod.c", "-L.", "-l:libkysodep.so.1"],
-        cwd=tmp_path,
-        check=True,
-    )
-    (tmp_path / "libkysodep.so.1").unlink()
-    result = kyso("token", "doctor", "--module", tmp_path / "mod.so", env=kyso_env(softhsm))
+    """The loader's own words name the library; the fix says how to find its package.
+
+    The module is SoftHSM with one of its needed libraries renamed (same length, in the
+    dynamic string table) to one that does not exist.
+    """
+    data = Path(softhsm.module).read_bytes()
+    needed = b"libcrypto.so.3\x00"
+    assert data.count(needed) == 1, "SoftHSM no longer links libcrypto.so.3"
+    broken = tmp_path / "libbroken.so"
+    broken.write_bytes(data.replace(needed, b"libkysoxx.so.3\x00"))
+    result = kyso("token", "doctor", "--module", broken, env=kyso_env(softhsm))
     assert result.returncode == 1
-    assert "thiếu thư viện libkysodep.so.1" in result.stdout
-    assert "apt-file search libkysodep.so.1" in result.stdout
+    assert "thiếu thư viện libkysoxx.so.3" in result.stdout
+    assert "apt-file search libkysoxx.so.3" in result.stdout
+
+
+def test_missing_library_with_a_known_package():
+    from kyso.core.token.doctor import explain_load_error
+
+    error = "OS exception while loading /x.so: libpcsclite.so.1: cannot open shared object file"
+    finding = explain_load_error("/usr/lib/softhsm/libsofthsm2.so", error)
+    assert finding.message.endswith("thiếu thư viện libpcsclite.so.1.")
+    assert finding.fix == ("sudo apt install libpcsclite1 pcscd",)
 
 
 def test_doctor_module_for_another_architecture(softhsm, tmp_path):
