@@ -29,7 +29,7 @@ from kyso.core.docs.sign import (
     Prepared,
     SignJob,
     SignOptions,
-    _Stamper,
+    StampCache,
     prepare,
     sign_prepared,
 )
@@ -82,7 +82,7 @@ def _worker(conn, cert_info, cert_der, chain, mechanism, token_label, options) -
     # Ctrl-C in a terminal reaches the whole process group: the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     key = _RelayKey(cert_info, _relay_signer(conn, cert_der, chain, mechanism), token_label)
-    stamper = _Stamper(options)
+    stamper = StampCache(options)
     while True:
         message = conn.recv()
         if message[0] == "stop":

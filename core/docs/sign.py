@@ -43,6 +43,7 @@ __all__ = [
     "SignJob",
     "SignOptions",
     "SignedDocument",
+    "StampCache",
     "preflight",
     "prepare",
     "run_pdf_signer",
@@ -199,8 +200,9 @@ def prepare(job: SignJob, options: SignOptions) -> Prepared:
     return Prepared(job, data, check, placement, _field_name(check, options.field_name), slots)
 
 
-class _Stamper:
-    """Builds the stamp style once per box width (fonts and images are loaded once)."""
+class StampCache:
+    """Stamp styles for a batch: built once per box width, the signature image and the
+    font loaded once."""
 
     def __init__(self, options: SignOptions) -> None:
         self._image = load_signature_image(options.image) if options.image else None
@@ -216,13 +218,13 @@ class _Stamper:
 
 
 def sign_prepared(
-    prepared: Prepared, key, options: SignOptions, stamper: _Stamper | None = None
+    prepared: Prepared, key, options: SignOptions, stamper: StampCache | None = None
 ) -> SignedDocument:
     """Sign one pre-flighted job with ``key`` (a :class:`SigningKey`) and write it."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    stamper = stamper or _Stamper(options)
+    stamper = stamper or StampCache(options)
     cert = key.certificate
     text = StampText(cert.common_name, cert.organization, format_signing_time())
     if prepared.placement is not None:
@@ -351,7 +353,7 @@ def sign_batch(
     jobs = list(jobs)
     results: list[JobResult] = []
     stopped: KysoError | None = None
-    stamper = _Stamper(options)
+    stamper = StampCache(options)
     total = len(jobs)
 
     def report(result: JobResult) -> None:
