@@ -681,6 +681,15 @@ def _module_not_found(candidate: ModuleCandidate) -> Finding:
     )
 
 
+def _is_client(path: str) -> bool:
+    return "p11-kit-client" in Path(path).name
+
+
+def _link_down(forwarding: ForwardingCheck) -> bool:
+    """The forwarded socket is set but does not answer (or is not set at all)."""
+    return forwarding.state not in ("answers", "other_transport")
+
+
 def diagnose(
     module: str | None = None,
     configured: str | None = None,
@@ -691,8 +700,9 @@ def diagnose(
     """Look at everything between kyso and a token; nothing is asked, nothing written.
 
     ``module`` is ``--module``, ``configured`` the config file's ``token.module``;
-    ``KYSO_MODULE`` and ``P11_KIT_SERVER_ADDRESS`` are read from ``env`` (default: the
-    process environment, which is also what the PKCS#11 modules themselves read).
+    ``KYSO_MODULE`` is read as discovery reads it. ``env`` (default: the process
+    environment, which is also what the PKCS#11 modules themselves read) gives
+    ``P11_KIT_SERVER_ADDRESS`` and the hints (``SSH_CONNECTION``, ``SOFTHSM2_CONF``).
     """
     env = dict(os.environ if env is None else env)
     now = now or dt.datetime.now(dt.UTC)
@@ -706,6 +716,19 @@ def diagnose(
             checks.append(
                 ModuleCheck(candidate.name, candidate.path, candidate.source, "not_found")
             )
+        elif _is_client(candidate.path) and _link_down(forwarding):
+            checks.append(
+                ModuleCheck(candidate.name, candidate.path, candidate.source, "link_down")
+            )
+            if forwarding.address is None:
+                findings.append(
+                    Finding(
+                        "error",
+                        f"{candidate.path} chỉ dùng được với token chuyển tiếp, nhưng "
+                        f"{ADDRESS_VARIABLE} chưa đặt.",
+                        _ssh_fix(_remote_socket_hint(forwarding)),
+                    )
+                )
         else:
             check, more = _inspect(candidate.name, candidate.path, candidate.source, now, env)
             checks.append(check)
@@ -721,10 +744,7 @@ def diagnose(
             checks.append(ModuleCheck(known.name, None, "known", "not_installed"))
         elif known.requires_env and not env.get(known.requires_env):
             checks.append(ModuleCheck(known.name, path, "known", "needs_forwarding"))
-        elif known.requires_env == ADDRESS_VARIABLE and forwarding.state not in (
-            "answers",
-            "other_transport",
-        ):
+        elif _is_client(path) and _link_down(forwarding):
             # Loading the client against a dead link can block or fail; the socket
             # finding above already says what to do.
             checks.append(ModuleCheck(known.name, path, "known", "link_down"))
