@@ -305,3 +305,35 @@ async def test_sign_and_send_to_the_clerk_in_one_step(leader_app, demo_server):
     assert doc["state"] == "cho_van_thu"
     assert doc["holder"] == "vanthu"
     assert doc["opinions"][-1]["text"] == "Đã ký, chuyển Văn thư phát hành."
+
+
+async def test_a_conflict_is_shown_and_can_be_dismissed(leader_app, demo_server):
+    from kyso.tui.screens.conflicts import ConflictsScreen
+
+    async with leader_app.run_test(size=(120, 40)) as pilot:
+        await settle(leader_app, pilot)
+        doc_id = leader_app.screen.current_id()
+        # Someone else (another session of the leader) returns the document first.
+        with demo_server.client("ldso") as other:
+            moved = other.post(
+                f"/documents/{doc_id}/transitions",
+                json={"action": "chuyen_tra_chuyen_vien", "to": None, "note": "Trả lại"},
+            )
+            assert moved.status_code == 200, moved.text
+        leader_app.apply_transition(doc_id, "chuyen_tra_chuyen_vien", None, "")
+        await settle(leader_app, pilot)
+        await settle(leader_app, pilot)
+        bar = leader_app.screen.query_one("#status-bar")
+        assert bar.sync.state == "conflict", bar.sync
+        await pilot.press("c")
+        await settle(leader_app, pilot)
+        screen = leader_app.screen
+        assert isinstance(screen, ConflictsScreen)
+        table = screen.query_one("#conflicts-table")
+        assert table.row_count >= 1
+        assert f"#{doc_id}" in [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        for _ in range(table.row_count):
+            await pilot.press("x")
+            await settle(leader_app, pilot)
+        assert table.row_count == 0
+    assert _server_doc(demo_server, doc_id)["flow"][-1]["note"] == "Trả lại"

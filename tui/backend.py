@@ -221,6 +221,14 @@ class Backend(ABC):
         """Record a signed version of an attachment (uploaded through the outbox)."""
         raise WorkflowError("Chưa hỗ trợ tải lên bản đã ký ở chế độ này")
 
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Actions the server refused (``id``, ``kind``, ``document_id``, ``reason``,
+        ``status``, ``message``, ``at``), newest first, until dismissed."""
+        return []
+
+    def dismiss_conflict(self, conflict_id: int) -> None:  # noqa: B027 - optional hook
+        """Hide a refused action the user has seen."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files and connections."""
 
@@ -239,6 +247,8 @@ class StaticBackend(Backend):
     token: TokenStatus = field(default_factory=TokenStatus)
     log: list[tuple[str, Any]] = field(default_factory=list)
     """Every change asked for, in order (for tests)."""
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    """Conflicts to show (for tests and snapshots)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -312,6 +322,12 @@ class StaticBackend(Backend):
 
     def sync_status(self) -> SyncStatus:
         return self.status
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        return [dict(c) for c in self.refused]
+
+    def dismiss_conflict(self, conflict_id: int) -> None:
+        self.refused = [c for c in self.refused if c["id"] != conflict_id]
 
     def token_status(self) -> TokenStatus:
         return self.token

@@ -115,6 +115,7 @@ class KioskApp(KysoApp):
     CSS_PATH: ClassVar[Any] = [KysoApp.CSS_PATH, Path(__file__).with_name("kiosk.tcss")]
     COMMANDS: ClassVar[set[Any]] = (KysoApp.COMMANDS - {KysoCommands}) | {KioskCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Thoát", id="app.quit", show=False, priority=True),
         Binding("ctrl+q", "quit", "Thoát", id="kiosk.quit", show=False, priority=True),
         Binding("ctrl+z", "suspend_process", "Tạm dừng", id="kiosk.suspend", show=False),
         Binding("f12", "lock", "Khoá máy", id="kiosk.lock", priority=True),

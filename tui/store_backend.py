@@ -113,6 +113,24 @@ class StoreBackend(Backend):
     def token_status(self) -> TokenStatus:
         return describe_token(self.module, self.key_label)
 
+    def conflicts(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "document_id": c.document_id,
+                "reason": c.reason,
+                "status": c.status,
+                "message": c.message,
+                "at": c.at,
+                "payload": c.payload,
+            }
+            for c in self.store.conflicts()
+        ]
+
+    def dismiss_conflict(self, conflict_id: int) -> None:
+        self.store.dismiss_conflict(conflict_id)
+
     def close(self) -> None:
         self.store.close()
 

@@ -62,6 +62,7 @@ class InboxScreen(KysoScreen):
         Binding("k", "sign", "Ký số", id="document.sign"),
         Binding("t", "transition", "Chuyển", id="workflow.transition"),
         Binding("r", "sync", "Đồng bộ", id="sync.now"),
+        Binding("c", "conflicts", "Xung đột", id="sync.conflicts"),
         Binding("escape", "clear", "Bỏ lọc/chọn", show=False, id="inbox.clear"),
     ]
 
@@ -354,6 +355,12 @@ class InboxScreen(KysoScreen):
         """Đồng bộ ngay."""
         self.query_one(StatusBar).sync = SyncStatus(state="syncing")
         self.kyso.sync_now()
+
+    def action_conflicts(self) -> None:
+        """Xung đột: what the server refused."""
+        from kyso.tui.screens.conflicts import ConflictsScreen
+
+        self.app.push_screen(ConflictsScreen())
 
     def on_screen_resume(self) -> None:
         self.reload()
