@@ -42,13 +42,15 @@ def _prepare_images(images: str) -> str:
     return images
 
 
-def _run_app(backend: Any, *, images: str | None, key_label: str | None) -> None:
+def _run_app(
+    backend: Any, *, images: str | None, key_label: str | None, greeting: str = ""
+) -> None:
     from kyso.config.settings import load_settings
     from kyso.tui.app import KysoApp
 
     settings = load_settings()
     mode = _prepare_images(images or settings.ui.images)
-    KysoApp(backend, settings=settings, images=mode, key_label=key_label).run()
+    KysoApp(backend, settings=settings, images=mode, key_label=key_label, greeting=greeting).run()
 
 
 @click.command("tui")
@@ -189,4 +191,7 @@ def demo(role: str, no_images: bool) -> None:
                 json.dumps({"url": env.url, "home": str(env.home), "user": username}), "utf-8"
             )
         backend = StoreBackend(env.session, key_label=username, module=env.token_module)
-        _run_app(backend, images="off" if no_images else None, key_label=username)
+        greeting = f"Chế độ demo — đăng nhập: {username}. {env.token_note}. q: thoát"
+        _run_app(
+            backend, images="off" if no_images else None, key_label=username, greeting=greeting
+        )

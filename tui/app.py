@@ -42,12 +42,14 @@ class KysoApp(AppActions, App[None]):
         settings: Settings | None = None,
         images: str | None = None,
         key_label: str | None = None,
+        greeting: str = "",
     ) -> None:
         super().__init__()
         self.backend = backend
         self.settings = settings or Settings()
         self.images = images or self.settings.ui.images
         self.key_label = key_label
+        self.greeting = greeting
         """Which key on the token to sign with (None: the only usable one)."""
         self.token_status = TokenStatus()
         self.user_names: dict[str, str] = {}
@@ -62,6 +64,8 @@ class KysoApp(AppActions, App[None]):
         if self.settings.ui.keymap:
             self.set_keymap(self.settings.ui.keymap)
         self.push_screen(InboxScreen())
+        if self.greeting:
+            self.notify(self.greeting, title="kyso", timeout=10)
         self.refresh_user_names()
         self.refresh_token_status()
 
