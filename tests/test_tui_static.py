@@ -329,3 +329,27 @@ async def test_a_bad_signature_image_stops_signing_before_the_pin(tmp_path):
         assert not isinstance(app.screen, PinScreen)
     messages = [m.notification.message for m in posted if isinstance(m, Notify)]
     assert any("không phải ảnh PNG" in m for m in messages), messages
+
+
+async def test_an_opinion_in_vietnamese_is_added_to_the_document(static_app):
+    from textual.widgets import TextArea
+
+    from kyso.tui.screens.opinion import OpinionScreen
+
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        doc_id = static_app.screen.current_id()
+        await pilot.press("enter")
+        await settle(static_app, pilot)
+        await pilot.press("y")
+        await settle(static_app, pilot)
+        assert isinstance(static_app.screen, OpinionScreen)
+        static_app.screen.query_one(TextArea).insert("Đồng ý, đề nghị Văn thư phát hành.")
+        await pilot.press("ctrl+s")
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        assert isinstance(screen, DocumentScreen)
+        opinions = screen.query_one("#opinions", DataTable)
+        texts = [str(opinions.get_row_at(i)[1]) for i in range(opinions.row_count)]
+        assert "Đồng ý, đề nghị Văn thư phát hành." in texts
+    assert ("opinion", (doc_id, "Đồng ý, đề nghị Văn thư phát hành.")) in static_app.backend.log

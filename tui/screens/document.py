@@ -38,6 +38,7 @@ class DocumentScreen(KysoScreen):
         Binding("k", "sign", "Ký số token", id="document.sign"),
         Binding("t", "transition", "Chuyển", id="workflow.transition"),
         Binding("m", "mark", "Đánh dấu", id="document.mark"),
+        Binding("y", "opinion", "Ý kiến", id="document.opinion"),
     ]
 
     def __init__(self, doc_id: int) -> None:
@@ -261,6 +262,19 @@ class DocumentScreen(KysoScreen):
     def action_transition(self) -> None:
         """Trình / chuyển this document."""
         self.kyso.start_transition(self.doc_id)
+
+    def action_opinion(self) -> None:
+        """Thêm ý kiến xử lý."""
+        from kyso.tui.screens.opinion import OpinionScreen
+
+        title = (self.doc or {}).get("trich_yeu", "")[:50]
+        self.app.push_screen(OpinionScreen(title), lambda text: text and self._add(text))
+
+    @work(thread=True, exit_on_error=False, group="store-write", description="Thêm ý kiến")
+    def _add(self, text: str) -> None:
+        doc = self.backend.add_opinion(self.doc_id, text)
+        self.post_message(DocumentChanged(doc))
+        self.app.call_from_thread(self.kyso.sync_now)
 
     def action_mark(self) -> None:
         """Đánh dấu."""
