@@ -122,6 +122,7 @@ async def test_preview_pages_through_and_jumps(static_app):
         await settle(static_app, pilot)
         screen = static_app.screen
         assert isinstance(screen, PreviewScreen)
+        assert not isinstance(static_app.focused, Input)  # the hidden page box takes no keys
         assert (screen.page, screen.page_count) == (0, 2)
         text = str(screen.query_one("#page-text-body").render())
         assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in text

@@ -81,7 +81,11 @@ class InboxScreen(KysoScreen):
         with Horizontal(id="inbox-header"):
             yield Static("", id="inbox-title")
             yield Static("", id="inbox-info")
-        yield Input(placeholder="Lọc: số, trích yếu, loại, đơn vị… (Esc để bỏ)", id="inbox-filter")
+        yield Input(
+            placeholder="Lọc: số, trích yếu, loại, đơn vị… (Esc để bỏ)",
+            id="inbox-filter",
+            disabled=True,  # until shown: a hidden box must not take keys
+        )
         yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
         yield Footer(compact=True)
@@ -275,6 +279,7 @@ class InboxScreen(KysoScreen):
     def action_filter(self) -> None:
         """Show and focus the filter box."""
         box = self.query_one("#inbox-filter", Input)
+        box.disabled = False
         box.add_class("-visible")
         box.focus()
 
@@ -288,6 +293,7 @@ class InboxScreen(KysoScreen):
         self.query_one(DataTable).focus()
         if not event.value.strip():
             event.input.remove_class("-visible")
+            event.input.disabled = True
 
     def action_clear(self) -> None:
         """Clear the filter, then the selection."""
@@ -295,6 +301,7 @@ class InboxScreen(KysoScreen):
         if self.filter_text or box.has_class("-visible"):
             box.value = ""
             box.remove_class("-visible")
+            box.disabled = True
             self.filter_text = ""
             self.query_one(DataTable).focus()
         elif self.selected:

@@ -62,7 +62,8 @@ class PreviewScreen(KysoScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"Xem: {self.file_name}", id="preview-title")
-        yield Input(placeholder="Đến trang số…", id="preview-goto", type="integer")
+        # Disabled while hidden, so it never takes the keys meant for the screen.
+        yield Input(placeholder="Đến trang số…", id="preview-goto", type="integer", disabled=True)
         yield PagePreview(self.kyso.images, id="preview-page")
         yield Footer(compact=True)
 
@@ -124,6 +125,7 @@ class PreviewScreen(KysoScreen):
         goto = self.query_one("#preview-goto", Input)
         if goto.has_class("-visible"):
             goto.remove_class("-visible")
+            goto.disabled = True
             self.set_focus(None)
             return
         self.dismiss(None)
@@ -150,6 +152,7 @@ class PreviewScreen(KysoScreen):
     def action_goto(self) -> None:
         """Đến trang: type a page number."""
         box = self.query_one("#preview-goto", Input)
+        box.disabled = False
         box.add_class("-visible")
         box.value = ""
         box.focus()
@@ -157,6 +160,7 @@ class PreviewScreen(KysoScreen):
     @on(Input.Submitted, "#preview-goto")
     def _goto(self, event: Input.Submitted) -> None:
         event.input.remove_class("-visible")
+        event.input.disabled = True
         self.set_focus(None)
         try:
             number = int(event.value)
