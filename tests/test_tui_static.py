@@ -354,3 +354,17 @@ async def test_an_opinion_in_vietnamese_is_added_to_the_document(static_app):
         texts = [str(opinions.get_row_at(i)[1]) for i in range(opinions.row_count)]
         assert "Đồng ý, đề nghị Văn thư phát hành." in texts
     assert ("opinion", (doc_id, "Đồng ý, đề nghị Văn thư phát hành.")) in static_app.backend.log
+
+
+async def test_typing_q_in_a_text_box_does_not_quit(static_app):
+    async with static_app.run_test(size=(80, 24)) as pilot:
+        await settle(static_app, pilot)
+        await pilot.press("slash", *"quy")
+        await settle(static_app, pilot)
+        assert static_app.is_running
+        assert static_app.screen.query_one("#inbox-filter", Input).value == "quy"
+        await pilot.press("enter", "escape")
+        await settle(static_app, pilot)
+        await pilot.press("q")
+        await settle(static_app, pilot)
+        assert not static_app.is_running
