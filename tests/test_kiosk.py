@@ -26,6 +26,7 @@ from kyso.tui.kiosk import HIGH_CONTRAST, KioskApp
 from kyso.tui.screens.admin import AdminPinScreen
 from kyso.tui.screens.inbox import InboxScreen
 from kyso.tui.screens.welcome import WelcomeScreen
+from kyso.tui.widgets.status_bar import StatusBar
 
 ADMIN_PIN = "864209"
 ADMIN_HASH = hash_admin_pin(ADMIN_PIN)
@@ -183,6 +184,17 @@ async def _log_in(app: KioskApp, pilot, user: str) -> InboxScreen:
     return inbox
 
 
+async def _until_locked(app: KioskApp, pilot, what: str) -> WelcomeScreen:
+    """Wait for the welcome screen to be back and drawn."""
+
+    def locked() -> bool:
+        screen = app.screen
+        return isinstance(screen, WelcomeScreen) and bool(screen.query("#welcome-note"))
+
+    await _until(pilot, locked, what)
+    return app.screen
+
+
 def _row_ids(inbox: InboxScreen) -> set[int]:
     table = inbox.query_one(DataTable)
     return {int(key.value) for key in table.rows}
@@ -255,7 +267,7 @@ async def test_admin_pin_opens_the_system_commands_until_the_next_lock(demo_serv
         names = await _palette_names(app, pilot, "quit")
         assert any("Quit" in n for n in names), names
         await pilot.press("f12")
-        await _until(pilot, lambda: isinstance(app.screen, WelcomeScreen), "locked")
+        await _until_locked(app, pilot, "locked")
         assert not app.admin
         assert list(app.get_system_commands(app.screen)) == []
 
@@ -276,7 +288,7 @@ async def test_idle_station_locks_and_forgets_the_session(demo_server):
     async with app.run_test(size=(100, 30)) as pilot:
         await _log_in(app, pilot, "ldso")
         assert app.session is not None and session_file().exists()
-        await _until(pilot, lambda: isinstance(app.screen, WelcomeScreen), "the idle lock")
+        await _until_locked(app, pilot, "the idle lock")
         assert app.session is None
         assert app.backend.user.username == ""
         assert not any(isinstance(s, InboxScreen) for s in app.screen_stack)
@@ -294,7 +306,7 @@ async def test_pulling_the_token_out_locks_at_once(demo_server, own_token):
         await _log_in(app, pilot, "ldso")
         assert app.token_state is True
         _pull_out(tokens)
-        await _until(pilot, lambda: isinstance(app.screen, WelcomeScreen), "the token lock")
+        await _until_locked(app, pilot, "the token lock")
         assert app.session is None and app.backend.user.username == ""
         assert "rút" in str(app.screen.query_one("#welcome-note").render())
         # and nobody logs in again without a token
@@ -320,7 +332,7 @@ async def test_stopping_the_forwarded_token_locks(demo_server, softhsm, monkeypa
         async with app.run_test(size=(100, 30)) as pilot:
             await _log_in(app, pilot, "ldso")
             fwd.stop()
-            await _until(pilot, lambda: isinstance(app.screen, WelcomeScreen), "the lock")
+            await _until_locked(app, pilot, "the lock")
             assert app.session is None
     finally:
         fwd.stop()
@@ -337,7 +349,7 @@ async def test_the_next_user_sees_none_of_the_previous_users_documents(demo_serv
         assert leader_rows == set(leader_docs)
         assert all(d["holder"] == "ldso" for d in leader_docs.values())
         await pilot.press("f12")
-        await _until(pilot, lambda: isinstance(app.screen, WelcomeScreen), "locked")
+        await _until_locked(app, pilot, "locked")
         assert app.user_names == {}
         assert not app.screen.query(DataTable)
         assert app.screen.query_one("#welcome-user", Input).value == ""
@@ -349,7 +361,7 @@ async def test_the_next_user_sees_none_of_the_previous_users_documents(demo_serv
         assert rows == set(docs)
         assert rows.isdisjoint(leader_rows)
         assert all(d["holder"] == "chuyenvien" for d in docs.values())
-        assert "Nguyễn" not in str(inbox.query_one("#status-bar").render())
+        assert inbox.query_one(StatusBar).user.username == "chuyenvien"
 
 
 # ---------------------------------------------------------------- look and files
@@ -389,3 +401,27 @@ def test_welcome_screen_snapshot(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# ---------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize(
+    ("args", "config"),
+    [(["--kiosk"], ""), (["tui", "--kiosk"], ""), (["tui"], "[ui]\nkiosk = true\n")],
+    ids=["kyso --kiosk", "kyso tui --kiosk", "ui.kiosk = true"],
+)
+def test_cli_starts_the_station_without_a_saved_session(monkeypatch, _isolated_home, args, config):
+    from click.testing import CliRunner
+
+    from kyso.cli.main import cli
+
+    if config:
+        (_isolated_home / "config.toml").write_text(config, "utf-8")
+    started: list[KioskApp] = []
+    monkeypatch.setattr(KioskApp, "run", lambda self, **kw: started.append(self))
+    monkeypatch.setenv("TERM", "linux")
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert len(started) == 1
+    assert started[0].images == "off" and started[0].theme == HIGH_CONTRAST.name
