@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import getpass
 import hashlib
 import hmac
@@ -179,8 +180,9 @@ def _present_here(module: str | None) -> bool | str:
                     return True
             except Exception:  # pulled out while we looked, or its store is gone
                 continue
-        if "p11-kit-client" in Path(candidate.path).name:
-            # p11-kit-client reads the forwarded slots once; look afresh next time.
+        # Some modules read their slots once (p11-kit-client, SoftHSM): with no token
+        # to use, start the module afresh so the next look sees a token put back.
+        with contextlib.suppress(Exception):
             reset_module(candidate.path)
     return "; ".join(r for r in reasons if r) or _NO_TOKEN
 

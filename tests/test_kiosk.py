@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -425,3 +427,31 @@ def test_cli_starts_the_station_without_a_saved_session(monkeypatch, _isolated_h
     assert result.exit_code == 0, result.output
     assert len(started) == 1
     assert started[0].images == "off" and started[0].theme == HIGH_CONTRAST.name
+
+
+def test_in_process_check_sees_a_token_pulled_out_and_put_back(own_token):
+    """The station's default check runs in its own process; SoftHSM (like p11-kit-client)
+    reads its slots once, so a miss starts the module afresh and a token put back shows."""
+    token, tokens, _check = own_token
+    script = (
+        "import os, shutil, sys\n"
+        "from kyso.core.kiosk import token_present\n"
+        "m, tokens = sys.argv[1], sys.argv[2]\n"
+        "out = [token_present(m) is True]\n"
+        "os.rename(tokens, tokens + '.out'); os.mkdir(tokens)\n"
+        "out.append(token_present(m) is True)\n"
+        "os.rmdir(tokens); os.rename(tokens + '.out', tokens)\n"
+        "out.append(token_present(m) is True)\n"
+        "print(out)\n"
+    )
+    env = {**os.environ, "SOFTHSM2_CONF": str(token.conf)}
+    result = subprocess.run(
+        [sys.executable, "-c", script, token.module, str(tokens)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[True, False, True]"

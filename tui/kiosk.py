@@ -175,6 +175,8 @@ class KioskApp(KysoApp):
 
     def on_mount(self, event: events.Mount) -> None:
         event.prevent_default()  # not KysoApp's inbox: the welcome screen first
+        if console_is_bare():
+            self.add_class("-bare-console")  # plain box drawing (kiosk.tcss)
         if self.settings.ui.keymap:
             self.set_keymap(self.settings.ui.keymap)
         from kyso.tui.screens.welcome import WelcomeScreen
@@ -321,11 +323,12 @@ class KioskApp(KysoApp):
         self.call_from_thread(self._token_checked, state)
 
     def _token_checked(self, state: bool | str) -> None:
+        changed = state != self.token_state
         self.token_state = state
         if state is not True and not self.locked:
             self.request_lock(f"Đã khoá vì token đã được rút ra ({state}).")
         welcome = self._welcome()
-        if welcome is not None:
+        if welcome is not None and changed:
             welcome.show_token(state)
 
     # -- the administrator ------------------------------------------------------------

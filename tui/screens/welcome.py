@@ -31,6 +31,10 @@ class WelcomeScreen(KysoScreen):
         super().__init__(id="welcome")
         self.server = server
         self.note = note
+        from kyso.tui.kiosk import console_is_bare
+
+        # the Linux console's fonts have no circled digits or check marks
+        self.marks = ("1.", "2.", "") if console_is_bare() else ("①", "②", " ✔")
 
     @property
     def station(self) -> KioskApp:
@@ -41,7 +45,8 @@ class WelcomeScreen(KysoScreen):
         with Center(id="welcome-center"), Vertical(id="welcome-box"):
             yield Static("kyso — MÁY TRẠM KÝ SỐ", id="welcome-title")
             yield Static("", id="welcome-token")
-            yield Static("② Đăng nhập hệ thống quản lý văn bản", classes="welcome-step")
+            step = f"{self.marks[1]} Đăng nhập hệ thống quản lý văn bản"
+            yield Static(step, classes="welcome-step")
             yield Input(
                 self.server,
                 placeholder="Máy chủ: https://…",
@@ -65,11 +70,11 @@ class WelcomeScreen(KysoScreen):
     def show_token(self, state: bool | str | None) -> None:
         """Step ①: whether a token is plugged in (``None``: still looking)."""
         if state is True:
-            text = "① Token: [b]đã cắm[/b] ✔"
+            text = f"{self.marks[0]} Token: [b]đã cắm[/b]{self.marks[2]}"
         elif state is None:
-            text = "① Đang tìm token…"
+            text = f"{self.marks[0]} Đang tìm token…"
         else:
-            text = f"① [b]Hãy cắm token ký số[/b] — {_escape(state)}"
+            text = f"{self.marks[0]} [b]Hãy cắm token ký số[/b] — {_escape(state)}"
         self.query_one("#welcome-token", Static).update(text)
 
     def show_note(self, text: str) -> None:
