@@ -271,24 +271,41 @@ def fill_issuance_fields(writer, number_line: str, date_line: str | None) -> Non
         writer.update_container(field)
 
 
-def leader_widget(data: bytes) -> tuple[int, Box] | None:
-    """Page index and /Rect of the last visible signature (the leader's), if any."""
+def _page_indexes(reader) -> dict[int, int]:
+    """Object number of each page → its index, from one walk of the page tree."""
+    indexes: dict[int, int] = {}
+
+    def walk(node_ref) -> None:
+        node = node_ref.get_object()
+        if node.get("/Type") == "/Pages":
+            for kid in node["/Kids"]:
+                walk(kid)
+        else:
+            indexes[node_ref.idnum] = len(indexes)
+
+    walk(reader.root.raw_get("/Pages"))
+    return indexes
+
+
+def leader_widget(source) -> tuple[int, Box] | None:
+    """Page index and /Rect of the last visible signature (the leader's), if any.
+    ``source`` is the PDF's bytes or a pyHanko reader over them."""
     from io import BytesIO
 
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import enumerate_sig_fields
 
-    reader = PdfFileReader(BytesIO(data), strict=False)
+    reader = PdfFileReader(BytesIO(source), strict=False) if isinstance(source, bytes) else source
+    pages = None
     found = None
-    pages = int(reader.root["/Pages"]["/Count"])
-    for index in range(pages):
-        page = reader.find_page_for_modification(index)[0].get_object()
-        for annot in page.get("/Annots", []) or []:
-            annot = annot.get_object()
-            if annot.get("/FT") != "/Sig" or "/V" not in annot:
-                continue
-            rect = tuple(float(v) for v in annot["/Rect"])
-            if rect[2] - rect[0] > 1 and rect[3] - rect[1] > 1:
-                found = (index, rect)
+    for _name, value, field_ref in enumerate_sig_fields(reader):
+        field = field_ref.get_object()
+        if value is None or "/Rect" not in field or "/P" not in field:
+            continue  # empty field, or a widget kept apart from its field
+        rect = tuple(float(v) for v in field["/Rect"])
+        if rect[2] - rect[0] > 1 and rect[3] - rect[1] > 1:
+            pages = pages if pages is not None else _page_indexes(reader)
+            found = (pages.get(field.raw_get("/P").idnum, 0), rect)
     return found
 
 

@@ -24,7 +24,7 @@ from kyso.core.docs.issuance import (
     seal_box,
     serif_font_path,
 )
-from kyso.core.docs.pdf import check_pdf, read_pdf_bytes
+from kyso.core.docs.pdf import open_reader, read_pdf_bytes
 from kyso.core.docs.sign import run_pdf_signer
 from kyso.core.docs.stamp import format_signing_time
 from kyso.core.errors import DocumentError, OutputError, SigningError
@@ -130,12 +130,13 @@ def _sign_into(writer, key, field: str, box, page: int, style, params: dict) -> 
     return run_pdf_signer(pdf_signer, writer, params, bytes_reserved=16384, what="Ký phát hành")
 
 
-def _check_paths(source: Path, output: Path) -> bytes:
+def _check_paths(source: Path, output: Path):
+    """The input's bytes and a reader over them; broken, encrypted or same-as-output
+    inputs are refused."""
     if Path(source).resolve() == Path(output).resolve():
         raise OutputError(f"Không ghi đè tệp gốc {source}; chọn tệp ra khác")
     data = read_pdf_bytes(source)
-    check_pdf(source, data)
-    return data
+    return data, open_reader(data, Path(source))
 
 
 def issue_main_document(source: Path, output: Path, key, request: IssueRequest) -> IssuedFile:
@@ -143,12 +144,14 @@ def issue_main_document(source: Path, output: Path, key, request: IssueRequest) 
     with the seal over the leader's image. ``key`` may be None with ``only_number``."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    data = _check_paths(source, output)
-    slots = find_issuance_slots(data)
-    leader = leader_widget(data)
+    data, reader = _check_paths(source, output)
+    leader = leader_widget(reader)
     if leader is None:
         raise DocumentError("Văn bản chưa có chữ ký của lãnh đạo: chưa phát hành được.")
-    place = request.place or (slots.place if slots else None)
+    place = request.place
+    if place is None:
+        slots = find_issuance_slots(data)
+        place = slots.place if slots else None
     if place is None:
         raise DocumentError("Không tìm thấy dòng địa danh, ngày tháng trên trang đầu")
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
@@ -180,7 +183,7 @@ def issue_appendix(source: Path, output: Path, key, so_ky_hieu: str) -> IssuedFi
     """Sign an appendix as the organisation: top right of page 1, no image."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    data = _check_paths(source, output)
+    data, _reader = _check_paths(source, output)
     box = attachment_box(data)
     signed_at = format_signing_time()
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
