@@ -218,7 +218,15 @@ def _text_appearance(writer, box: Box, text: str, *, size: float, italic: bool, 
         stamp_text="%(text)s",
         text_box_style=TextBoxStyle(
             font=GlyphAccumulatorFactory(serif_font_path(italic), font_size=round(size)),
+            # TextBoxStyle's own size is the one drawn (pyHanko syncs the engine to it)
+            font_size=round(size),
             leading=round(size),
+            # no inner padding: the box is the blank line itself
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN,
+                y_align=layout.AxisAlignment.ALIGN_MIN,
+                margins=layout.Margins(0, 0, 0, 0),
+            ),
         ),
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=x_align,

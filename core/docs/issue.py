@@ -72,7 +72,9 @@ def _serif_style(template: str, size: int, x_align: str, y_align: str, margins, 
     return TextStampStyle(
         stamp_text=template,
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(serif_font_path(), font_size=size), leading=size + 1
+            font=GlyphAccumulatorFactory(serif_font_path(), font_size=size),
+            font_size=size,  # the size drawn: pyHanko syncs the engine to the style's
+            leading=size + 1,
         ),
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment[x_align],

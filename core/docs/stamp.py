@@ -169,7 +169,9 @@ def make_stamp_style(box_width: float, image=None, *, font_size: int = 10):
     from pyhanko.stamp import TextStampStyle
 
     text_style = TextBoxStyle(
-        font=GlyphAccumulatorFactory(font_path(), font_size=font_size), leading=font_size + 2
+        font=GlyphAccumulatorFactory(font_path(), font_size=font_size),
+        font_size=font_size,  # the size drawn: pyHanko syncs the engine to the style's
+        leading=font_size + 2,
     )
     split = box_width * 0.45 if image is not None else 0.0
     text_layout = layout.SimpleBoxLayoutRule(
