@@ -7,6 +7,7 @@ Waits are bounded loops on the app's state, never timing asserts.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -298,6 +299,23 @@ async def test_idle_station_locks_and_forgets_the_session(demo_server):
         assert app._renderer is None
         note = str(app.screen.query_one("#welcome-note").render())
         assert "không dùng" in note
+
+
+@pytest.mark.anyio
+async def test_a_running_batch_is_not_idle_time(demo_server):
+    app = _kiosk(demo_server.url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _log_in(app, pilot, "ldso")
+
+        async def signing() -> None:  # stands in for BatchScreen's signing thread
+            await asyncio.sleep(2.5)
+
+        batch = app.run_worker(signing(), group="sign-batch")
+        app.idle.timeout = 0.05  # long past while the batch runs
+        while not batch.is_finished:
+            assert app.session is not None and isinstance(app.screen, InboxScreen)
+            await pilot.pause(0.05)
+        await _until_locked(app, pilot, "the idle lock after the batch")
 
 
 @pytest.mark.anyio

@@ -21,6 +21,7 @@ The policy itself (PIN hash, idle clock, token presence) is :mod:`kyso.core.kios
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import time
@@ -69,6 +70,10 @@ HIGH_CONTRAST = Theme(
 
 _BLOCKED_IDS = {"app.quit", "kiosk.quit", "kiosk.suspend", "app.settings", "app.audit"}
 """Bindings the palette leaves out unless the administrator unlocked the station."""
+_KEEP_ON_LOCK = {"kiosk-lock", "kiosk-token", "sign-batch"}
+"""Workers a lock leaves running (a batch is told to stop and waited for)."""
+_BATCH_WAIT = 30.0
+"""Seconds a lock waits for a stopping batch before closing the user's store."""
 _MAX_ADMIN_TRIES = 5
 _ADMIN_PAUSE = 60.0
 """Seconds the admin PIN is refused after :data:`_MAX_ADMIN_TRIES` wrong tries."""
@@ -269,11 +274,15 @@ class KioskApp(KysoApp):
 
     async def _lock(self, note: str) -> None:
         from kyso.core.sync import logout
+        from kyso.tui.screens.batch import BatchScreen
         from kyso.tui.screens.welcome import WelcomeScreen
 
         self.record("kiosk_lock", reason=note)
+        for screen in self.screen_stack:
+            if isinstance(screen, BatchScreen):
+                screen.action_stop()  # a batch stops after the file in flight
         for worker in list(self.workers):
-            if worker.group not in ("kiosk-lock", "kiosk-token"):
+            if worker.group not in _KEEP_ON_LOCK:
                 worker.cancel()
         old = self.backend
         self.backend = _nobody()
@@ -291,11 +300,22 @@ class KioskApp(KysoApp):
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(WelcomeScreen(self.settings.server.url, note))
-        old.close()  # after its screens are gone, so none reads it any more
+        # A stopping batch still writes the signed file in flight to the user's store.
+        for _ in range(int(_BATCH_WAIT / 0.1)):
+            if not self._batch_running():
+                break
+            await asyncio.sleep(0.1)
+        old.close()  # after its screens and batch are gone, so none reads it any more
         self.idle.touch()
+
+    def _batch_running(self) -> bool:
+        return any(w.group == "sign-batch" and not w.is_finished for w in self.workers)
 
     def _check_idle(self) -> None:
         if not self.idle.expired():
+            return
+        if self._batch_running():  # signing 30 files is not leaving the station
+            self.idle.touch()
             return
         if not self.locked:
             minutes = self.settings.ui.kiosk_idle_minutes
