@@ -126,7 +126,11 @@ _INBOX_NAMES = (
     "updated_at",
     "received_at",
     "pending",
+    "sender",
+    "signed",
+    "signed_by_me",
 )
+_BOOL_NAMES = frozenset({"marked", "signed", "signed_by_me"})
 _INBOX_COLUMNS = ", ".join(_INBOX_NAMES)
 
 
@@ -265,7 +269,7 @@ class Store:
         where, params = self._inbox_where(scope)
         fields = ", ".join(
             f"'{name}', json(CASE WHEN {name} THEN 'true' ELSE 'false' END)"
-            if name == "marked"
+            if name in _BOOL_NAMES
             else f"'{name}', coalesce({name}, 0)"
             if name == "pending"
             else f"'{name}', {name}"
@@ -301,6 +305,9 @@ class Store:
                 r[9],
                 r[10],
                 r[11] or 0,
+                r[12],
+                bool(r[13]),
+                bool(r[14]),
             )
             for r in self._inbox_rows(scope)
         ]
@@ -313,6 +320,8 @@ class Store:
         for d in out:
             d["marked"] = bool(d["marked"])
             d["pending"] = d["pending"] or 0
+            d["signed"] = bool(d["signed"])
+            d["signed_by_me"] = bool(d["signed_by_me"])
         return out
 
     def count(self, scope: Scope = "all") -> int:
@@ -527,6 +536,8 @@ class Store:
                 chunk,
             ):
                 pending.setdefault(row[0], []).append(row[1:])
+        from kyso.core.store_rows import inbox_sender, main_signed
+
         received = now_iso()
         context = self._context() if pending else _Context(self.username)
         doc_rows, att_rows, ver_rows, op_rows, flow_rows = [], [], [], [], []
@@ -606,20 +617,23 @@ class Store:
                     doc.get("updated_at"),
                     received,
                     json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+                    inbox_sender(doc),
+                    int(main_signed(doc)),
                 )
             )
         conn.executemany(
             "INSERT INTO documents(id, version, so_ky_hieu, trich_yeu, loai, loai_ky_hieu, "
             "don_vi_soan_thao, nguoi_soan, state, holder, marked, signed_by_me, pending, "
-            "ngay_ban_hanh, created_at, updated_at, received_at, json) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ngay_ban_hanh, created_at, updated_at, received_at, json, sender, signed) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(id) DO UPDATE SET version=excluded.version, "
             "so_ky_hieu=excluded.so_ky_hieu, trich_yeu=excluded.trich_yeu, loai=excluded.loai, "
             "loai_ky_hieu=excluded.loai_ky_hieu, don_vi_soan_thao=excluded.don_vi_soan_thao, "
             "nguoi_soan=excluded.nguoi_soan, state=excluded.state, holder=excluded.holder, "
             "marked=excluded.marked, signed_by_me=excluded.signed_by_me, "
             "pending=excluded.pending, ngay_ban_hanh=excluded.ngay_ban_hanh, "
-            "created_at=excluded.created_at, updated_at=excluded.updated_at, json=excluded.json",
+            "created_at=excluded.created_at, updated_at=excluded.updated_at, json=excluded.json, "
+            "sender=excluded.sender, signed=excluded.signed",
             doc_rows,
         )
         conn.executemany(

@@ -19,6 +19,8 @@ __all__ = [
     "OutboxItem",
     "SyncStatus",
     "detail_from_json",
+    "inbox_sender",
+    "main_signed",
 ]
 
 
@@ -50,6 +52,12 @@ class InboxRow:
     """Local time this document first arrived."""
     pending: int
     """Number of my actions on it still waiting in the outbox."""
+    sender: str | None = None
+    """User name of who sent it to the holder (Từ): see :func:`inbox_sender`."""
+    signed: bool = False
+    """The main attachment's newest version is signed: see :func:`main_signed`."""
+    signed_by_me: bool = False
+    """A signed version of one of its attachments was uploaded by me."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what ``kyso inbox --json`` prints)."""
@@ -66,7 +74,32 @@ class InboxRow:
             "updated_at": self.updated_at,
             "received_at": self.received_at,
             "pending": self.pending,
+            "sender": self.sender,
+            "signed": self.signed,
+            "signed_by_me": self.signed_by_me,
         }
+
+
+def inbox_sender(doc: dict[str, Any]) -> str | None:
+    """Who sent ``doc`` to its holder: the ``from`` of the newest flow entry to the holder.
+
+    ``None`` when no flow entry names the holder (a draft still with its drafter).
+    """
+    holder = doc.get("holder")
+    for entry in reversed(doc.get("flow") or ()):
+        if entry.get("to") == holder:
+            return entry.get("from")
+    return None
+
+
+def main_signed(doc: dict[str, Any]) -> bool:
+    """True when the newest version of the main attachment (else the first) is signed."""
+    attachments = doc.get("attachments") or ()
+    main = next((a for a in attachments if a.get("is_main")), None)
+    if main is None and attachments:
+        main = attachments[0]
+    versions = (main or {}).get("versions") or ()
+    return bool(versions and versions[-1].get("signed"))
 
 
 @dataclass(frozen=True)

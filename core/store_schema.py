@@ -145,7 +145,30 @@ def _v1(db) -> None:  # db: sqlite_utils.Database
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS: list[Callable] = [_v1]
+def _v2(db) -> None:  # db: sqlite_utils.Database
+    """Inbox columns: ``sender`` (who sent it to the holder) and ``signed`` (the main
+    attachment's newest version is signed), filled from each stored document's JSON."""
+    db.execute("ALTER TABLE documents ADD COLUMN sender TEXT")
+    db.execute("ALTER TABLE documents ADD COLUMN signed INTEGER NOT NULL DEFAULT 0")
+    # The stored JSON already has my queued actions applied, so it is the right source.
+    # sender: the `from` of the newest flow entry whose `to` is the holder.
+    # signed: the first attachment marked is_main (else the first one), newest version.
+    db.execute(
+        """UPDATE documents SET
+            sender = (
+                SELECT json_extract(f.value, '$.from') FROM json_each(documents.json, '$.flow') f
+                WHERE json_extract(f.value, '$.to') = documents.holder
+                ORDER BY f.key DESC LIMIT 1
+            ),
+            signed = coalesce((
+                SELECT json_extract(a.value, '$.versions[#-1].signed')
+                FROM json_each(documents.json, '$.attachments') a
+                ORDER BY coalesce(json_extract(a.value, '$.is_main'), 0) = 0, a.key LIMIT 1
+            ), 0) != 0"""
+    )
+
+
+MIGRATIONS: list[Callable] = [_v1, _v2]
 """Migration functions; index *i* brings version *i* to *i + 1*."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
