@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import (
     APIRouter,
-    Depends,
     File,
     Form,
     HTTPException,
@@ -21,8 +20,9 @@ from fastapi.responses import FileResponse
 
 from kyso.core.workflow import Role, may_edit, may_upload_signed
 from kyso.server.access import load_one, visible_row
-from kyso.server.auth import CurrentUser, current_user
+from kyso.server.auth import CurrentUser
 from kyso.server.db import add_version_row, touch
+from kyso.server.params import AttId, DocId, Me, error_responses
 from kyso.server.schemas import Document, Error, RenameRequest
 from kyso.server.signed import check_signed_upload
 from kyso.server.uploads import safe_name
@@ -31,12 +31,9 @@ from kyso.server.writes import Result, check_if_match, document_response, idempo
 __all__ = ["router"]
 
 router = APIRouter(tags=["attachments"])
-Me = Annotated[CurrentUser, Depends(current_user)]
-DocId = Annotated[int, Path(ge=1, le=2**53, description="Mã văn bản.", examples=[1])]
-AttId = Annotated[int, Path(ge=1, le=2**53, description="Mã tệp đính kèm.", examples=[1])]
 VersionN = Annotated[int, Path(ge=1, le=2**31, description="Số thứ tự phiên bản.", examples=[1])]
 
-_ERRORS = {code: {"model": Error} for code in (400, 401, 403, 404, 409, 412, 413, 422)}
+_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 413, 422)
 NO_ATTACHMENT = "Không tìm thấy tệp đính kèm."
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from kyso.server.auth import CurrentUser, current_user, login
+from kyso.server.auth import login
+from kyso.server.params import Me
 from kyso.server.schemas import Error, LoginRequest, LoginResponse, User
 from kyso.server.writes import json_response
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["auth"])
-Me = Annotated[CurrentUser, Depends(current_user)]
 _401 = {401: {"model": Error}}
 
 

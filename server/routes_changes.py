@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from kyso.server.auth import CurrentUser, current_user
 from kyso.server.db import load_documents
+from kyso.server.params import Me
 from kyso.server.schemas import ChangesPage, Error
 from kyso.server.writes import json_response
 
 __all__ = ["MAX_LIMIT", "router"]
 
 router = APIRouter(tags=["changes"])
-Me = Annotated[CurrentUser, Depends(current_user)]
 MAX_LIMIT = 500
 
 

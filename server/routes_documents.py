@@ -7,11 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import (
     APIRouter,
-    Depends,
     File,
     Form,
     HTTPException,
-    Path,
     Query,
     Request,
     Response,
@@ -25,8 +23,8 @@ from kyso.core.workflow import (
     State,
 )
 from kyso.server.access import grant, load_one, visible_row
-from kyso.server.auth import CurrentUser, current_user
 from kyso.server.db import add_version_row, load_documents, now_iso, touch
+from kyso.server.params import DocId, Me, error_responses
 from kyso.server.schemas import (
     Document,
     Error,
@@ -47,10 +45,8 @@ from kyso.server.writes import (
 __all__ = ["router"]
 
 router = APIRouter(tags=["documents"])
-Me = Annotated[CurrentUser, Depends(current_user)]
-DocId = Annotated[int, Path(ge=1, le=2**53, description="Mã văn bản.", examples=[1])]
 
-_ERRORS = {code: {"model": Error} for code in (400, 401, 403, 404, 409, 412, 422)}
+_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
 
 
 @router.get("/documents", response_model=list[Document], responses=_ERRORS)

@@ -15,11 +15,9 @@ from typing import Annotated
 
 from fastapi import (
     APIRouter,
-    Depends,
     File,
     Form,
     HTTPException,
-    Path,
     Query,
     Request,
     Response,
@@ -30,9 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from kyso.core.edxml import read_recipients
 from kyso.core.workflow import Role, State
 from kyso.server.access import load_one, visible_row
-from kyso.server.auth import CurrentUser, current_user
+from kyso.server.auth import CurrentUser
 from kyso.server.db import add_version_row, now_iso, touch
 from kyso.server.issued import check_issued_appendix, check_issued_main
+from kyso.server.params import DocId, Me, Year, error_responses
 from kyso.server.registry import (
     allocate_number,
     book_entries,
@@ -46,7 +45,7 @@ from kyso.server.registry import (
     today,
 )
 from kyso.server.registry_book import book_csv, book_pdf
-from kyso.server.schemas import Document, Error
+from kyso.server.schemas import Document
 from kyso.server.writes import (
     Result,
     check_if_match,
@@ -58,11 +57,8 @@ from kyso.server.writes import (
 __all__ = ["router"]
 
 router = APIRouter(tags=["registry"])
-Me = Annotated[CurrentUser, Depends(current_user)]
-DocId = Annotated[int, Path(ge=1, le=2**53, description="Mã văn bản.", examples=[1])]
-Year = Annotated[int, Path(ge=2000, le=2100, description="Năm của sổ.", examples=[2026])]
 
-_ERRORS = {code: {"model": Error} for code in (400, 401, 403, 404, 409, 412, 413, 422)}
+_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 413, 422)
 _READERS = (Role.VAN_THU, Role.LANH_DAO_SO, Role.LANH_DAO_VAN_PHONG)
 
 
