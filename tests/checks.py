@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 
@@ -29,3 +30,19 @@ def page_text(path: Path, page: int) -> str:
         text=True,
         check=True,
     ).stdout
+
+
+KYSO = [sys.executable, "-m", "kyso.cli"]
+"""The ``kyso`` command as a user runs it, from this interpreter's environment."""
+
+
+def run_kyso(*args, env: dict[str, str], input: str | None = None, timeout: float = 120):
+    """Run ``kyso ARGS…`` in a subprocess and capture its output (text)."""
+    return subprocess.run(
+        [*KYSO, *map(str, args)],
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -9,22 +9,10 @@ import sys
 import textwrap
 
 import pytest
-from checks import pdfsig, qpdf_check
+from checks import KYSO, pdfsig, qpdf_check
+from checks import run_kyso as kyso
 from fixtures_pdf import make_pdf
 from fixtures_token import SIGNER_CN, TEST_PIN, kyso_env
-
-KYSO = [sys.executable, "-m", "kyso.cli"]
-
-
-def kyso(*args, env, input=None, timeout=120):
-    return subprocess.run(
-        [*KYSO, *map(str, args)],
-        env=env,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_help_lists_the_commands():

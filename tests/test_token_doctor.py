@@ -14,22 +14,10 @@ from pathlib import Path
 
 import pytest
 from checks import pdfsig
+from checks import run_kyso as kyso
 from fixtures_p11kit import start_p11_kit_server
 from fixtures_pdf import make_pdf
 from fixtures_token import SIGNER_CN, TEST_PIN, kyso_env
-
-KYSO = [sys.executable, "-m", "kyso.cli"]
-
-
-def kyso(*args, env, input=None, timeout=120):
-    return subprocess.run(
-        [*KYSO, *map(str, args)],
-        env=env,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture
