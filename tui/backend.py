@@ -12,15 +12,19 @@ snapshots and the screens' first frame before a store exists. The real backend
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kyso.core import workflow
 from kyso.core.errors import DocumentError, WorkflowError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kyso.core.issue_service import IssueResult, NumberInfo, RegistryEntry, SealPreview
 
 __all__ = [
     "ACTION_LABELS",
@@ -35,6 +39,7 @@ __all__ = [
     "UserInfo",
     "main_attachment",
     "signed_by",
+    "with_inbox_fields",
 ]
 
 Document = dict[str, Any]
@@ -165,6 +170,20 @@ def signed_by(doc: Document, username: str) -> bool:
     return False
 
 
+def with_inbox_fields(doc: Document, username: str, names: dict[str, str]) -> Document:
+    """``doc`` with the inbox list's derived fields, as the local store fills them:
+    ``sender``, ``sender_name`` (from ``names``: username → full name), ``signed`` and
+    ``signed_by_me``."""
+    from kyso.core.store_rows import inbox_sender, main_signed
+
+    who = inbox_sender(doc)
+    doc["sender"] = who
+    doc["sender_name"] = names.get(who, who) if who else None
+    doc["signed"] = main_signed(doc)
+    doc["signed_by_me"] = signed_by(doc, username)
+    return doc
+
+
 class Backend(ABC):
     """The app's view of the local store plus the use cases it may run.
 
@@ -175,7 +194,17 @@ class Backend(ABC):
 
     @abstractmethod
     def documents(self, scope: str = "inbox") -> list[Document]:
-        """Documents of one inbox view (``inbox``, ``signed``, ``all``), newest first."""
+        """Documents of one inbox view (``inbox``, ``signed``, ``all``), newest first.
+
+        Besides the Document fields each has ``sender`` (who sent it to the holder),
+        ``sender_name`` (their full name), ``signed`` (the main attachment's newest
+        version is signed) and ``signed_by_me``; see :func:`with_inbox_fields`.
+        """
+
+    def first_documents(self, scope: str, count: int) -> list[Document] | None:
+        """The first ``count`` of :meth:`documents`, in order, when the backend can read
+        them faster than the whole view (the inbox's first screenful); else ``None``."""
+        return None
 
     @abstractmethod
     def document(self, doc_id: int) -> Document:
@@ -229,8 +258,58 @@ class Backend(ABC):
     def dismiss_conflict(self, conflict_id: int) -> None:  # noqa: B027 - optional hook
         """Hide a refused action the user has seen."""
 
+    # -- issuance (văn thư): see kyso.core.issue_service ------------------------------
+
+    def clerk_inbox(self) -> list[Document]:
+        """Documents waiting for me to issue (``cho_van_thu``, held by me)."""
+        return [d for d in self.documents("inbox") if d.get("state") == "cho_van_thu"]
+
+    def number_info(self, doc_id: int) -> NumberInfo:
+        """The number held for the document, the one the next allocation would give
+        (not reserved), and every number it ever got."""
+        raise WorkflowError(_NO_ISSUANCE)
+
+    def seal_preview(self, doc_id: int) -> SealPreview:
+        """Where the number, the date and the seal will go on the leader-signed file."""
+        raise WorkflowError(_NO_ISSUANCE)
+
+    def seal_image(self, configured: str = "") -> tuple[bytes, str]:
+        """The seal PNG (``configured`` file, else the demo seal) and where it came from."""
+        raise WorkflowError(_NO_ISSUANCE)
+
+    def issue(
+        self,
+        doc_id: int,
+        *,
+        pin: str | None = None,
+        token_options: Any = None,
+        seal_png: bytes | None = None,
+        date: dt.date | None = None,
+        only_number: bool = False,
+        on_step: Callable[[str, str], None] | None = None,
+    ) -> IssueResult:
+        """Phát hành: take the number, fill number and date, sign as the organization
+        with the seal (the token opened with ``pin``; no token with ``only_number``),
+        upload, sync. ``on_step(step, message)`` reports download/allocate/sign/upload/sync."""
+        raise WorkflowError(_NO_ISSUANCE)
+
+    def registry(self, year: int) -> list[RegistryEntry]:
+        """The registry book (sổ đăng ký văn bản đi) of ``year``, by number."""
+        raise WorkflowError(_NO_ISSUANCE)
+
+    def export_registry(self, year: int, fmt: str, path: Path) -> Path:
+        """Write the book of ``year`` as ``csv`` or ``pdf`` to ``path``."""
+        raise WorkflowError(_NO_ISSUANCE)
+
+    def cancel_number(self, doc_id: int, reason: str) -> RegistryEntry:
+        """Record the number held for the document as cancelled (bị huỷ)."""
+        raise WorkflowError(_NO_ISSUANCE)
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files and connections."""
+
+
+_NO_ISSUANCE = "Chưa hỗ trợ phát hành văn bản ở chế độ này"
 
 
 @dataclass
@@ -249,6 +328,14 @@ class StaticBackend(Backend):
     """Every change asked for, in order (for tests)."""
     refused: list[dict[str, Any]] = field(default_factory=list)
     """Conflicts to show (for tests and snapshots)."""
+    book: list[dict[str, Any]] = field(default_factory=list)
+    """Registry book rows (the server's ``RegistryEntry`` JSON), every year."""
+    previews: dict[int, Any] = field(default_factory=dict)
+    """Document id → :class:`~kyso.core.issue_service.SealPreview` (for tests)."""
+    refuse_issue: str = ""
+    """When set, issuing fails at upload with this reason and cancels the number."""
+    today: dt.date | None = None
+    """The issuance date when none is given (default: today)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -266,7 +353,9 @@ class StaticBackend(Backend):
                 docs = [d for d in docs if d.get("holder") == self.user.username]
             elif scope == "signed":
                 docs = [d for d in docs if signed_by(d, self.user.username)]
-            return [copy.deepcopy(d) for d in docs]
+            names = {p["username"]: p.get("full_name") or p["username"] for p in self.people}
+            names.setdefault(self.user.username, self.user.full_name)
+            return [with_inbox_fields(copy.deepcopy(d), self.user.username, names) for d in docs]
 
     def document(self, doc_id: int) -> Document:
         with self._lock:
@@ -352,3 +441,160 @@ class StaticBackend(Backend):
             self.files[(doc_id, att_id)] = path
             self.log.append(("signed", (doc_id, att_id, str(path))))
             return copy.deepcopy(doc)
+
+    # -- issuance ----------------------------------------------------------------------
+
+    def _entries(self, **match: Any) -> list[RegistryEntry]:
+        from kyso.core.issue_service import RegistryEntry
+
+        rows = [r for r in self.book if all(r.get(k) == v for k, v in match.items())]
+        return [RegistryEntry.from_json(r) for r in sorted(rows, key=lambda r: r["so"])]
+
+    def _next(self, doc: Document, year: int) -> tuple[int, str]:
+        so = 1 + max((r["so"] for r in self.book if r["year"] == year), default=0)
+        return so, f"{so:02d}/{doc.get('loai_ky_hieu') or 'CV'}-STTTT"
+
+    def number_info(self, doc_id: int) -> NumberInfo:
+        from kyso.core.issue_service import NumberInfo
+
+        with self._lock:
+            doc = self._find(doc_id)
+            history = self._entries(doc_id=doc_id)
+            pending = next((e for e in history if e.status == "pending"), None)
+            year = (self.today or dt.date.today()).year
+            preview = None
+            if pending is None and doc.get("state") == "cho_van_thu":
+                preview = self._next(doc, year)[1]
+            return NumberInfo(pending, preview, tuple(history))
+
+    def seal_preview(self, doc_id: int) -> SealPreview:
+        try:
+            return self.previews[doc_id]
+        except KeyError:
+            raise DocumentError("Tệp chính chưa có chữ ký (hiển thị) của lãnh đạo.") from None
+
+    def seal_image(self, configured: str = "") -> tuple[bytes, str]:
+        from kyso.core.docs.seal import make_seal_png
+
+        if configured:
+            return Path(configured).read_bytes(), f"con dấu trong cấu hình ({configured})"
+        org = self.user.org_name or "Cơ quan"
+        return make_seal_png(org), f"con dấu mẫu (demo) vẽ theo tên “{org}”"
+
+    def issue(
+        self,
+        doc_id: int,
+        *,
+        pin: str | None = None,
+        token_options: Any = None,
+        seal_png: bytes | None = None,
+        date: dt.date | None = None,
+        only_number: bool = False,
+        on_step: Callable[[str, str], None] | None = None,
+    ) -> IssueResult:
+        from kyso.core.issue_service import IssueResult, RegistryEntry
+
+        def step(name: str, message: str) -> None:
+            if on_step is not None:
+                on_step(name, message)
+
+        step("download", "Tải văn bản và tệp đã ký về máy")
+        with self._lock:
+            doc = self._find(doc_id)
+            if self.user.role != "van_thu":
+                raise WorkflowError("Chỉ văn thư được cấp số và phát hành văn bản.")
+            if doc.get("state") != "cho_van_thu" or doc.get("holder") != self.user.username:
+                raise WorkflowError(f"Văn bản {doc_id} không chờ bạn phát hành.")
+        step("allocate", "Lấy số từ sổ đăng ký văn bản đi")
+        day = date or self.today or dt.date.today()
+        with self._lock:
+            row = next(
+                (r for r in self.book if r["doc_id"] == doc_id and r["status"] == "pending"), None
+            )
+            reused = row is not None
+            if row is None:
+                so, so_ky_hieu = self._next(doc, day.year)
+                row = {
+                    "id": len(self.book) + 1,
+                    "doc_id": doc_id,
+                    "year": day.year,
+                    "so": so,
+                    "so_ky_hieu": so_ky_hieu,
+                    "ngay": day.isoformat(),
+                    "status": "pending",
+                    "ten_loai_trich_yeu": doc.get("trich_yeu", ""),
+                    "nguoi_ky": "",
+                    "noi_nhan": "",
+                    "noi_luu": "VT",
+                    "so_luong_ban": 1,
+                    "ngay_chuyen": "",
+                    "ky_nhan": "",
+                    "ghi_chu": "",
+                }
+                self.book.append(row)
+            self.log.append(("allocate", (doc_id, row["so_ky_hieu"])))
+        step("sign", f"Điền số {row['so_ky_hieu']}, ngày và ký số cơ quan")
+        step("upload", "Gửi bản phát hành lên máy chủ")
+        with self._lock:
+            if self.refuse_issue:
+                row["status"] = "cancelled"
+                row["ghi_chu"] = f"Số bị huỷ: Phát hành không thành công: {self.refuse_issue}"
+                raise DocumentError(self.refuse_issue)
+            row["status"] = "issued"
+            row["ngay_chuyen"] = f"{row['ngay']}T10:00:00+07:00"
+            doc.update(
+                state="da_ban_hanh",
+                holder="",
+                so=row["so"],
+                so_ky_hieu=row["so_ky_hieu"],
+                ngay_ban_hanh=row["ngay"],
+            )
+            self.log.append(("issue", (doc_id, row["so_ky_hieu"], only_number)))
+            issued = copy.deepcopy(doc)
+        step("sync", "Đồng bộ")
+        main = main_attachment(issued)
+        preview = self.previews.get(doc_id)
+        return IssueResult(
+            doc_id,
+            row["so_ky_hieu"],
+            RegistryEntry.from_json(row).ngay,
+            not only_number,
+            reused,
+            self.files.get((doc_id, main["id"] if main else 0), Path()),
+            (),
+            None if only_number or preview is None else preview.seal_box,
+            None if preview is None else preview.leader_box,
+            issued,
+        )
+
+    def registry(self, year: int) -> list[RegistryEntry]:
+        with self._lock:
+            return self._entries(year=year)
+
+    def export_registry(self, year: int, fmt: str, path: Path) -> Path:
+        import csv
+        import io
+
+        from kyso.core.atomic import write_atomic
+
+        if fmt != "csv":
+            raise DocumentError("Bộ nhớ tạm chỉ xuất được CSV")
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for entry in self.registry(year):
+            writer.writerow([entry.so_ky_hieu, entry.ngay.isoformat(), entry.raw.get("ghi_chu")])
+        write_atomic(Path(path), ("\ufeff" + out.getvalue()).encode("utf-8"))
+        self.log.append(("export", (year, fmt, str(path))))
+        return Path(path)
+
+    def cancel_number(self, doc_id: int, reason: str) -> RegistryEntry:
+        from kyso.core.issue_service import RegistryEntry
+
+        with self._lock:
+            for row in self.book:
+                if row["doc_id"] == doc_id and row["status"] == "pending":
+                    row["status"] = "cancelled"
+                    row["ghi_chu"] = f"Số bị huỷ: {reason}"
+                    self.log.append(("cancel", (doc_id, reason)))
+                    return RegistryEntry.from_json(row)
+        raise WorkflowError("Văn bản không giữ số nào để huỷ.")

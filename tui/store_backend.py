@@ -4,6 +4,8 @@ and attachment downloads, both run in workers."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,19 @@ class StoreBackend(Backend):
         )
 
     def documents(self, scope: str = "inbox") -> list[Document]:
-        return [row.as_dict() for row in self.store.inbox(_SCOPES.get(scope, scope))]
+        return self._named(self.store.inbox_dicts(_SCOPES.get(scope, scope)))
+
+    def first_documents(self, scope: str, count: int) -> list[Document] | None:
+        return self._named(self.store.inbox_dicts(_SCOPES.get(scope, scope), limit=count))
+
+    def _named(self, rows: list[Document]) -> list[Document]:
+        """Inbox rows (dicts, as ``inbox --json``) with ``sender_name``: the sender's full name."""
+        names = {u["username"]: u.get("full_name") or u["username"] for u in self.store.users()}
+        names.setdefault(self.user.username, self.user.full_name)
+        for row in rows:
+            who = row["sender"]
+            row["sender_name"] = names.get(who, who) if who else None
+        return rows
 
     def document(self, doc_id: int) -> Document:
         return self.store.document(doc_id).as_dict()
@@ -130,6 +144,73 @@ class StoreBackend(Backend):
 
     def dismiss_conflict(self, conflict_id: int) -> None:
         self.store.dismiss_conflict(conflict_id)
+
+    # -- issuance (kyso.core.issue_service; online only) ------------------------------
+
+    def _client(self) -> Any:
+        from kyso.core.sync import SyncClient
+
+        return SyncClient(self.session, self.store, retries=1)
+
+    def number_info(self, doc_id: int) -> Any:
+        from kyso.core.issue_service import number_info
+
+        with self._client() as client:
+            return number_info(client, doc_id)
+
+    def seal_preview(self, doc_id: int) -> Any:
+        from kyso.core.issue_service import seal_preview
+
+        with self._client() as client:
+            return seal_preview(client, doc_id)
+
+    def seal_image(self, configured: str = "") -> tuple[bytes, str]:
+        from kyso.core.issue_service import default_seal
+
+        return default_seal(self.store, configured or None)
+
+    def issue(
+        self,
+        doc_id: int,
+        *,
+        pin: str | None = None,
+        token_options: Any = None,
+        seal_png: bytes | None = None,
+        date: dt.date | None = None,
+        only_number: bool = False,
+        on_step: Callable[[str, str], None] | None = None,
+    ) -> Any:
+        from kyso.core.issue_service import check_clerk, issue
+
+        check_clerk(self.store)
+        with self._client() as client:
+            if only_number:
+                return issue(client, doc_id, date=date, only_number=True, on_step=on_step)
+            from kyso.core.token.session import TokenOptions, open_token
+
+            options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
+            with open_token(options, pin) as session:
+                del pin
+                key = session.signing_key(options.key_label, options.key_id)
+                return issue(client, doc_id, key=key, seal_png=seal_png, date=date, on_step=on_step)
+
+    def registry(self, year: int) -> list[Any]:
+        from kyso.core.issue_service import registry_book
+
+        with self._client() as client:
+            return registry_book(client, year)
+
+    def export_registry(self, year: int, fmt: str, path: Path) -> Path:
+        from kyso.core.issue_service import download_registry
+
+        with self._client() as client:
+            return download_registry(client, year, fmt, path)  # type: ignore[arg-type]
+
+    def cancel_number(self, doc_id: int, reason: str) -> Any:
+        from kyso.core.issue_service import cancel_number
+
+        with self._client() as client:
+            return cancel_number(client, doc_id, reason)
 
     def close(self) -> None:
         self.store.close()

@@ -12,9 +12,9 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
 from kyso.tui.backend import SCOPES, STATE_LABELS, Document, SyncStatus
+from kyso.tui.clerk import ClerkKeys
 from kyso.tui.format import datetime_vn, shorten
 from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusChanged
-from kyso.tui.screens.base import KysoScreen
 from kyso.tui.widgets.status_bar import StatusBar
 
 __all__ = ["WINDOW", "InboxScreen", "fold"]
@@ -49,8 +49,9 @@ def sender(doc: Document) -> str:
     return (flow[-1].get("from") if flow else None) or doc.get("nguoi_soan") or ""
 
 
-class InboxScreen(KysoScreen):
-    """The documents table with filter, sort, multi-select and three views."""
+class InboxScreen(ClerkKeys):
+    """The documents table with filter, sort, multi-select and three views (and, for the
+    văn thư, Phát hành and Sổ đăng ký: :class:`~kyso.tui.clerk.ClerkKeys`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Mở", id="inbox.open"),
