@@ -7,6 +7,7 @@ leader signs through his store, the clerk issues from the screen with keystrokes
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -343,37 +344,48 @@ async def test_the_issued_number_shows_in_the_registry(tmp_path):
 # -- the real server and the SoftHSM token -----------------------------------------------
 
 
-async def test_clerk_issues_from_the_screen_against_the_server(
-    demo_server, softhsm, tmp_path, monkeypatch
-):
+def _leader_signs_and_sends_to_clerk(server, softhsm, folder: Path) -> int:
+    """The seed's Kế hoạch: drafted, trình lãnh đạo Sở, signed by the leader with the
+    token (kyso's number/date fields prepared), uploaded through his store, chuyển văn thư."""
     from kyso.core.docs.sign import SignOptions, sign_file
-    from kyso.core.sync import login
-    from kyso.core.sync import sync as run_sync
     from kyso.core.token.session import TokenOptions, open_token
-    from kyso.tui.store_backend import StoreBackend
 
-    monkeypatch.setenv("KYSO_MODULE", softhsm.module)
-    doc_id = create_kehoach(demo_server)
-    with client_for(demo_server, "chuyenvien") as cv:
+    doc_id = create_kehoach(server)
+    with client_for(server, "chuyenvien") as cv:
         cv.store.transition(doc_id, "trinh_lanh_dao_so", note="Kính trình Giám đốc ký.")
         assert cv.sync().pushed == 1
-    with client_for(demo_server, "ldso") as ld:
+    with client_for(server, "ldso") as ld:
         doc = ld.store.document_json(doc_id)
         main = next(a for a in doc["attachments"] if a["is_main"])
         draft = ld.fetch_attachment(doc_id, main["id"])
-        signed = tmp_path / "leader.pdf"
+        signed = folder / "leader.pdf"
         # The PKCS#11 login belongs to the process: log out before the app logs in.
         with open_token(TokenOptions(module=softhsm.module), "123456") as token:
             sign_file(
                 draft,
                 signed,
                 token.signing_key("signer"),
-                SignOptions(anchor="GIÁM ĐỐC", image=leader_signature_png(tmp_path)),
+                SignOptions(anchor="GIÁM ĐỐC", image=leader_signature_png(folder)),
             )
         ld.store.add_signed_version(doc_id, main["id"], signed, note="Đã ký số")
         ld.store.transition(doc_id, "chuyen_van_thu", note="Đề nghị phát hành.")
         report = ld.sync()
         assert report.pushed == 2 and not report.conflicts and not report.rejected
+    return doc_id
+
+
+async def test_clerk_issues_from_the_screen_against_the_server(
+    demo_server, softhsm, tmp_path, monkeypatch
+):
+    from kyso.core.sync import login
+    from kyso.core.sync import sync as run_sync
+    from kyso.tui.store_backend import StoreBackend
+
+    monkeypatch.setenv("KYSO_MODULE", softhsm.module)
+    # pyHanko's blocking API runs its own event loop: prepare outside the test's loop.
+    doc_id = await asyncio.to_thread(
+        _leader_signs_and_sends_to_clerk, demo_server, softhsm, tmp_path
+    )
 
     session = login(demo_server.url, "vanthu", "kyso-demo")
     run_sync(session)
