@@ -435,3 +435,39 @@ async def test_clerk_issues_from_the_screen_against_the_server(
     assert doc["so_ky_hieu"] == number
     main = next(a for a in doc["attachments"] if a["is_main"])
     assert main["versions"][-1]["uploaded_by"] == "vanthu"
+
+
+# -- snapshots -----------------------------------------------------------------------------
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def _shot(push, *keys: str):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await settle(app, pilot)
+        app.push_screen(push())
+        await settle(app, pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+        await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.pause()
+
+    return run_before
+
+
+SNAPSHOTS = {
+    "issuance": _shot(lambda: IssuanceScreen(KE_HOACH, today=TODAY)),
+    "issuance_first_page": _shot(lambda: IssuanceScreen(KE_HOACH, today=TODAY), "pageup"),
+    "issuance_only_number_done": _shot(lambda: IssuanceScreen(KE_HOACH, today=TODAY), "o", "enter"),
+    "registry": _shot(lambda: RegistryScreen(2026)),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", sorted(SNAPSHOTS))
+def test_clerk_screen_snapshot(snap_compare, tmp_path, name, size):
+    app = clerk_app(tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=SNAPSHOTS[name])

@@ -75,7 +75,7 @@ def date_words(day: dt.date) -> str:
 
 
 def boxes_map(
-    boxes: list[tuple[Box, str]], size: tuple[float, float], cols: int = 30, rows: int = 18
+    boxes: list[tuple[Box, str]], size: tuple[float, float], cols: int = 20, rows: int = 12
 ) -> str:
     """A character map of a page with each box filled with its mark; where the seal
     (``█``) covers the leader's signature (``▒``) the cell shows ``▓``."""
@@ -304,7 +304,9 @@ class IssuanceScreen(KysoScreen):
         )
         lines = []
         info = self.info
-        if info is None:
+        if self.result is not None:
+            lines.append(f"Số/ký hiệu: [b]{self.result.so_ky_hieu}[/b] (đã cấp, đã phát hành)")
+        elif info is None:
             lines.append(f"Số/ký hiệu: không lấy được ({self.problems.get('number', '')})")
         elif info.pending is not None:
             lines.append(
@@ -362,11 +364,14 @@ class IssuanceScreen(KysoScreen):
         where = "trang chữ ký" if self.page == self.preview.page else "trang đầu"
         if self.page not in (0, self.preview.page):
             where = "không có ô nào trên trang này"
+        page_map = boxes_map([(b, m) for b, m, _l in boxes], self.page_size).splitlines()
+        rows = [
+            f"{line}  {legend[i] if i < len(legend) else ''}".rstrip()
+            for i, line in enumerate(page_map)
+        ]
         text = (
             f"Trang {self.page + 1}/{self.page_count} ({where})\n"
-            + "\n".join(legend)
-            + "\n\n"
-            + boxes_map([(b, m) for b, m, _l in boxes], self.page_size)
+            + "\n".join(rows)
             + "\n\n"
             + self.page_text
         )
@@ -647,6 +652,7 @@ class IssuanceScreen(KysoScreen):
             self.result = message.result
             self.done = {step: "done" for step in STEPS}
             self.notify(f"Đã phát hành: Số {self.result.so_ky_hieu}", title="Phát hành", timeout=6)
+            self._show_info()
             self.redraw()
         else:
             self.error = message.error

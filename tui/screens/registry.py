@@ -112,9 +112,9 @@ class RegistryScreen(KysoScreen):
 
     def _title(self, info: str) -> None:
         org = self.backend.user.org_name
-        where = f" — {org}" if org else ""
+        where = f" · {org}" if org else ""
         self.query_one("#registry-title", Static).update(
-            f"Sổ đăng ký văn bản đi năm {self.year}{where} · {info}"
+            f"Sổ đăng ký văn bản đi năm {self.year} · {info}{where}"
         )
 
     @work(
