@@ -281,6 +281,30 @@ async def test_a_refused_issuance_says_why_and_that_the_number_was_cancelled(tmp
     assert app.backend.document(KE_HOACH)["state"] == "cho_van_thu"
 
 
+async def test_a_held_number_is_reused_or_cancelled_with_a_reason(tmp_path):
+    from kyso.tui.screens.issuance import ReasonScreen
+
+    app = clerk_app(tmp_path)
+    app.backend.book.append(_book_row(4, 3, "KH", "2026-11-26", status="pending", doc_id=KE_HOACH))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_issuance(app, pilot)
+        assert "03/KH-STTTT (đã giữ cho văn bản này, sẽ dùng lại)" in _text(
+            screen, "#issuance-info"
+        )
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReasonScreen)
+        await pilot.press(*"Sai ngày", "enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert ("cancel", (KE_HOACH, "Sai ngày")) in app.backend.log
+        info = _text(screen, "#issuance-info")
+        assert "Số/ký hiệu sẽ lấy: 04/KH-STTTT" in info and "số đã huỷ: 03/KH-STTTT" in info
+        await pilot.press("h")  # nothing held any more: no dialog
+        await settle(app, pilot)
+        assert app.screen is screen
+
+
 async def test_issue_key_on_a_document_not_waiting_for_the_clerk(tmp_path):
     app = clerk_app(tmp_path)
     app.backend.docs[-1]["state"] = "da_ban_hanh"  # nothing waits any more
@@ -429,6 +453,12 @@ async def test_clerk_issues_from_the_screen_against_the_server(
         rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
         assert number in rows
         assert "Kế hoạch tham gia hưởng ứng" in str(rows[number][2])
+        await pilot.press("p")  # the printable book
+        await settle(app, pilot)
+        written = registry.written
+        assert written is not None and written.suffix == ".pdf"
+        assert written.read_bytes()[:5] == b"%PDF-"
+        assert str(written) in _text(registry, "#registry-status")
     with demo_server.client("vanthu") as client:
         doc = client.get(f"/documents/{doc_id}").json()
     assert doc["state"] == "da_ban_hanh"

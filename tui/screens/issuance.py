@@ -250,6 +250,7 @@ class IssuanceScreen(KysoScreen):
         if message.seal is not None:
             self.seal_png, self.seal_source = message.seal
         self._show_info()
+        self.refresh_bindings()
         if self.preview is not None:
             self.page = self.preview.page
             self._render_page(self.page)
@@ -434,13 +435,13 @@ class IssuanceScreen(KysoScreen):
     # -- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Apply and the toggles wait while issuing and after success; cancel needs a
-        held number."""
+        """Apply and the toggles wait (shown dimmed) while issuing and after success;
+        cancelling the number shows only while one is held for the document."""
         busy = self.running or self.result is not None
         if busy and action in ("apply", "toggle_only", "edit_date", "cancel_number"):
             return None
-        if action == "cancel_number":
-            return True if self.info is not None and self.info.pending is not None else None
+        if action == "cancel_number":  # shown only while a number is held
+            return self.info is not None and self.info.pending is not None
         return True
 
     def action_toggle_only(self) -> None:
