@@ -306,13 +306,23 @@ async def test_a_held_number_is_reused_or_cancelled_with_a_reason(tmp_path):
 
 
 async def test_issue_key_on_a_document_not_waiting_for_the_clerk(tmp_path):
+    from textual.notifications import Notify
+
     app = clerk_app(tmp_path)
-    app.backend.docs[-1]["state"] = "da_ban_hanh"  # nothing waits any more
-    async with app.run_test(size=(120, 40)) as pilot:
+    assert [d["id"] for d in app.backend.clerk_inbox()] == [5, KE_HOACH]
+    for doc in app.backend.docs:
+        if doc["holder"] == "vanthu":
+            doc["state"] = "da_ban_hanh"  # nothing waits for the clerk any more
+    assert app.backend.clerk_inbox() == []
+    posted = []
+    async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
         await settle(app, pilot)
+        assert app.screen.current_id() is not None
         await pilot.press("p")
         await settle(app, pilot)
         assert isinstance(app.screen, InboxScreen)
+    messages = [m.notification.message for m in posted if isinstance(m, Notify)]
+    assert any("Đã ban hành" in m and "chỉ phát hành" in m for m in messages), messages
 
 
 async def test_registry_book_years_and_export(tmp_path):
