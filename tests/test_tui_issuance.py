@@ -201,6 +201,24 @@ async def test_issuance_shows_the_number_date_seal_and_where_they_go(tmp_path):
         assert app.backend.log == []  # nothing was taken by looking
 
 
+async def test_the_thumbnail_shows_the_seal_box_in_red(tmp_path):
+    import io
+
+    from PIL import Image
+
+    app = clerk_app(tmp_path, images="halfblock")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_issuance(app, pilot)
+        assert screen.query_one("#page-image-view").image is not None
+        image = Image.open(io.BytesIO(screen._marked_png(screen._boxes()))).convert("RGB")
+        scale = image.width / screen.page_size[0]
+        x0, y0, _x1, y1 = screen.preview.seal_box
+        middle = int((screen.page_size[1] - (y0 + y1) / 2) * scale)
+        assert image.getpixel((int(x0 * scale) + 1, middle)) == (220, 0, 0)
+        leader_right = screen.preview.leader_box[2]
+        assert image.getpixel((int(leader_right * scale) - 1, middle)) == (30, 60, 220)
+
+
 async def test_only_number_toggle_issues_without_pin_or_seal(tmp_path):
     app = clerk_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -106,7 +106,15 @@ def boxes_map(
 class IssuanceLoaded(Message):
     """A worker read the document, its number, the seal and the placement preview."""
 
-    def __init__(self, doc: Any, info: Any, preview: Any, seal: Any, place: str, errors: dict):
+    def __init__(
+        self,
+        doc: dict[str, Any],
+        info: Any,
+        preview: Any,
+        seal: tuple[bytes, str] | None,
+        place: str,
+        errors: dict[str, str],
+    ) -> None:
         super().__init__()
         self.doc, self.info, self.preview, self.seal = doc, info, preview, seal
         self.place = place
