@@ -269,6 +269,23 @@ async def test_apply_asks_the_pin_then_issues_with_an_edited_date(tmp_path):
     assert row["status"] == "issued" and row["ngay"] == "2026-02-05"
 
 
+async def test_a_missing_seal_file_is_said_before_any_pin(tmp_path):
+    from dataclasses import replace
+
+    app = clerk_app(tmp_path)
+    missing = tmp_path / "con-dau-khong-co.png"
+    app.settings = replace(app.settings, signing=replace(app.settings.signing, seal=str(missing)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_issuance(app, pilot)
+        assert "Không đọc được ảnh con dấu" in _text(screen, "#issuance-info")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.result is None
+        await pilot.press("o", "enter")  # only number and date need no seal
+        await settle(app, pilot)
+        assert screen.result is not None and not screen.result.signed
+
+
 async def test_a_bad_date_is_refused(tmp_path):
     app = clerk_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -477,7 +477,10 @@ class StaticBackend(Backend):
         from kyso.core.docs.seal import make_seal_png
 
         if configured:
-            return Path(configured).read_bytes(), f"con dấu trong cấu hình ({configured})"
+            try:
+                return Path(configured).read_bytes(), f"con dấu trong cấu hình ({configured})"
+            except OSError as exc:
+                raise DocumentError(f"Không đọc được ảnh con dấu {configured}: {exc}") from None
         org = self.user.org_name or "Cơ quan"
         return make_seal_png(org), f"con dấu mẫu (demo) vẽ theo tên “{org}”"
 

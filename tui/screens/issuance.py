@@ -276,14 +276,17 @@ class IssuanceScreen(KysoScreen):
     def _render_page(self, page: int) -> None:
         path = self.preview.path
         renderer = self.kyso.renderer
-        doc = renderer.document(path)
-        count = doc.page_count
-        page = max(0, min(page, count - 1))
-        info = doc.page_info(page)
-        text = doc.page_text(page)
-        png = None
-        if self.query_one(PagePreview).has_images:
-            png = renderer.thumbnail(path, page, THUMB_WIDTH)
+        view = self.query_one(PagePreview)
+        try:
+            doc = renderer.document(path)
+            count = doc.page_count
+            page = max(0, min(page, count - 1))
+            info = doc.page_info(page)
+            text = doc.page_text(page)
+            png = renderer.thumbnail(path, page, THUMB_WIDTH) if view.has_images else None
+        except KysoError as exc:
+            self.app.call_from_thread(view.show_error, exc.message)
+            return
         self.post_message(PageLoaded(page, count, (info.width, info.height), text, png))
 
     @on(PageLoaded)
