@@ -257,10 +257,12 @@ class Store:
             raise StoreError(f"Phạm vi không hợp lệ: {scope}")
         return where, params
 
-    def _inbox_rows(self, scope: Scope) -> list[tuple]:
+    def _inbox_rows(self, scope: Scope, limit: int | None = None) -> list[tuple]:
         where, params = self._inbox_where(scope)
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
         return self._query(
-            f"SELECT {_INBOX_COLUMNS} FROM documents {where} ORDER BY updated_at DESC, id DESC",
+            f"SELECT {_INBOX_COLUMNS} FROM documents {where} "
+            f"ORDER BY updated_at DESC, id DESC{tail}",
             params,
         )
 
@@ -312,10 +314,15 @@ class Store:
             for r in self._inbox_rows(scope)
         ]
 
-    def inbox_dicts(self, scope: Scope = "inbox") -> list[dict[str, Any]]:
-        """:meth:`inbox` as JSON-ready dicts (built straight from the rows: the fast path)."""
+    def inbox_dicts(
+        self, scope: Scope = "inbox", *, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """:meth:`inbox` as JSON-ready dicts (built straight from the rows: the fast path).
+
+        With ``limit``, only the first ``limit`` of them (a list's first screenful).
+        """
         names = _INBOX_NAMES
-        rows = self._inbox_rows(scope)
+        rows = self._inbox_rows(scope, limit)
         out = [dict(zip(names, r, strict=True)) for r in rows]
         for d in out:
             d["marked"] = bool(d["marked"])

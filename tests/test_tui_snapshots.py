@@ -57,6 +57,7 @@ def _batch(app: Any) -> BatchScreen:
 SCREENS: dict[str, Callable[[Any], Awaitable]] = {
     "inbox": _steps(),
     "inbox_selected_filtered": _steps("space", "space", "slash", "k", "e", "enter"),
+    "inbox_signed_by_me": _steps("v"),
     "document": _steps("enter"),
     "document_flow": _steps("enter", "right", "right", "right"),
     "preview": _steps("enter", "x"),

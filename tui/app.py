@@ -67,7 +67,8 @@ class KysoApp(AppActions, App[None]):
         if self.greeting:
             self.notify(self.greeting, title="kyso", timeout=10)
         self.refresh_user_names()
-        self.refresh_token_status()
+        # Looking for the token loads PKCS#11 modules: not while the first frame is drawn.
+        self.call_after_refresh(self.refresh_token_status)
 
     @property
     def renderer(self) -> Any:

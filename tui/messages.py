@@ -22,12 +22,14 @@ __all__ = [
 
 
 class DocumentsLoaded(Message):
-    """A worker read one inbox view from the store."""
+    """A worker read one inbox view from the store (``complete=False``: only its first
+    screenful, the rest follows)."""
 
-    def __init__(self, scope: str, documents: list[Document]) -> None:
+    def __init__(self, scope: str, documents: list[Document], *, complete: bool = True) -> None:
         super().__init__()
         self.scope = scope
         self.documents = documents
+        self.complete = complete
 
 
 class DocumentChanged(Message):

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 import unicodedata
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
 
+from kyso.core.errors import KysoError
 from kyso.tui.backend import SCOPES, STATE_LABELS, Document, SyncStatus
 from kyso.tui.clerk import ClerkKeys
 from kyso.tui.format import datetime_vn, shorten
 from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusChanged
 from kyso.tui.widgets.status_bar import StatusBar
 
-__all__ = ["WINDOW", "InboxScreen", "fold"]
+__all__ = ["FILTER_DELAY", "WINDOW", "InboxScreen", "fold", "signature_badge"]
 
 WINDOW = 120
 """Rows put in the table at a time."""
+FILTER_DELAY = 0.12
+"""Seconds after the last keystroke in the filter box before the list is filtered."""
 
 _SORTS: list[tuple[str, str]] = [
     ("received", "ngày nhận"),
@@ -44,9 +51,21 @@ def received_at(doc: Document) -> str:
 
 
 def sender(doc: Document) -> str:
-    """Who sent the document to its current holder."""
-    flow = doc.get("flow") or []
-    return (flow[-1].get("from") if flow else None) or doc.get("nguoi_soan") or ""
+    """Who sent the document to its current holder (the store's ``sender``; for a whole
+    Document, the ``from`` of the newest flow entry to the holder)."""
+    if "sender" in doc:
+        return doc["sender"] or ""
+    from kyso.core.store_rows import inbox_sender
+
+    return inbox_sender(doc) or ""
+
+
+def signature_badge(doc: Document) -> str:
+    """``✍`` when the main file's newest version is signed and I signed it, ``✓`` when it
+    is signed by someone else, else nothing."""
+    if not doc.get("signed"):
+        return ""
+    return "✍" if doc.get("signed_by_me") else "✓"
 
 
 class InboxScreen(ClerkKeys):
@@ -77,6 +96,10 @@ class InboxScreen(ClerkKeys):
         self._visible: list[Document] = []
         self._shown = 0
         self._fold_cache: dict[int, str] = {}
+        self._rows: list[tuple[str, tuple[str, ...]]] = []
+        """What the table shows now: (row key, cells) in order."""
+        self._complete = True
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -94,12 +117,12 @@ class InboxScreen(ClerkKeys):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("✓", width=1, key="sel")
-        table.add_column("★", width=1, key="mark")
+        table.add_column("★", width=2, key="mark")
         table.add_column("Số/ký hiệu", width=12, key="so")
-        table.add_column("Trích yếu", width=34, key="trich_yeu")
+        table.add_column("Trích yếu", width=31, key="trich_yeu")
         table.add_column("Loại", width=10, key="loai")
         table.add_column("Đơn vị soạn thảo", width=16, key="don_vi")
-        table.add_column("Từ", width=11, key="from")
+        table.add_column("Từ", width=13, key="from")
         table.add_column("Nhận lúc", width=16, key="received")
         table.add_column("Trạng thái", width=16, key="state")
         status = self.query_one(StatusBar)
@@ -108,13 +131,23 @@ class InboxScreen(ClerkKeys):
         status.token = self.kyso.token_status
         self._update_header()
         table.focus()
-        self.reload()
+        # The first screenful is one indexed read of ~1 ms, done here so it is in the first
+        # frame: a worker would wait for the GIL behind that frame (~100 ms). The rest of
+        # the view is read in a worker once this is drawn (see _loaded).
+        try:
+            first = self.backend.first_documents(self.scope, WINDOW)
+        except KysoError:
+            first = None
+        if first is None:
+            self.reload()
+        else:
+            self._loaded(DocumentsLoaded(self.scope, first, complete=False))
 
     # -- data ------------------------------------------------------------------------
 
     def reload(self) -> None:
         """Read the current view from the store again (in a worker)."""
-        self._load(self.scope)
+        self._load(self.scope, first=not self.documents)
 
     @work(
         thread=True,
@@ -123,7 +156,14 @@ class InboxScreen(ClerkKeys):
         group="inbox-load",
         description="Đọc hộp văn bản",
     )
-    def _load(self, scope: str) -> None:
+    def _load(self, scope: str, first: bool = False) -> None:
+        """Read one view; with ``first``, only its first screenful when the backend can
+        (the rest is read once that is on screen)."""
+        if first:
+            documents = self.backend.first_documents(scope, WINDOW)
+            if documents is not None:
+                self.post_message(DocumentsLoaded(scope, documents, complete=False))
+                return
         self.post_message(DocumentsLoaded(scope, self.backend.documents(scope)))
 
     @work(
@@ -142,12 +182,20 @@ class InboxScreen(ClerkKeys):
     def _loaded(self, message: DocumentsLoaded) -> None:
         if message.scope != self.scope:
             return
+        if not message.complete and self._complete and self.documents:
+            return  # a first screenful that arrived after the whole view
         self.documents = message.documents
+        self._complete = message.complete
         self._fold_cache = {}
-        known = {d["id"] for d in self.documents}
-        self.selected &= known
+        if message.complete:
+            known = {d["id"] for d in self.documents}
+            self.selected &= known
         self.refresh_table()
-        self._fold_all(self.documents)
+        if not message.complete:
+            # The rest once the first screenful is drawn (not competing with drawing it).
+            self.call_after_refresh(self._load, message.scope)
+        elif self.filter_text:
+            self._fold_all(self.documents)
 
     @on(SyncStatusChanged)
     def _sync_changed(self, message: SyncStatusChanged) -> None:
@@ -185,16 +233,15 @@ class InboxScreen(ClerkKeys):
         return " ".join(parts)
 
     def _row(self, doc: Document) -> tuple[str, ...]:
-        names = self.kyso.user_names
         who = sender(doc)
         return (
             "●" if doc["id"] in self.selected else "",
-            "★" if doc.get("marked") else "",
+            (("★" if doc.get("marked") else " ") + signature_badge(doc)).rstrip(),
             doc.get("so_ky_hieu") or "—",
             shorten(doc.get("trich_yeu", ""), 80),
             doc.get("loai", ""),
             doc.get("don_vi_soan_thao", ""),
-            names.get(who, who),
+            doc.get("sender_name") or self.kyso.user_names.get(who, who),
             datetime_vn(received_at(doc)),
             STATE_LABELS.get(doc.get("state", ""), doc.get("state", ""))
             + (" ⏳" if doc.get("pending") else ""),
@@ -208,24 +255,43 @@ class InboxScreen(ClerkKeys):
         """
         table = self.query_one(DataTable)
         current = self.current_id()
-        table.clear()
         self._visible = self.visible_documents()
-        self._shown = 0
         index = None
         if current is not None:
             index = next((i for i, d in enumerate(self._visible) if d["id"] == current), None)
-        self._show_more(max(WINDOW, (index or 0) + WINDOW // 2))
-        if index is not None:
-            table.move_cursor(row=index, animate=False)
+        count = max(WINDOW, (index or 0) + WINDOW // 2, self._shown)
+        rows = [(str(d["id"]), self._row(d)) for d in self._visible[:count]]
+        if [key for key, _ in rows] == [key for key, _ in self._rows]:
+            # The same documents in the same order (a reload, a sync, the full list after
+            # the first screenful): change only the cells that differ.
+            columns = list(table.columns)
+            for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
+                for column, new, was in zip(columns, cells, old, strict=True):
+                    if new != was:
+                        table.update_cell(key, column, Text(new))
+            self._rows = rows
+        else:
+            table.clear()
+            self._rows = []
+            self._shown = 0
+            self._add_rows(rows)
+            if index is not None:
+                table.move_cursor(row=index, animate=False)
         self._update_header()
+
+    def _add_rows(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        table = self.query_one(DataTable)
+        for key, cells in rows:
+            # Plain Text, not str: no markup parsing of user text (faster, and a “[” in a
+            # trích yếu stays a “[”).
+            table.add_row(*map(Text, cells), key=key)
+        self._rows.extend(rows)
+        self._shown += len(rows)
 
     def _show_more(self, count: int = WINDOW) -> None:
         """Append the next ``count`` documents of the current view to the table."""
-        table = self.query_one(DataTable)
         chunk = self._visible[self._shown : self._shown + count]
-        for doc in chunk:
-            table.add_row(*self._row(doc), key=str(doc["id"]))
-        self._shown += len(chunk)
+        self._add_rows([(str(d["id"]), self._row(d)) for d in chunk])
 
     @on(DataTable.RowHighlighted, "#inbox-table")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
@@ -236,7 +302,8 @@ class InboxScreen(ClerkKeys):
         title = f"Hộp văn bản — {SCOPES[self.scope]}"
         self.query_one("#inbox-title", Static).update(title)
         shown = len(self._visible)
-        info = f"{shown}/{len(self.documents)} văn bản · sắp xếp: {_SORTS[self.sort_index][1]}"
+        total = len(self.documents) if self._complete else "…"
+        info = f"{shown}/{total} văn bản · sắp xếp: {_SORTS[self.sort_index][1]}"
         if self.selected:
             info += f" · đã chọn {len(self.selected)}"
         if self.filter_text:
@@ -283,14 +350,45 @@ class InboxScreen(ClerkKeys):
         box.disabled = False
         box.add_class("-visible")
         box.focus()
+        if self._complete and len(self._fold_cache) < len(self.documents):
+            self._fold_all(self.documents)  # while the user types
 
     @on(Input.Changed, "#inbox-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.refresh_table()
+        self._debounce_filter()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="inbox-filter",
+        description="Lọc hộp văn bản",
+    )
+    def _debounce_filter(self) -> None:
+        """Filter once typing pauses for :data:`FILTER_DELAY`, not on every keystroke.
+
+        Each keystroke replaces the waiting worker (``exclusive``); only the last one wakes
+        up to apply the filter, in one go on the UI thread.
+        """
+        worker = get_current_worker()
+        time.sleep(FILTER_DELAY)
+        if not worker.is_cancelled:
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                self.app.call_from_thread(self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        """Filter the list by what the box holds now."""
+        text = self.query_one("#inbox-filter", Input).value.strip()
+        if text != self.filter_text:
+            self.filter_text = text
+            self.refresh_table()
+
+    def _cancel_filter(self) -> None:
+        self.workers.cancel_group(self, "inbox-filter")
 
     @on(Input.Submitted, "#inbox-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
+        self._apply_filter()
         self.query_one(DataTable).focus()
         if not event.value.strip():
             event.input.remove_class("-visible")
@@ -299,6 +397,7 @@ class InboxScreen(ClerkKeys):
     def action_clear(self) -> None:
         """Clear the filter, then the selection."""
         box = self.query_one("#inbox-filter", Input)
+        self._cancel_filter()
         if self.filter_text or box.has_class("-visible"):
             box.value = ""
             box.remove_class("-visible")
@@ -323,7 +422,13 @@ class InboxScreen(ClerkKeys):
         self.selected ^= {doc_id}
         table = self.query_one(DataTable)
         row = table.cursor_row
-        table.update_cell(str(doc_id), "sel", "●" if doc_id in self.selected else "")
+        mark = "●" if doc_id in self.selected else ""
+        table.update_cell(str(doc_id), "sel", Text(mark))
+        if row < len(self._rows) and self._rows[row][0] == str(doc_id):
+            key, cells = self._rows[row]
+            self._rows[row] = (key, (mark, *cells[1:]))
+        else:
+            self._rows = []  # out of step: the next refresh rebuilds the table
         if row + 1 < len(table.rows):
             table.move_cursor(row=row + 1, animate=False)
         self._update_header()
@@ -334,6 +439,7 @@ class InboxScreen(ClerkKeys):
         self.scope = scopes[(scopes.index(self.scope) + 1) % len(scopes)]
         self.selected.clear()
         self.documents = []
+        self._complete = True
         self.refresh_table()
         self.reload()
 
@@ -371,7 +477,9 @@ class InboxScreen(ClerkKeys):
         self.app.push_screen(ConflictsScreen())
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if self._resumed:
+            self.reload()  # back from another screen: something may have changed
+        self._resumed = True  # the first resume comes with the mount, which loads already
 
     def command_items(self) -> list[tuple[str, str, Any]]:
         """Extra palette commands: switch directly to a view."""
@@ -388,5 +496,6 @@ class InboxScreen(ClerkKeys):
         self.scope = scope
         self.selected.clear()
         self.documents = []
+        self._complete = True
         self.refresh_table()
         self.reload()
