@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 import unicodedata
 from typing import Any, ClassVar
 
@@ -355,7 +354,10 @@ class InboxScreen(ClerkKeys):
 
     @on(Input.Changed, "#inbox-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._debounce_filter()
+        if event.value.strip() == self.filter_text:
+            self._cancel_filter()  # back to what is shown (or cleared by Esc)
+        else:
+            self._debounce_filter()
 
     @work(
         thread=True,
@@ -371,8 +373,8 @@ class InboxScreen(ClerkKeys):
         up to apply the filter, in one go on the UI thread.
         """
         worker = get_current_worker()
-        time.sleep(FILTER_DELAY)
-        if not worker.is_cancelled:
+        # Wakes early when cancelled (a newer keystroke, Esc, Enter, the app closing).
+        if not worker.cancelled_event.wait(FILTER_DELAY):
             with contextlib.suppress(RuntimeError):  # the app is closing
                 self.app.call_from_thread(self._apply_filter)
 
@@ -388,6 +390,7 @@ class InboxScreen(ClerkKeys):
 
     @on(Input.Submitted, "#inbox-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
+        self._cancel_filter()
         self._apply_filter()
         self.query_one(DataTable).focus()
         if not event.value.strip():
