@@ -146,7 +146,10 @@ class InboxScreen(ClerkKeys):
 
     def reload(self) -> None:
         """Read the current view from the store again (in a worker)."""
-        self._load(self.scope, first=not self.documents)
+        # A first screenful only helps when it is the top of the list as shown: the
+        # store's order (newest first), no filter.
+        quick = not self.documents and self.sort_index == 0 and not self.filter_text
+        self._load(self.scope, first=quick)
 
     @work(
         thread=True,
