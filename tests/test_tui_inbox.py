@@ -109,6 +109,17 @@ def test_badge_says_who_signed():
     assert signature_badge({}) == ""
 
 
+def test_a_whole_view_makes_a_queued_read_of_the_same_view_obsolete():
+    from kyso.tui.messages import DocumentsLoaded
+
+    # Textual drops a queued message when ``queued.can_replace(newer)``.
+    older, newer = DocumentsLoaded("inbox", [{"id": 1}]), DocumentsLoaded("inbox", [{"id": 2}])
+    assert older.can_replace(newer)
+    assert DocumentsLoaded("inbox", [], complete=False).can_replace(newer)
+    assert not older.can_replace(DocumentsLoaded("inbox", [], complete=False))
+    assert not older.can_replace(DocumentsLoaded("all", []))
+
+
 def test_in_memory_backend_derives_the_columns_as_the_store_does(tmp_path):
     from kyso.core.store import Store
 

@@ -31,6 +31,16 @@ class DocumentsLoaded(Message):
         self.documents = documents
         self.complete = complete
 
+    def can_replace(self, message: Message) -> bool:
+        """True when ``message``, queued after this one, makes it obsolete: a whole read of
+        the same view (syncs finishing back to back rebuild the list once). A first
+        screenful never makes anything obsolete."""
+        return (
+            isinstance(message, DocumentsLoaded)
+            and message.scope == self.scope
+            and message.complete
+        )
+
 
 class DocumentChanged(Message):
     """A document changed in the store (marked, moved, signed)."""
