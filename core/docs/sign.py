@@ -312,7 +312,9 @@ def _reserved_bytes(options: SignOptions) -> int:
     return 32768 if options.timestamp_url else 16384
 
 
-def sign_file(source: Path, output: Path, key, options: SignOptions | None = None):
+def sign_file(
+    source: Path, output: Path, key, options: SignOptions | None = None
+) -> SignedDocument:
     """Sign ``source`` into ``output``; raises a :class:`KysoError` on any failure."""
     options = options or SignOptions()
     job = SignJob(Path(source), Path(output))

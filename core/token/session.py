@@ -246,12 +246,12 @@ def _find_token_reconnecting(module_path: str, label: str | None):
 def _locate(options: TokenOptions):
     """The first module (in discovery order) that has the wanted token plugged in."""
     candidates = candidate_modules(options.module, options.configured_module)
-    if not candidates:
-        resolve_module(options.module, options.configured_module)  # raises the clear error
+    if not candidates or candidates[0].source != "known":
+        # No module at all, or a named one (--module, KYSO_MODULE, config) that must
+        # exist: resolve_module raises the error that says which.
+        resolve_module(options.module, options.configured_module)
     first_error: TokenError | None = None
     for candidate in candidates:
-        if candidate.source != "known":
-            resolve_module(options.module, options.configured_module)  # path must exist
         try:
             return candidate, _find_token_reconnecting(candidate.path, options.token_label)
         except TokenError as exc:
