@@ -211,10 +211,15 @@ def test_ctrl_c_mid_batch_keeps_what_was_signed(softhsm, tmp_path, workers):
         start_new_session=True,
     )
     assert process.stdout is not None
-    first = process.stdout.readline()
-    assert first.startswith("✓"), first
-    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-    rest, err = process.communicate(timeout=120)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("✓"), first
+        os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        rest, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:  # never leave a hung batch (or its workers) behind
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     assert process.returncode == 1, err
     assert "Ctrl-C" in err and "Traceback" not in err
     reported = (first + rest).count("✓")

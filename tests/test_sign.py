@@ -216,3 +216,37 @@ def test_parallel_batch_cancel_leaves_the_rest_unsigned(tmp_path, signing_key):
     assert 1 <= len(signed) <= 3  # the ones in flight when cancelled
     assert all(r.skipped for r in result.results if not r.ok)
     assert len(list(out.iterdir())) == len(signed)
+
+
+def test_parallel_batch_interrupted_while_answering_a_worker_does_not_hang(
+    tmp_path, signing_key, monkeypatch
+):
+    """Ctrl-C landing between a worker's signature request and its answer: the worker
+    is still answered (refused), the batch ends, nothing further is signed."""
+    import kyso.core.docs.parallel as parallel
+
+    calls = []
+
+    def interrupted(key, data, algorithm):
+        calls.append(algorithm)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parallel, "_sign_raw", interrupted)
+    files = [make_pdf(tmp_path / f"k{i}.pdf", pages=1) for i in range(6)]
+    out = tmp_path / "out"
+    out.mkdir()
+    jobs = [SignJob(p, out / p.name) for p in files]
+    box: dict = {}
+    runner = threading.Thread(
+        target=lambda: box.update(
+            result=parallel.sign_batch_parallel(jobs, signing_key, SignOptions(), workers=2)
+        ),
+        daemon=True,
+    )
+    runner.start()
+    runner.join(timeout=120)
+    assert not runner.is_alive(), "the batch hung after the interrupt"
+    result = box["result"]
+    assert calls and "Ctrl-C" in result.stopped.message
+    assert not any(r.ok for r in result.results)
+    assert list(out.iterdir()) == []

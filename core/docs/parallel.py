@@ -170,6 +170,15 @@ def sign_batch_parallel(
             conn.send(("job", index, item))
 
     refuse: KysoError | None = None  # once set, no more signatures: Ctrl-C, token gone
+    # Workers waiting for the answer to a signature request. An interrupt between
+    # reading a request and answering it must still answer, or that worker would wait
+    # for ever while the parent waits for its result.
+    unanswered: set = set()
+
+    def answer(conn, reply) -> None:
+        with contextlib.suppress(OSError):  # the worker died meanwhile
+            conn.send(reply)
+        unanswered.discard(conn)
 
     def handle(conn) -> None:
         nonlocal stopped, refuse
@@ -181,15 +190,16 @@ def sign_batch_parallel(
             record(index, JobResult(job, error=SigningError("Tiến trình ký bị dừng")))
             return
         if message[0] == "sign":
+            unanswered.add(conn)
             if refuse is not None:
-                conn.send(("err", refuse))
+                answer(conn, ("err", refuse))
                 return
             try:
-                conn.send(("sig", _sign_raw(key, message[1], message[2])))
+                answer(conn, ("sig", _sign_raw(key, message[1], message[2])))
             except KysoError as exc:
                 if isinstance(exc, TokenRemovedError):
                     stopped = refuse = exc
-                conn.send(("err", exc))
+                answer(conn, ("err", exc))
             return
         _, index, result = message
         del busy[conn]
@@ -198,6 +208,7 @@ def sign_batch_parallel(
         record(index, result)
         dispatch(conn)
 
+    abandon = False  # a second interrupt: stop the workers instead of waiting for them
     try:
         for conn in pipes:
             dispatch(conn)
@@ -208,8 +219,16 @@ def sign_batch_parallel(
                 for conn in multiprocessing.connection.wait(list(busy)):
                     handle(conn)
             except KeyboardInterrupt:
+                if refuse is not None and refuse.message.startswith("Đã dừng (Ctrl-C)"):
+                    abandon = True
+                    break
                 stopped = refuse = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
+                for conn in list(unanswered):
+                    answer(conn, ("err", refuse))
     finally:
+        if abandon:
+            for process in processes:
+                process.terminate()  # outputs are atomic: no half-written file appears
         for conn in pipes:
             with contextlib.suppress(OSError):  # a worker that died already
                 conn.send(("stop",))
