@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 a user error (one line on stderr, no traceback), 2 usag
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click

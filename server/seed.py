@@ -104,8 +104,7 @@ def seed_demo(db: Database, blobs: BlobStore) -> bool:
         files = [_render(doc) for doc in DEMO_DOCUMENTS]
         password_hashes = [f.result() for f in hashes_f]
     names = {u.username: u.full_name for u in DEMO_USERS}
-    now = dt.datetime.now(VN_TZ).replace(microsecond=0)
-    start = now - dt.timedelta(days=9)
+    start, scale = _timeline(dt.datetime.now(VN_TZ).replace(microsecond=0))
     with db.write() as conn:
         org_id = create_org(
             conn, DEMO_ORG_NAME, DEMO_ORG.ky_hieu, parent=DEMO_ORG.parent, place=DEMO_ORG.place
@@ -127,10 +126,10 @@ def seed_demo(db: Database, blobs: BlobStore) -> bool:
         for index, (doc, (main_pdf, appendix_pdf)) in enumerate(
             zip(DEMO_DOCUMENTS, files, strict=True)
         ):
-            created = start + dt.timedelta(hours=13 * index, minutes=7 * index)
+            created = _at(start, scale, hours=13 * index, minutes=7 * index)
             ids.append(
                 _seed_document(
-                    conn, blobs, org_id, doc, main_pdf, appendix_pdf, users, names, created
+                    conn, blobs, org_id, doc, main_pdf, appendix_pdf, users, names, created, scale
                 )
             )
         for doc_id, doc in zip(ids, DEMO_DOCUMENTS, strict=True):
@@ -140,6 +139,26 @@ def seed_demo(db: Database, blobs: BlobStore) -> bool:
                     (doc_id, ids[other]),
                 )
     return True
+
+
+_SEED_SPAN = dt.timedelta(days=9)
+"""How far back the demo history starts (every document and step fits inside it)."""
+
+
+def _timeline(now: dt.datetime) -> tuple[dt.datetime, float]:
+    """Where the demo history starts and how much its offsets shrink.
+
+    The history is kept inside the current year (the registry numbers from 01 on 1 January,
+    so a document issued last December would not be this year's 01): early in January the
+    nine days are compressed into the time since New Year.
+    """
+    year_start = now.replace(month=1, day=1, hour=0, minute=0, second=0)
+    span = min(_SEED_SPAN, now - year_start)
+    return now - span, span / _SEED_SPAN
+
+
+def _at(base: dt.datetime, scale: float, **offset: int) -> dt.datetime:
+    return (base + dt.timedelta(**offset) * scale).replace(microsecond=0)
 
 
 def _seed_document(
@@ -152,6 +171,7 @@ def _seed_document(
     users: dict,
     names: dict[str, str],
     created: dt.datetime,
+    scale: float,
 ) -> int:
     drafter = "chuyenvien"
     at = created.isoformat()
@@ -188,7 +208,7 @@ def _seed_document(
     touch(conn, doc_id, bump_version=False, at=at)
     current = main_pdf
     for step_no, step in enumerate(doc.steps, start=1):
-        when = (created + dt.timedelta(hours=2 * step_no, minutes=11 * step_no)).isoformat()
+        when = _at(created, scale, hours=2 * step_no, minutes=11 * step_no).isoformat()
         actor = users[step.actor]
         if step.action == "ky_so":
             current = sign_demo_pdf(current, names[step.actor])

@@ -305,6 +305,12 @@ class Backend(ABC):
         """Record the number held for the document as cancelled (bị huỷ)."""
         raise WorkflowError(_NO_ISSUANCE)
 
+    def local_today(self) -> dt.date:
+        """The clerk's calendar day (Vietnam); a test backend may fix it."""
+        from kyso.core.clock import vn_today
+
+        return vn_today()
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files and connections."""
 
@@ -339,6 +345,9 @@ class StaticBackend(Backend):
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+
+    def local_today(self) -> dt.date:
+        return self.today or super().local_today()
 
     def _find(self, doc_id: int) -> Document:
         for doc in self.docs:
@@ -461,7 +470,7 @@ class StaticBackend(Backend):
             doc = self._find(doc_id)
             history = self._entries(doc_id=doc_id)
             pending = next((e for e in history if e.status == "pending"), None)
-            year = (self.today or dt.date.today()).year
+            year = self.local_today().year
             preview = None
             if pending is None and doc.get("state") == "cho_van_thu":
                 preview = self._next(doc, year)[1]
@@ -509,7 +518,7 @@ class StaticBackend(Backend):
             if doc.get("state") != "cho_van_thu" or doc.get("holder") != self.user.username:
                 raise WorkflowError(f"Văn bản {doc_id} không chờ bạn phát hành.")
         step("allocate", "Lấy số từ sổ đăng ký văn bản đi")
-        day = date or self.today or dt.date.today()
+        day = date or self.local_today()
         with self._lock:
             row = next(
                 (r for r in self.book if r["doc_id"] == doc_id and r["status"] == "pending"), None

@@ -36,7 +36,6 @@ __all__ = [
     "boxes_map",
     "date_words",
     "parse_date",
-    "vn_today",
 ]
 
 STEPS: dict[str, str] = {
@@ -49,14 +48,7 @@ STEPS: dict[str, str] = {
 """Issuance steps (as :func:`kyso.core.issue_service.issue` reports them) → labels."""
 
 THUMB_WIDTH = 420
-_VN = dt.timezone(dt.timedelta(hours=7))
-
 Box = tuple[float, float, float, float]
-
-
-def vn_today() -> dt.date:
-    """Today in Vietnam (the server numbers by this date)."""
-    return dt.datetime.now(_VN).date()
 
 
 def parse_date(text: str) -> dt.date:
@@ -175,7 +167,7 @@ class IssuanceScreen(KysoScreen):
     def __init__(self, doc_id: int, *, today: dt.date | None = None) -> None:
         super().__init__(id="issuance")
         self.doc_id = doc_id
-        self.date = today or vn_today()
+        self.date: dt.date = today  # type: ignore[assignment]  # None → the backend's day, in compose
         self.only_number = False
         self.doc: dict[str, Any] = {}
         self.info: Any = None
@@ -199,6 +191,8 @@ class IssuanceScreen(KysoScreen):
         self.current = ""
 
     def compose(self) -> ComposeResult:
+        if self.date is None:
+            self.date = self.backend.local_today()
         yield Static("Phát hành văn bản", id="issuance-title")
         yield Static("Đang đọc văn bản và sổ đăng ký…", id="issuance-info")
         with Horizontal(id="issuance-form"):
@@ -487,7 +481,7 @@ class IssuanceScreen(KysoScreen):
         except ValueError:
             self.notify(f"Ngày không hợp lệ: “{box.value}” (dạng dd/mm/yyyy)", severity="error")
             return False
-        today = vn_today()
+        today = self.backend.local_today()
         if abs(day.year - today.year) > 1:
             self.notify(
                 "Ngày ban hành phải trong năm trước, năm nay hoặc năm sau", severity="error"

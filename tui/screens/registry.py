@@ -85,14 +85,14 @@ class RegistryScreen(KysoScreen):
 
     def __init__(self, year: int | None = None) -> None:
         super().__init__(id="registry")
-        from kyso.tui.screens.issuance import vn_today
-
-        self.year = year or vn_today().year
+        self.year: int = year  # type: ignore[assignment]  # None → the backend's year, in compose
         self.entries: list[Any] = []
         self.written: Path | None = None
         """The last exported file."""
 
     def compose(self) -> ComposeResult:
+        if self.year is None:
+            self.year = self.backend.local_today().year
         yield Static("", id="registry-title")
         yield DataTable(id="registry-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="registry-status")
