@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Debian packages the tests and the demo token need.
-APT_PACKAGES := softhsm2 opensc p11-kit p11-kit-modules poppler-utils qpdf tmux fonts-liberation2 openssh-server openssh-client chromium
+# chromium drives the web-mode test; openssh-server the forwarded-token test; faketime the
+# run of the date-sensitive tests on another day.
+APT_PACKAGES := softhsm2 opensc p11-kit p11-kit-modules poppler-utils qpdf tmux fonts-liberation2 \
+	openssh-server openssh-client chromium faketime
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench apt venv clean
+.PHONY: demo test test-dates smoke lint bench apt venv clean
 
 $(BIN)/kyso: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +39,18 @@ lint: venv
 
 test: apt venv lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The tests that read the calendar (numbering, issuance, the seed), run again on 2 January
+# 03:00 +07:00 of next year: a test must pass on any day, not only the day it was written.
+DATE_TESTS := tests/test_tui_issuance.py tests/test_issuance_registry.py tests/test_issuance_cli.py \
+	tests/test_issuance_flow.py tests/test_server_seed.py tests/test_server_workflow.py
+test-dates: apt venv
+	year=$$(( $$(date -u +%Y) + 1 )); \
+	faketime -f "@$$year-01-01 20:00:00" $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) $(DATE_TESTS)
+
+# What users install: the wheel in a clean venv, run from outside the source tree.
+smoke: apt venv
+	PYTHON=$(BIN)/python bash .ci/smoke-wheel
 
 bench: apt venv
 	$(BIN)/python bench/run.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,7 +21,15 @@ from typing import Any
 
 import click
 
-__all__ = ["DEMO_PIN", "ROLES", "DemoEnvironment", "demo", "demo_environment", "tui"]
+__all__ = [
+    "DEMO_PIN",
+    "ROLES",
+    "DemoEnvironment",
+    "demo",
+    "demo_environment",
+    "make_demo_token",
+    "tui",
+]
 
 ROLES = {
     "lanh_dao_so": "ldso",
@@ -101,9 +110,12 @@ def _server(data: Path) -> Iterator[str]:
         server.stop()
 
 
-def _demo_token(folder: Path) -> tuple[str | None, str]:
-    """A SoftHSM token with one certificate per demo user (label = user name)."""
-    from kyso.core.errors import KysoError
+def make_demo_token(folder: Path) -> tuple[str, Path, Path]:
+    """A SoftHSM token in ``folder`` with one certificate per demo user (label = user name).
+
+    Returns the module path, the SoftHSM config file and the demo CA certificate (PEM).
+    Raises :class:`~kyso.core.errors.KysoError` when SoftHSM or its tools are missing.
+    """
     from kyso.core.token.provision import Identity, make_pki, make_softhsm_token
     from kyso.server.demo_content import DEMO_ORG_FULL_NAME, DEMO_USERS
 
@@ -117,18 +129,25 @@ def _demo_token(folder: Path) -> tuple[str | None, str]:
         )
         for i, u in enumerate(DEMO_USERS)
     ]
+    pki = make_pki(identities, ca_name="kyso Demo CA")
+    token = make_softhsm_token(folder, pki, label="kyso-demo", pin=DEMO_PIN)
+    return token.module, token.conf, pki.write_ca(folder / "demo-ca.pem")
+
+
+def _demo_token(folder: Path) -> tuple[str | None, str]:
+    """The demo's token, made in ``folder`` and put in this process's environment."""
+    from kyso.core.errors import KysoError
+
     try:
-        pki = make_pki(identities, ca_name="kyso Demo CA")
-        token = make_softhsm_token(folder, pki, label="kyso-demo", pin=DEMO_PIN)
+        module, conf, _ca = make_demo_token(folder)
     except KysoError as exc:
         return None, (
             f"[KHÔNG CÓ TOKEN DEMO] {exc.message} — xem và chuyển văn bản được, "
             "nhưng không ký số được."
         )
-    pki.write_ca(folder / "demo-ca.pem")
-    os.environ["SOFTHSM2_CONF"] = str(token.conf)
-    os.environ["KYSO_MODULE"] = token.module
-    return token.module, f"Token demo “kyso-demo” (SoftHSM), PIN {DEMO_PIN}"
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    os.environ["KYSO_MODULE"] = module
+    return module, f"Token demo “kyso-demo” (SoftHSM), PIN {DEMO_PIN}"
 
 
 @contextmanager
@@ -164,7 +183,7 @@ def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[De
         shutil.rmtree(home, ignore_errors=True)
 
 
-@click.command("demo")
+@click.group("demo", invoke_without_command=True)
 @click.option(
     "--as",
     "role",
@@ -174,13 +193,16 @@ def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[De
     help="Vai trò đăng nhập.",
 )
 @click.option("--no-images", is_flag=True, help="Không hiện ảnh trang (chỉ chữ).")
-def demo(role: str, no_images: bool) -> None:
+@click.pass_context
+def demo(ctx: click.Context, role: str, no_images: bool) -> None:
     """Chạy thử: máy chủ nhúng, token demo (PIN 123456), văn bản mẫu; q để thoát.
 
     \f
     With ``KYSO_DEMO_INFO=FILE`` set, the server URL and the demo folder are written to
     FILE as JSON (for end-to-end tests that check the server while the app runs).
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from kyso.tui.store_backend import StoreBackend
 
     username = ROLES[role]
@@ -195,3 +217,36 @@ def demo(role: str, no_images: bool) -> None:
         _run_app(
             backend, images="off" if no_images else None, key_label=username, greeting=greeting
         )
+
+
+@demo.command("token")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Thư mục giữ token demo (mặc định: kyso-demo-token trong thư mục dữ liệu).",
+)
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+def demo_token(folder: Path | None, as_json: bool) -> None:
+    """Tạo (một lần) token demo SoftHSM để thử `kyso sign` và `kyso verify`.
+
+    In ra các biến môi trường cần đặt, ví dụ: eval "$(kyso demo token)".
+    """
+    from kyso.config.locations import data_dir
+
+    folder = (folder or data_dir() / "kyso-demo-token").expanduser().resolve()
+    conf, ca = folder / "softhsm2.conf", folder / "demo-ca.pem"
+    if conf.is_file() and ca.is_file():
+        from kyso.core.token.provision import find_softhsm_module
+
+        module = find_softhsm_module() or ""
+    else:
+        module, conf, ca = make_demo_token(folder)
+    if as_json:
+        info = {"module": module, "softhsm2_conf": str(conf), "ca": str(ca), "pin": DEMO_PIN}
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    click.echo(f"export SOFTHSM2_CONF={shlex.quote(str(conf))}")
+    click.echo(f"export KYSO_MODULE={shlex.quote(module)}")
+    click.echo(f"# PIN {DEMO_PIN}; khoá: {', '.join(ROLES.values())}; CA: {ca}")

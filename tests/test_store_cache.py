@@ -31,8 +31,17 @@ def test_new_file_is_migrated_wal_and_versioned(tmp_path):
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"documents", "attachments", "versions", "opinions", "flow", "outbox"} <= tables
     assert {"sync_state", "conflicts"} <= tables
+    conn.close()
     # reopening does not migrate again or lose anything
-    Store(path, "ldso").close()
+    with Store(path, "ldso") as store:
+        store.apply_page([make_doc(1)], "3")
+        queued = store.add_opinion(1, "Đồng ý")
+    with Store(path, "ldso") as store:
+        assert store.document(1).trich_yeu == make_doc(1)["trich_yeu"]
+        assert [i.key for i in store.outbox()] == [queued.key]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
 
 
 def test_store_path_is_per_server_and_user(tmp_path):

@@ -9,11 +9,11 @@ edits, the server down.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import httpx
@@ -188,21 +188,21 @@ def test_server_killed_at_a_random_point_of_a_long_push(demo_server, draft):
             cv.store.add_opinion(doc_id, text)
         session = cv.session
 
-    killer_done = threading.Event()
+    # The kill happens in the pushing thread right after the k-th answer was recorded, so
+    # the point is random but the test never races the push it means to interrupt.
+    k = random.Random(doc_id).randint(1, 30)
     with SyncClient(session, retries=1, backoff=0.01) as pushing:
+        complete = pushing.store.complete
 
-        def kill_when_started() -> None:
-            while pushing.store.outbox_size() > 30:
-                pass
-            demo_server.kill()
-            killer_done.set()
+        def complete_then_kill(item, document):
+            complete(item, document)
+            if len(texts) - pushing.store.outbox_size() == k:
+                demo_server.kill()
 
-        threading.Thread(target=kill_when_started, daemon=True).start()
+        pushing.store.complete = complete_then_kill
         with pytest.raises(SyncError):
             pushing.push()
-        killer_done.wait(30)
-        left = pushing.store.outbox_size()
-        assert 0 < left <= 30
+        assert pushing.store.outbox_size() == len(texts) - k
 
     demo_server.start()
     with SyncClient(session) as cv:

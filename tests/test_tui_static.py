@@ -83,13 +83,16 @@ async def test_space_selects_and_sort_cycles(static_app):
         assert len(screen.selected) == 2
 
 
-async def test_mark_toggles_the_star_in_the_store(static_app):
+async def test_mark_toggles_the_star_on_the_row_and_in_the_backend(static_app):
     async with static_app.run_test(size=(80, 24)) as pilot:
         await settle(static_app, pilot)
         first = static_app.screen.current_id()
+        was = bool(static_app.backend.document(first)["marked"])
         await pilot.press("m")
         await settle(static_app, pilot)
-        assert ("mark", (first, True)) in static_app.backend.log
+        assert ("mark", (first, not was)) in static_app.backend.log
+        assert static_app.backend.document(first)["marked"] is (not was)
+        assert _rows(static_app)[0][1].startswith("★") is (not was)
 
 
 async def test_document_tabs_and_history(static_app):
