@@ -14,9 +14,14 @@ from kyso.core.store import Store
 
 DOCS = (1, 2, 3)
 
+OPINION_TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=8
+).filter(str.strip)
+"""What a user can write as an opinion: not blank (the store refuses that), no control codes."""
+
 ops = st.lists(
     st.one_of(
-        st.tuples(st.just("opinion"), st.sampled_from(DOCS), st.text(min_size=1, max_size=8)),
+        st.tuples(st.just("opinion"), st.sampled_from(DOCS), OPINION_TEXT),
         st.tuples(st.just("mark"), st.sampled_from(DOCS), st.booleans()),
         st.tuples(st.just("server"), st.sampled_from(DOCS), st.integers(2, 50)),
         st.tuples(st.just("accept"), st.just(0), st.integers(2, 50)),
