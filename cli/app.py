@@ -12,7 +12,9 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -165,6 +167,7 @@ def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[De
     home = Path(tempfile.mkdtemp(prefix="kyso-demo-"))
     saved = {k: os.environ.get(k) for k in ("KYSO_HOME", "SOFTHSM2_CONF", "KYSO_MODULE")}
     os.environ["KYSO_HOME"] = str(home)
+    handlers = _remove_on_hangup(home)
     try:
         say("kyso demo: khởi động máy chủ tham chiếu và tạo văn bản mẫu…")
         with _server(home / "server") as url:
@@ -181,6 +184,27 @@ def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[De
             else:
                 os.environ[key] = value
         shutil.rmtree(home, ignore_errors=True)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+def _remove_on_hangup(home: Path) -> dict[int, Any]:
+    """Remove the demo folder when the terminal goes away (SIGHUP) or on SIGTERM.
+
+    A closed tmux pane or SSH session ends the process without unwinding the app, so the
+    ``finally`` above would never run. The folder goes first, then the signal takes its
+    default course (the exit status still says which signal ended the demo). Returns the
+    handlers replaced, to put back; outside the main thread nothing is changed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def remove_then_die(signum: int, _frame: Any) -> None:
+        shutil.rmtree(home, ignore_errors=True)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    return {sig: signal.signal(sig, remove_then_die) for sig in (signal.SIGHUP, signal.SIGTERM)}
 
 
 @click.group("demo", invoke_without_command=True)

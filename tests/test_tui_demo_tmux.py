@@ -8,7 +8,9 @@ checks that nothing is left running or on disk.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -109,3 +111,22 @@ def test_demo_signs_the_first_document_with_keystrokes(tmux_session, tmp_path):
     assert not home.exists(), "the demo folder was left behind"
     with pytest.raises(httpx.TransportError):
         httpx.get(info["url"] + "/openapi.json", timeout=2)
+
+
+@pytest.mark.parametrize("how", ["pane closed", "SIGTERM"])
+def test_demo_ended_by_its_terminal_leaves_nothing_behind(tmux_session, tmp_path, how):
+    info_file = tmp_path / "demo.json"
+    command = f"KYSO_DEMO_INFO={info_file} exec {KYSO} demo --no-images"
+    _tmux("new-session", "-d", "-s", tmux_session, "-x", "80", "-y", "24", command)
+    _wait_for(tmux_session, "Hộp văn bản")
+    home = Path(json.loads(info_file.read_text())["home"])
+    assert home.exists()
+    pid = int(_tmux("display-message", "-p", "-t", tmux_session, "#{pane_pid}").strip())
+    if how == "pane closed":
+        subprocess.run(["tmux", "kill-session", "-t", tmux_session], check=True)  # SIGHUP
+    else:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while home.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not home.exists(), "the demo folder was left behind"
