@@ -24,6 +24,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "token": ("kyso.cli.token", "token", "Liệt kê module, khe, token và chứng thư số."),
     "sign": ("kyso.cli.sign", "sign", "Ký số một hoặc nhiều tệp PDF."),
     "verify": ("kyso.cli.verify", "verify", "Kiểm tra chữ ký số trong tệp PDF."),
+    "trust": ("kyso.cli.trust", "trust", "Chứng thư gốc tin cậy: liệt kê, thêm, bỏ."),
     "server": ("kyso.cli.server", "server", "Chạy máy chủ e-office tham chiếu."),
     "login": ("kyso.cli.office", "login", "Đăng nhập máy chủ e-office."),
     "sync": ("kyso.cli.office", "sync", "Đồng bộ hộp văn bản với máy chủ."),
