@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fixtures_app import make_app
+from textual.widgets import Input
 from tui_helpers import settle
 
 from kyso.tui.screens.batch import BatchScreen
@@ -32,6 +33,10 @@ def _steps(*keys: str, push: Callable[[Any], Any] | None = None) -> Callable[[An
             await pilot.press(key)
             await settle(app, pilot)
         app.clear_notifications()
+        # A blinking cursor is drawn or not depending on when the frame is taken (a busy
+        # machine shifts it): hold it steady so a snapshot compares layout and text only.
+        for box in app.screen.query(Input):
+            box.cursor_blink = False
         await pilot.pause()
 
     return run_before
