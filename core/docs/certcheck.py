@@ -175,10 +175,11 @@ def _declares_revinfo(cert) -> bool:
 def _leaf_revinfo(fetchers, cert) -> bool:
     if fetchers is None:
         return False
-    return bool(
-        fetchers.ocsp_fetcher.fetched_responses_for_cert(cert)
-        or fetchers.crl_fetcher.fetched_crls_for_cert(cert)
-    )
+    try:
+        crls = fetchers.crl_fetcher.fetched_crls_for_cert(cert)
+    except KeyError:  # the requests fetcher's index has no entry until a CRL arrived
+        crls = ()
+    return bool(fetchers.ocsp_fetcher.fetched_responses_for_cert(cert) or crls)
 
 
 def _validate_path(cert, cache: RevocationCache) -> tuple[str, str | None]:
