@@ -34,6 +34,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -57,8 +58,8 @@ def free_port() -> int:
 
 
 class _Files(http.server.BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
-    hits: dict[str, int] = {}
+    files: ClassVar[dict[str, bytes]] = {}
+    hits: ClassVar[dict[str, int]] = {}
 
     def do_GET(self) -> None:
         body = self.files.get(self.path)
