@@ -6,11 +6,13 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from kyso.cli.common import read_pin, token_options
+from kyso.cli.presign import presign_token, same_certificate
 
 
 @contextmanager
@@ -46,6 +48,17 @@ def _ctrl_c_stops(cancel: threading.Event) -> Iterator[None]:
 @click.option("--location", help="Nơi ký.")
 @click.option("--field", "field_name", metavar="NAME", help="Tên trường chữ ký.")
 @click.option("--timestamp-url", metavar="URL", help="Máy chủ dấu thời gian (PAdES B-T).")
+@click.option(
+    "--level",
+    type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]),
+    help="Mức PAdES (mặc định: signing.level, hạ mức có cảnh báo khi thiếu điều kiện).",
+)
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Chứng thư gốc tin cậy (PEM/DER) để kiểm tra chứng thư ký; lặp lại được.",
+)
 @click.option("--invisible", is_flag=True, help="Ký không hiển thị con dấu.")
 @click.option("--pin-stdin", is_flag=True, help="Đọc PIN từ dòng đầu của stdin.")
 @click.option(
@@ -69,6 +82,8 @@ def sign(
     location: str | None,
     field_name: str | None,
     timestamp_url: str | None,
+    level: str | None,
+    trust: tuple[Path, ...],
     invisible: bool,
     pin_stdin: bool,
     workers: int | None,
@@ -116,10 +131,14 @@ def sign(
     if not ready:
         raise SigningError(f"Không tệp nào ký được ({len(failures)}/{len(jobs)} lỗi)")
 
+    chosen = token_options(module, token_label, key_label)
+    checked = presign_token(chosen, trust=trust, level=level, timestamp_url=options.timestamp_url)
+    options = replace(options, ltv=checked.plan)
     pin = read_pin(pin_stdin)
-    with open_token(token_options(module, token_label, key_label), pin) as session:
+    with open_token(chosen, pin) as session:
         del pin
         key = session.signing_key(key_label)
+        same_certificate(key, checked)
 
         def report(result, done: int, total: int) -> None:
             if result.ok:

@@ -54,6 +54,17 @@ class SigningSettings:
     """Location written into each signature."""
     timestamp_url: str = ""
     """RFC 3161 timestamp authority; set, signatures become PAdES B-T."""
+    level: str = "B-LT"
+    """PAdES level: ``B-B``, ``B-T``, ``B-LT`` or ``B-LTA``; lowered with a warning when
+    the timestamp or the revocation data cannot be had."""
+    revocation: str = "prefer"
+    """Revocation check before the PIN: ``require``, ``prefer`` or ``off``."""
+    timestamp_timeout: float = 180.0
+    """Seconds to wait for the timestamp authority, per try."""
+    timestamp_tries: int = 3
+    ocsp_timeout: float = 180.0
+    """Seconds to wait for an OCSP responder or a CRL download, per try."""
+    ocsp_tries: int = 3
     seal: str = ""
     """The organization's seal (PNG with transparency) for the clerk's issuance; empty
     means a demo seal drawn with the organization's name."""
@@ -94,11 +105,19 @@ class Settings:
 
 _CHOICES = {
     ("signing", "method"): {"token", "remote"},
+    ("signing", "level"): {"B-B", "B-T", "B-LT", "B-LTA"},
+    ("signing", "revocation"): {"require", "prefer", "off"},
     ("ui", "images"): {"auto", "halfblock", "off"},
 }
 
 
-_POSITIVE = {("ui", "kiosk_idle_minutes")}
+_POSITIVE = {
+    ("ui", "kiosk_idle_minutes"),
+    ("signing", "timestamp_timeout"),
+    ("signing", "timestamp_tries"),
+    ("signing", "ocsp_timeout"),
+    ("signing", "ocsp_tries"),
+}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ pytest_plugins = [
     "fixtures_app",
     "fixtures_store",
     "fixtures_server",
+    "fixtures_revocation",
 ]
 
 

@@ -2,9 +2,8 @@
 
 A batch goes through explicit stages: every job is pre-flighted (:class:`Prepared` or a
 failure) before the first signature, then each prepared job is signed into a
-:class:`SignedDocument`. Signing is an incremental update (earlier signatures stay
-valid), PAdES B-B — B-T when a timestamp URL is given — and the output is written
-atomically. The input is never modified.
+:class:`SignedDocument`: an incremental update (earlier signatures stay valid) at the
+PAdES level of :mod:`kyso.core.docs.ltv`, written atomically; the input is never modified.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from kyso.core.atomic import write_atomic
 from kyso.core.docs.issuance import IssuanceSlots, add_issuance_fields, find_issuance_slots
+from kyso.core.docs.ltv import LtvPlan, level_metadata
 from kyso.core.docs.pdf import PdfCheck, check_pdf, read_pdf_bytes
 from kyso.core.docs.placement import Box, Placement, resolve_placement
 from kyso.core.docs.stamp import (
@@ -77,6 +77,8 @@ class SignOptions:
     issuance_fields: bool = True
     """Add empty number/date fields over a Decree 30 document's blanks in the same
     revision, so the clerk can fill them later without breaking this signature."""
+    ltv: LtvPlan | None = None
+    """The batch's PAdES level (:func:`kyso.core.docs.presign.presign`)."""
 
 
 @dataclass(frozen=True)
@@ -241,17 +243,14 @@ def sign_prepared(
             on_page=prepared.placement.page,
             box=prepared.placement.box,
         )
-    timestamper = None
-    if options.timestamp_url:
-        from pyhanko.sign.timestamps import HTTPTimeStamper
-
-        timestamper = HTTPTimeStamper(options.timestamp_url)
+    timestamper, level = level_metadata(options.ltv, options.timestamp_url)
     meta = signers.PdfSignatureMetadata(
         field_name=prepared.field_name,
         reason=options.reason or None,
         location=options.location or None,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
+        **level,
     )
     pdf_signer = signers.PdfSigner(
         meta,
@@ -309,7 +308,8 @@ def _reserved_bytes(options: SignOptions) -> int:
     """Room for the CMS blob. Fixing it spares pyHanko a dummy signature per file to
     estimate the size; 16 KiB holds an RSA-4096 signature with a four-certificate chain,
     a timestamp token needs as much again."""
-    return 32768 if options.timestamp_url else 16384
+    stamped = options.ltv.timestamper is not None if options.ltv else options.timestamp_url
+    return 32768 if stamped else 16384
 
 
 def sign_file(

@@ -51,6 +51,12 @@ class Identity:
     valid_until: dt.datetime | None = None
     signing_key_usage: bool = True
     """False issues a certificate meant only for key encipherment."""
+    key_size: int | None = None
+    """RSA key size; None uses the CA's."""
+    ocsp_url: str = ""
+    """OCSP responder written into the AIA extension (empty: none)."""
+    crl_url: str = ""
+    """CRL distribution point (empty: none)."""
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,14 @@ def _utcnow() -> dt.datetime:
 
 
 def make_pki(
-    identities: list[Identity], *, ca_name: str = "kyso Test CA", key_size: int = 2048
+    identities: list[Identity],
+    *,
+    ca_name: str = "kyso Test CA",
+    key_size: int = 2048,
+    ca_days: int = 3650,
 ) -> TestPki:
-    """Issue a self-signed CA and one RSA key + certificate per identity."""
+    """Issue a self-signed CA (valid ``ca_days``) and one RSA key + certificate per
+    identity."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -129,7 +140,7 @@ def make_pki(
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
+        .not_valid_after(now + dt.timedelta(days=ca_days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -157,7 +168,7 @@ def make_pki(
         ca_cert_pem=ca_cert.public_bytes(serialization.Encoding.PEM),
     )
     for ident in identities:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=ident.key_size or key_size)
         attrs = [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, ident.organization),
@@ -194,6 +205,7 @@ def make_pki(
             )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         )
+        builder = _revocation_pointers(builder, ident)
         if not signing:
             builder = builder.add_extension(
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
@@ -211,6 +223,31 @@ def make_pki(
             )
         )
     return pki
+
+
+def _revocation_pointers(builder, ident: Identity):
+    """AIA (OCSP) and CRL distribution point extensions, when the identity names them."""
+    from cryptography import x509
+    from cryptography.x509.oid import AuthorityInformationAccessOID
+
+    if ident.ocsp_url:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP,
+                        x509.UniformResourceIdentifier(ident.ocsp_url),
+                    )
+                ]
+            ),
+            critical=False,
+        )
+    if ident.crl_url:
+        point = x509.DistributionPoint(
+            [x509.UniformResourceIdentifier(ident.crl_url)], None, None, None
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return builder
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:

@@ -1,0 +1,117 @@
+"""The one pre-sign step every signing path calls before asking for the PIN: check the
+certificate (:mod:`kyso.core.docs.certcheck`) and choose the PAdES level
+(:mod:`kyso.core.docs.ltv`) with one validation context for the whole batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kyso.core.docs.certcheck import (
+    CertCheck,
+    RevocationCache,
+    RevocationPolicy,
+    as_certificate,
+    check_signing_certificate,
+)
+from kyso.core.docs.ltv import LtvPlan, plan_level
+from kyso.core.errors import CertificateError
+
+__all__ = ["PresignConfig", "Presigned", "presign"]
+
+
+@dataclass(frozen=True)
+class PresignConfig:
+    """What the pre-sign step needs from the settings and the command line."""
+
+    anchors: tuple = field(default=(), repr=False)
+    """Trust anchors: asn1crypto certificates, PEM or DER bytes."""
+    revocation: RevocationPolicy = field(default_factory=RevocationPolicy)
+    level: str = "B-LT"
+    level_explicit: bool = False
+    """The level was asked for on the command line: not reaching it is an error."""
+    timestamp_url: str | None = None
+    tsa_timeout: float = 180.0
+    tsa_tries: int = 3
+
+    @classmethod
+    def from_settings(
+        cls,
+        signing: Any,
+        *,
+        anchors: Iterable = (),
+        level: str | None = None,
+        timestamp_url: str | None = None,
+    ) -> PresignConfig:
+        """From a ``SigningSettings``; ``level``/``timestamp_url`` override it."""
+        return cls(
+            anchors=tuple(anchors),
+            revocation=RevocationPolicy(
+                signing.revocation, signing.ocsp_timeout, signing.ocsp_tries
+            ),
+            level=level or signing.level,
+            level_explicit=level is not None,
+            timestamp_url=timestamp_url or signing.timestamp_url or None,
+            tsa_timeout=signing.timestamp_timeout,
+            tsa_tries=signing.timestamp_tries,
+        )
+
+
+@dataclass(frozen=True)
+class Presigned:
+    """A certificate that may sign, and how."""
+
+    check: CertCheck
+    plan: LtvPlan
+    warnings: tuple[str, ...] = ()
+    """The certificate's warnings, then the level's."""
+    der: bytes = field(default=b"", repr=False)
+    """The checked certificate."""
+
+
+def presign(
+    cert: Any,
+    config: PresignConfig,
+    *,
+    intermediates: Iterable = (),
+    now: dt.datetime | None = None,
+    audit: Callable[..., Any] | None = None,
+) -> Presigned:
+    """Check ``cert`` and plan the level. Raises :class:`CertificateError` (one line,
+    every reason) when the certificate must not sign; call it before the PIN.
+
+    ``intermediates`` are CA certificates found with it (on the token). ``audit(action,
+    **detail)`` records that revocation could not be checked.
+    """
+    cert = as_certificate(cert)
+    cache = RevocationCache(config.anchors, intermediates, config.revocation)
+    check = check_signing_certificate(cert, cache=cache, now=now)
+    if not check.ok:
+        raise CertificateError(check.refusal)
+    if audit is not None and config.revocation.mode != "off" and not check.revocation_checked:
+        audit(
+            "revocation_unchecked",
+            certificate=check.subject,
+            path_checked=check.path_checked,
+            reason="; ".join(check.warnings),
+        )
+    if not check.path_checked:
+        why = "chưa có chứng thư gốc tin cậy để dựng đường dẫn"
+    elif not check.revocation_checked:
+        why = "không lấy được dữ liệu thu hồi (OCSP/CRL)"
+    else:
+        why = ""
+    plan, level_warnings = plan_level(
+        config.level,
+        explicit=config.level_explicit,
+        timestamp_url=config.timestamp_url,
+        long_term_ready=check.path_checked and check.revocation_checked,
+        why_not=why,
+        validation_context=cache.context,
+        tsa_timeout=config.tsa_timeout,
+        tsa_tries=config.tsa_tries,
+    )
+    return Presigned(check, plan, check.warnings + level_warnings, cert.dump())
