@@ -24,20 +24,23 @@ def presign_token(
     timestamp_url: str | None = None,
 ) -> Any:
     """:func:`kyso.core.docs.presign.presign` for the certificate the token would sign
-    with (``options`` a ``TokenOptions``); ``trust`` files are the trust anchors."""
+    with (``options`` a ``TokenOptions``); the trust anchors are the configured ones
+    (``kyso trust``) plus the ``trust`` files."""
     from kyso.config.settings import load_settings
     from kyso.core.docs.presign import PresignConfig, presign
-    from kyso.core.docs.verify import load_trust_roots
+    from kyso.core.docs.trust import load_anchors
     from kyso.core.token.preselect import token_certificate
 
     cert, chain = token_certificate(options)
+    anchors = load_anchors(list(trust))
     config = PresignConfig.from_settings(
         load_settings().signing,
-        anchors=load_trust_roots(list(trust)),
+        anchors=anchors.roots,
         level=level,
         timestamp_url=timestamp_url,
     )
-    checked = presign(cert, config, intermediates=chain, audit=_audit)
+    intermediates = [*chain, *anchors.intermediates]
+    checked = presign(cert, config, intermediates=intermediates, audit=_audit)
     for line in checked.warnings:
         click.echo(f"! {line}", err=True)
     return checked

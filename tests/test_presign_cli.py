@@ -257,3 +257,20 @@ def test_a_batch_asks_the_responder_once_per_certificate(
     assert len(list(out.glob("*.pdf"))) == 3
     # The signer's certificate and the TSA's: one request each for the whole batch.
     assert ocsp_responder.requests() - before == 2
+
+
+def test_the_configured_trust_store_is_used_before_the_pin(
+    ltv_token, ltv_pki, ocsp_responder, pdf_path, tmp_path
+):
+    env = ltv_env(ltv_token)
+    added = kyso("trust", "add", ltv_pki.ca_pem, env=env)
+    assert added.returncode == 0, added.stderr
+    out = tmp_path / "out.pdf"
+    # No --trust: the anchors come from `kyso trust`, so the untrusted CA is refused …
+    refused = kyso("sign", pdf_path, "-o", out, "--key", "untrusted", env=env)
+    assert "không thuộc nơi cấp tin cậy" in refused.stderr and "chưa hỏi PIN" in refused.stderr
+    # … and the good certificate gets to the PIN without a warning about unchecked trust.
+    good = kyso("sign", pdf_path, "-o", out, "--key", "good", env=env)
+    assert good.returncode != 0 and "Cần PIN" in good.stderr
+    assert "chưa kiểm tra" not in good.stderr
+    assert not out.exists()
