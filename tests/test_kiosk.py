@@ -287,10 +287,12 @@ async def test_without_an_admin_pin_hash_nobody_quits(demo_server):
 
 @pytest.mark.anyio
 async def test_idle_station_locks_and_forgets_the_session(demo_server):
-    app = _kiosk(demo_server.url, idle=0.02)  # 1.2 s
+    app = _kiosk(demo_server.url)
     async with app.run_test(size=(100, 30)) as pilot:
         await _log_in(app, pilot, "ldso")
         assert app.session is not None and session_file().exists()
+        # Short only once logged in: a slow login must not count as idle time.
+        app.idle.timeout = 1.2
         await _until_locked(app, pilot, "the idle lock")
         assert app.session is None
         assert app.backend.user.username == ""
