@@ -138,11 +138,13 @@ class PdfDocument:
             return PageInfo(number, float(rect.width), float(rect.height))
 
     def page_text(self, number: int) -> str:
-        """The text of a page, in reading order (blocks sorted top to bottom)."""
+        """The text of a page, line by line with its word spaces (:mod:`.text`)."""
+        from kyso.core.docs.text import page_text
+
         with self._lock:
             page = self._page(number)
             try:
-                return str(page.get_text("text", sort=True))
+                return page_text(page)
             except Exception as exc:
                 raise DocumentError(
                     f"Không lấy được chữ trang {number + 1} của {self.path.name}: {exc}"
