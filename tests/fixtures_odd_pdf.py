@@ -49,9 +49,9 @@ def geometry_pdf(
             page.insert_text(p, text, fontname="noto", fontsize=12, rotate=rotate)
         doc.xref_set_key(page.xref, "Rotate", "null")
     xref = page.xref
-    doc.xref_set_key(xref, "MediaBox", "[%g %g %g %g]" % mediabox)
+    doc.xref_set_key(xref, "MediaBox", " ".join(f"{v:g}" for v in mediabox).join("[]"))
     if cropbox is not None:
-        doc.xref_set_key(xref, "CropBox", "[%g %g %g %g]" % cropbox)
+        doc.xref_set_key(xref, "CropBox", " ".join(f"{v:g}" for v in cropbox).join("[]"))
     if rotate:
         if inherited:
             pages = doc.pdf_catalog()
