@@ -336,6 +336,9 @@ def preflight(
             ready.append(prepare(job, options))
         except KysoError as exc:
             failed.append(JobResult(job, error=exc))
+        except Exception as exc:  # a hostile file fails alone, in one line
+            error = DocumentError(f"Tệp PDF bị hỏng, không đọc được: {job.source} ({exc})")
+            failed.append(JobResult(job, error=error))
     return ready, failed
 
 
@@ -390,6 +393,9 @@ def sign_batch(
         except KeyboardInterrupt:
             stopped = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
             report(JobResult(job, error=stopped, skipped=True))
+            continue
+        except Exception as exc:  # one bad file never ends the batch with a traceback
+            report(JobResult(job, error=SigningError(f"Ký {job.source.name} thất bại: {exc}")))
             continue
         report(JobResult(job, signed=signed))
     return BatchResult(tuple(results), stopped)
