@@ -105,7 +105,8 @@ def tex_like_pdf(path: Path) -> Path:
     are kerning numbers, never space characters; several lines per text object."""
     ops = [b"BT /F1 11 Tf 14 TL 72 720 Td"]
     for line in TEX_LINES:
-        parts = b" -333 ".join(b"(" + w.encode() + b")" for w in line.split(" "))
+        words = (w.replace("(", r"\(").replace(")", r"\)") for w in line.split(" "))
+        parts = b" -333 ".join(b"(" + w.encode() + b")" for w in words)
         ops.append(b"[" + parts + b"] TJ T*")
     ops.append(b"ET")
     content = b"\n".join(ops)
