@@ -141,10 +141,7 @@ def sign(
                 signed = result.signed
                 where = ""
                 if signed.placement:
-                    where = (
-                        f", trang {signed.placement.page + 1}, "
-                        f"{signed.placement.rule_text}"
-                    )
+                    where = f", trang {signed.placement.page + 1}, {signed.placement.rule_text}"
                 click.echo(
                     f"✓ {result.job.source} → {result.job.output} ({signed.field_name}{where})"
                 )

@@ -64,7 +64,8 @@ def geometry_pdf(
         for content in page.get_contents():
             data = doc.xref_stream(content)
             doc.update_stream(content, b"q 1 0 0 1 %g %g cm\n" % mediabox[:2] + data + b"\nQ")
-    doc.save(path)
+    doc.subset_fonts()
+    doc.save(path, garbage=3, deflate=True)
     doc.close()
     return path
 

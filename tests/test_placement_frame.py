@@ -103,9 +103,7 @@ def test_default_corner_and_box_are_in_the_reader_frame(tmp_path, signing_key, r
     frame = PageFrame((40, 40, 555, 802), rotate)
     assert placement.rule == "default"
     # Bottom-right of the page as shown, 36 pt in from the visible edges.
-    assert placement.box == pytest.approx(
-        (frame.width - 236, 36, frame.width - 36, 116), abs=0.01
-    )
+    assert placement.box == pytest.approx((frame.width - 236, 36, frame.width - 36, 116), abs=0.01)
     assert placement.pdf_box == pytest.approx(frame.to_pdf(placement.box), abs=0.01)
     # A box inside the MediaBox but outside the CropBox is refused.
     with pytest.raises(PlacementError, match="ngoài phần nhìn thấy"):
@@ -152,12 +150,25 @@ def test_anchor_near_an_edge_moves_the_stamp_beside_it_never_off_the_page(tmp_pa
 
 
 def test_anchor_with_no_room_falls_back_to_the_minimum_size_then_says_so(tmp_path):
-    source = geometry_pdf(
-        tmp_path / "in.pdf", anchor_at=(40, 60), mediabox=(0, 0, 260, 100)
-    )
+    source = geometry_pdf(tmp_path / "in.pdf", anchor_at=(40, 60), mediabox=(0, 0, 260, 100))
     placement = resolve_placement(source.read_bytes(), anchor=TITLE)
     assert placement.size == pytest.approx((140, 56)) and placement.rule == "right"
     assert PageFrame((0, 0, 260, 100)).contains(placement.box)
     tiny = geometry_pdf(tmp_path / "tiny.pdf", anchor_at=(10, 40), mediabox=(0, 0, 150, 60))
     with pytest.raises(PlacementError, match="Không đủ chỗ"):
         resolve_placement(tiny.read_bytes(), anchor=TITLE)
+
+
+def test_word_match_runs_across_text_runs_and_unicode_forms(tmp_path):
+    import pymupdf
+    from fixtures_odd_pdf import per_glyph_pdf
+
+    from kyso.core.docs.placement import find_text
+
+    with pymupdf.open(per_glyph_pdf(tmp_path / "g.pdf")) as doc:
+        [hit] = find_text(doc[0], unicodedata.normalize("NFD", "chủ tịch ubnd"))
+        assert 70 < hit[0] < 75 and hit[1] < 120 < hit[3]
+    nfd = geometry_pdf(tmp_path / "nfd.pdf", anchor_at=(300, 500), text_form="NFD")
+    with pymupdf.open(nfd) as doc:
+        [hit] = find_text(doc[0], TITLE)
+        assert hit[0] == pytest.approx(300, abs=1) and hit[1] < 500 < hit[3]

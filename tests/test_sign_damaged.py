@@ -26,9 +26,7 @@ def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_cli_batch_with_a_page_tree_cycle_and_a_lying_count_signs_the_others(
-    softhsm, tmp_path
-):
+def test_cli_batch_with_a_page_tree_cycle_and_a_lying_count_signs_the_others(softhsm, tmp_path):
     files = [
         make_pdf(tmp_path / "a.pdf", pages=1),
         page_tree_cycle_pdf(tmp_path / "vong-lap.pdf"),
@@ -70,9 +68,7 @@ def test_owner_password_only_file(tmp_path, signing_key, allow):
     qpdf_check(out)
 
 
-def test_damaged_files_are_refused_with_a_hint_then_repaired_on_a_copy(
-    softhsm, tmp_path
-):
+def test_damaged_files_are_refused_with_a_hint_then_repaired_on_a_copy(softhsm, tmp_path):
     good = make_pdf(tmp_path / "goc.pdf", pages=1)
     junk = leading_junk_pdf(good, tmp_path / "rac.pdf")
     xref = broken_xref_pdf(good, tmp_path / "xref.pdf")

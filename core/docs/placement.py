@@ -230,19 +230,30 @@ def find_text(page, text: str) -> list[Box]:
     return hits
 
 
+def _search(page, frame: PageFrame, anchor: str) -> list[Box]:
+    """Hits of ``anchor`` in the reader frame. MuPDF's own search (fast, in C) is tried
+    with both Unicode forms first; the word-by-word match of :func:`find_text` (runs
+    split or glued any way) only when it finds nothing."""
+    for form in ("NFC", "NFD"):
+        hits = page.search_for(unicodedata.normalize(form, anchor))
+        if hits:
+            return [frame.from_mupdf(hit) for hit in hits]
+    return [frame.from_top_left(hit) for hit in find_text(page, anchor)]
+
+
 def _by_anchor(doc, anchor: str, page: int, size: tuple[float, float]) -> Placement:
     count = doc.page_count
     order = range(count - 1, -1, -1) if page == -1 else [_page_index(page, count)]
     for index in order:
         pdf_page = doc[index]
-        hits = find_text(pdf_page, anchor)
+        frame = PageFrame.from_page(pdf_page)
+        hits = _search(pdf_page, frame, anchor)
         if not hits:
             continue
         # Searching back from the end, the first match is the page's last one: the
         # signature block sits below any mention in the body ("GIÁM ĐỐC SỞ …").
         hit = hits[-1] if page == -1 else hits[0]
-        frame = PageFrame.from_page(pdf_page)
-        placed = _around(frame, frame.from_top_left(hit), size)
+        placed = _around(frame, hit, size)
         if placed is None:
             raise PlacementError(
                 f"Không đủ chỗ cho con dấu quanh chữ {anchor!r} ở trang {index + 1} "

@@ -53,15 +53,16 @@ def page_words(page, *, normalize: bool = True) -> list[list[Word]]:
     import pymupdf
 
     raw = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_IMAGES)
-    # MuPDF reports the unrotated page; the reader sees it turned by /Rotate.
-    turn = page.rotation_matrix if page.rotation else None
+    # MuPDF reports the unrotated page; the reader sees it turned by /Rotate. Plain
+    # float arithmetic: PyMuPDF's Rect * Matrix costs more than the extraction.
+    m = tuple(page.rotation_matrix) if page.rotation else None
     lines: list[_Line] = []
     for block in raw.get("blocks", []):
         for line in block.get("lines", []):
-            direction = pymupdf.Point(line.get("dir", (1, 0)))
-            if turn is not None:
-                direction = direction * pymupdf.Matrix(turn.a, turn.b, turn.c, turn.d, 0, 0)
-            if not _horizontal(direction):
+            dx, dy = line.get("dir", (1, 0))
+            if m is not None:
+                dx, dy = dx * m[0] + dy * m[2], dx * m[1] + dy * m[3]
+            if not _horizontal((dx, dy)):
                 continue  # vertical text is not part of the reading lines
             for span in line.get("spans", []):
                 size = float(span.get("size") or 10.0)
@@ -70,10 +71,13 @@ def page_words(page, *, normalize: bool = True) -> list[list[Word]]:
                     if glyphs and unicodedata.combining(ch["c"]):
                         glyphs[-1][2] += ch["c"]  # an accent stays with its letter
                         continue
-                    bbox, origin = pymupdf.Rect(ch["bbox"]), pymupdf.Point(ch["origin"])
-                    if turn is not None:
-                        bbox, origin = bbox * turn, origin * turn
-                    glyphs.append([bbox.x0, bbox.x1, ch["c"], size, origin.y])
+                    x0, y0, x1, y1 = ch["bbox"]
+                    ox, oy = ch["origin"]
+                    if m is not None:
+                        xa, xb = x0 * m[0] + y0 * m[2] + m[4], x1 * m[0] + y1 * m[2] + m[4]
+                        x0, x1 = min(xa, xb), max(xa, xb)
+                        oy = ox * m[1] + oy * m[3] + m[5]
+                    glyphs.append([x0, x1, ch["c"], size, oy])
                 for x0, x1, text, _, baseline in glyphs:
                     _place(lines, baseline, size, (x0, x1, text, size))
     lines.sort(key=lambda ln: ln.baseline)
@@ -131,9 +135,13 @@ def page_text(page) -> str:
     column = max(column, 1.0)
     out = []
     for line in lines:
-        text = ""
+        text, end = "", None
         for word in line:
-            at = round(word.x0 / column)
-            text += " " * max(at - len(text), 1 if text else 0) + word.text
+            if end is not None and word.x0 - end < 2 * column:
+                text += " " + word.text  # an ordinary word space: exactly one
+            else:  # the line's start or a wide gap (columns): keep the column
+                text += " " * max(round(word.x0 / column) - len(text), 1 if text else 0)
+                text += word.text
+            end = word.x1
         out.append(text.rstrip())
     return "\n".join(out) + ("\n" if out else "")
