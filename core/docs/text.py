@@ -128,7 +128,8 @@ def _split(line: _Line, normalize: bool) -> list[Word]:
 
 
 def page_text(page) -> str:
-    """The page's text, one line per line of print, words keeping their columns."""
+    """The page's text, one line per line of print, words keeping their columns
+    (less the page's left margin)."""
     lines = page_words(page)
     widths = [(w.x1 - w.x0) / max(len(w.text), 1) for line in lines for w in line]
     column = sorted(widths)[len(widths) // 2] if widths else 5.0
@@ -144,4 +145,7 @@ def page_text(page) -> str:
                 text += word.text
             end = word.x1
         out.append(text.rstrip())
+    # The page's own left margin is no use in a terminal: columns stay, margin goes.
+    margin = min((len(t) - len(t.lstrip(" ")) for t in out if t.strip()), default=0)
+    out = [t[margin:] for t in out]
     return "\n".join(out) + ("\n" if out else "")
