@@ -201,9 +201,27 @@ def broken_xref_pdf(source: Path, path: Path) -> Path:
     return path
 
 
-def owner_password_pdf(source: Path, path: Path, *, allow_changes: bool) -> Path:
-    """``source`` encrypted by qpdf with an owner password only (opens without a
-    password, AES-128), with or without the permissions signing needs."""
+def owner_password_pdf(
+    source: Path, path: Path, *, allow_changes: bool, tool: str = "qpdf"
+) -> Path:
+    """``source`` encrypted with an owner password only (opens without a password,
+    AES-128), with or without the permissions signing needs; by qpdf (an indirect
+    /Encrypt) or PyMuPDF (an /Encrypt written inline in the trailer)."""
+    if tool == "pymupdf":
+        import pymupdf
+
+        perms = pymupdf.PDF_PERM_PRINT | pymupdf.PDF_PERM_COPY | pymupdf.PDF_PERM_ACCESSIBILITY
+        if allow_changes:
+            perms |= pymupdf.PDF_PERM_MODIFY | pymupdf.PDF_PERM_ANNOTATE | pymupdf.PDF_PERM_FORM
+        with pymupdf.open(source) as doc:
+            doc.save(
+                path,
+                encryption=pymupdf.PDF_ENCRYPT_AES_128,
+                owner_pw="chu-so-huu",
+                user_pw="",
+                permissions=perms,
+            )
+        return path
     restrict = [] if allow_changes else ["--modify=none", "--annotate=n", "--form=n"]
     subprocess.run(
         ["qpdf", "--encrypt", "", "chu-so-huu", "128", "--use-aes=y", *restrict, "--",

@@ -64,3 +64,13 @@ def test_rotated_page_text_reads_in_lines(tmp_path):
         text = doc.page_text(0)
     assert TITLE in text.splitlines()[-1]
     assert text.split() == _pdftotext(path, 0)
+
+
+def test_an_owner_password_only_file_previews(tmp_path):
+    from fixtures_odd_pdf import owner_password_pdf
+
+    path = owner_password_pdf(
+        _seed(tmp_path, 2), tmp_path / "owner.pdf", allow_changes=False, tool="pymupdf"
+    )
+    with open_pdf(path) as doc:
+        assert doc.page_text(0).split() == _pdftotext(path, 0)

@@ -52,9 +52,13 @@ def test_cli_batch_with_a_page_tree_cycle_and_a_lying_count_signs_the_others(sof
 
 
 @pytest.mark.parametrize("allow", [True, False])
-def test_owner_password_only_file(tmp_path, signing_key, allow):
+@pytest.mark.parametrize("tool", ["qpdf", "pymupdf"])
+def test_owner_password_only_file(tmp_path, signing_key, allow, tool):
     source = owner_password_pdf(
-        make_pdf(tmp_path / "plain.pdf", pages=1), tmp_path / "owner.pdf", allow_changes=allow
+        make_pdf(tmp_path / "plain.pdf", pages=1),
+        tmp_path / "owner.pdf",
+        allow_changes=allow,
+        tool=tool,
     )
     out = tmp_path / "signed.pdf"
     if not allow:
@@ -121,3 +125,18 @@ def test_existing_field_reports_its_own_page(tmp_path, signing_key):
     assert signed.placement.page == 1 and signed.placement.rule == "field"
     assert signed.placement.pdf_box == pytest.approx((100, 100, 300, 180))
     pdfsig(tmp_path / "o.pdf")
+
+
+def test_cli_on_a_rotated_page_says_the_rule_and_never_ticks_an_off_page_box(softhsm, tmp_path):
+    from fixtures_odd_pdf import TITLE, geometry_pdf
+
+    source = geometry_pdf(tmp_path / "ngang.pdf", rotate=90, anchor_at=(450, 350))
+    env = kyso_env(softhsm, KYSO_PIN=TEST_PIN)
+    ok = kyso("sign", source, "-o", tmp_path / "a.pdf", "--anchor", TITLE, env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert "✓" in ok.stdout and "trang 1, dưới dòng chữ neo" in ok.stdout
+    # 842 wide as shown, 595 high: this box is on the MediaBox but off the shown page.
+    off = kyso("sign", source, "-o", tmp_path / "b.pdf", "--box", "300,500,500,700", env=env)
+    assert off.returncode == 1 and "✓" not in off.stdout
+    assert "ngoài phần nhìn thấy" in off.stderr and "Traceback" not in off.stderr
+    assert not (tmp_path / "b.pdf").exists()

@@ -206,7 +206,7 @@ def open_pdf(path: str | os.PathLike[str], *, sha256: str | None = None) -> PdfD
     except Exception:
         raise DocumentError(f"Tệp {name} bị hỏng, không mở được") from None
     try:
-        if doc.needs_pass or doc.is_encrypted:
+        if doc.needs_pass:  # an owner password alone (restrictions) still opens
             raise DocumentError(f"Tệp {name} được mã hoá (có mật khẩu); hãy gửi bản không mã hoá")
         if doc.is_repaired:
             raise DocumentError(f"Tệp {name} bị hỏng (thiếu hoặc sai cấu trúc PDF)")
