@@ -224,17 +224,16 @@ def open_mupdf(source):
 def open_writer(data: bytes):
     """pyHanko's incremental writer over ``data``; an owner-password-only file is opened
     with its empty user password so the update is encrypted the same way."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
     from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
     if writer.prev.encrypted:
         writer.encrypt("")
-        encrypt = writer._encrypt  # noqa: SLF001 — see below
+        encrypt = writer._encrypt
         if isinstance(encrypt, generic.DictionaryObject):
             # MuPDF writes /Encrypt inline in the trailer; pyHanko's writer needs it as
             # an object of its own (it must not encrypt that one object). The update
             # carries the same dictionary as an object, which readers accept.
-            writer._encrypt = writer.add_object(encrypt)  # noqa: SLF001
+            writer._encrypt = writer.add_object(encrypt)
     return writer
