@@ -60,6 +60,12 @@ def _ctrl_c_stops(cancel: threading.Event) -> Iterator[None]:
     help="Chứng thư gốc tin cậy (PEM/DER) để kiểm tra chứng thư ký; lặp lại được.",
 )
 @click.option("--invisible", is_flag=True, help="Ký không hiển thị con dấu.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Sửa tệp hỏng (xref hỏng, dữ liệu lạ trước %PDF-) bằng qpdf trên bản sao rồi ký; "
+    "không bao giờ sửa tệp đã có chữ ký.",
+)
 @click.option("--pin-stdin", is_flag=True, help="Đọc PIN từ dòng đầu của stdin.")
 @click.option(
     "--workers",
@@ -85,6 +91,7 @@ def sign(
     level: str | None,
     trust: tuple[Path, ...],
     invisible: bool,
+    repair: bool,
     pin_stdin: bool,
     workers: int | None,
 ) -> None:
@@ -113,6 +120,7 @@ def sign(
         field_name=field_name,
         timestamp_url=timestamp_url or settings.timestamp_url or None,
         visible=not invisible,
+        repair=repair,
     )
     if options.image is not None:
         from kyso.core.docs.stamp import load_signature_image
@@ -128,6 +136,13 @@ def sign(
     ready, failures = preflight(jobs, options)
     for failure in failures:
         click.echo(f"✗ {failure.job.source}: {failure.error}", err=True)
+    for item in ready:
+        if item.check.repaired_with:
+            click.echo(
+                f"⚠ {item.job.source}: tệp hỏng, đã sửa bằng {item.check.repaired_with} "
+                "trên bản sao trước khi ký (tệp gốc giữ nguyên)",
+                err=True,
+            )
     if not ready:
         raise SigningError(f"Không tệp nào ký được ({len(failures)}/{len(jobs)} lỗi)")
 
@@ -143,7 +158,9 @@ def sign(
         def report(result, done: int, total: int) -> None:
             if result.ok:
                 signed = result.signed
-                where = f", trang {signed.placement.page + 1}" if signed.placement else ""
+                where = ""
+                if signed.placement:
+                    where = f", trang {signed.placement.page + 1}, {signed.placement.rule_text}"
                 click.echo(
                     f"✓ {result.job.source} → {result.job.output} ({signed.field_name}{where})"
                 )

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from kyso.core.errors import DocumentError
 
-__all__ = ["PdfCheck", "check_pdf", "open_mupdf", "read_pdf_bytes"]
+__all__ = [
+    "PdfCheck",
+    "check_pdf",
+    "count_pages",
+    "open_mupdf",
+    "open_writer",
+    "read_pdf_bytes",
+    "signing_allowed",
+]
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,10 @@ class PdfCheck:
     """Names of all signature fields, signed or empty."""
     signed_fields: frozenset[str] = frozenset()
     """Names of the signature fields that hold a signature."""
+    permissions: int | None = None
+    """/P flags of a file encrypted with an owner password only; None if not encrypted."""
+    repaired_with: str | None = None
+    """The tool that rewrote a damaged file before signing (``--repair``), if any."""
 
 
 def read_pdf_bytes(path: Path) -> bytes:
@@ -51,8 +64,14 @@ def read_pdf_bytes(path: Path) -> bytes:
     return data
 
 
+# /P permission bits (ISO 32000-1, Table 22), 1-based as the standard counts them.
+_MODIFY, _ANNOTATE, _FILL_FORMS = 1 << 3, 1 << 5, 1 << 8
+_MAX_PAGES_NODES = 1_000_000
+
+
 def open_reader(data: bytes, path: Path):
-    """A pyHanko reader over ``data``; broken and encrypted files are refused."""
+    """A pyHanko reader over ``data``; broken files and files that need a password to
+    open are refused. An owner-password-only file (empty user password) is opened."""
     from io import BytesIO
 
     from pyhanko.pdf_utils.misc import PdfReadError
@@ -63,7 +82,14 @@ def open_reader(data: bytes, path: Path):
     except (PdfReadError, ValueError, KeyError, IndexError, TypeError) as exc:
         raise DocumentError(f"Tệp PDF bị hỏng, không đọc được: {path} ({exc})") from None
     if reader.encrypted:
-        raise DocumentError(f"Tệp PDF đã mã hoá (có mật khẩu), không ký được: {path}")
+        from pyhanko.pdf_utils.crypt import AuthStatus
+
+        try:
+            status = reader.decrypt("").status
+        except Exception:  # an unknown security handler (certificates, DRM)
+            status = AuthStatus.FAILED
+        if status == AuthStatus.FAILED:
+            raise DocumentError(f"Tệp PDF có mật khẩu mở, không ký được: {path}")
     try:
         reader.root  # noqa: B018 — forces the catalog and xref to be read
         _ = reader.root["/Pages"]["/Count"]
@@ -72,14 +98,87 @@ def open_reader(data: bytes, path: Path):
     return reader
 
 
+def permissions(reader) -> int | None:
+    """The /P flags of an encrypted file, None when it is not encrypted."""
+    if not reader.encrypted:
+        return None
+    try:
+        return int(reader.encrypt_dict["/P"])
+    except (KeyError, TypeError, ValueError):
+        return 0
+
+
+def signing_allowed(flags: int | None, *, new_field: bool) -> bool:
+    """Whether /P lets a signature in: a new field needs "modify" and "annotate/fill
+    forms"; signing an existing empty field needs "fill forms" (or "annotate")."""
+    if flags is None:
+        return True
+    if new_field:
+        return bool(flags & _MODIFY and flags & _ANNOTATE)
+    return bool(flags & (_ANNOTATE | _FILL_FORMS))
+
+
+def count_pages(reader, path: Path) -> int:
+    """Walk the page tree: a cycle or a /Count that lies is a clear error, not a hang
+    or a traceback later in signing."""
+    from pyhanko.pdf_utils import generic
+
+    root = reader.root.raw_get("/Pages")
+    stack, seen, leaves = [root], set(), 0
+    while stack:
+        node_ref = stack.pop()
+        key = (
+            (node_ref.idnum, node_ref.generation)
+            if isinstance(node_ref, generic.IndirectObject)
+            else id(node_ref)
+        )
+        if key in seen:
+            raise DocumentError(f"Cây trang của tệp PDF bị vòng lặp (tệp hỏng): {path}")
+        seen.add(key)
+        if len(seen) > _MAX_PAGES_NODES:
+            raise DocumentError(f"Cây trang của tệp PDF quá lớn hoặc hỏng: {path}")
+        node = node_ref.get_object()
+        if not isinstance(node, generic.DictionaryObject):
+            raise DocumentError(f"Cây trang của tệp PDF bị hỏng: {path}")
+        kids = node.raw_get("/Kids") if "/Kids" in node else None
+        if node.get("/Type") == "/Page" or kids is None:
+            leaves += 1
+            continue
+        kids = kids.get_object()
+        if not isinstance(kids, generic.ArrayObject):
+            raise DocumentError(f"Cây trang của tệp PDF bị hỏng (/Kids): {path}")
+        stack.extend(reversed([kids.raw_get(i) for i in range(len(kids))]))
+    try:
+        declared = int(reader.root["/Pages"]["/Count"])
+    except (KeyError, TypeError, ValueError):
+        declared = -1
+    if declared != leaves:
+        raise DocumentError(
+            f"Tệp PDF khai báo {declared} trang (/Count) nhưng cây trang có {leaves} "
+            f"trang (tệp hỏng): {path}"
+        )
+    if leaves == 0:
+        raise DocumentError(f"Tệp PDF không có trang nào: {path}")
+    return leaves
+
+
 def check_pdf(path: Path, data: bytes | None = None) -> PdfCheck:
-    """Pre-flight one file: readable, a PDF, not broken, not encrypted, not locked."""
+    """Pre-flight one file: readable, a PDF, not broken, opens without a password,
+    page tree sound, not locked; what its signatures and permissions are."""
     path = Path(path)
     if data is None:
         data = read_pdf_bytes(path)
     reader = open_reader(data, path)
-    page_count = int(reader.root["/Pages"]["/Count"])
-    signatures = reader.embedded_signatures
+    try:
+        page_count = count_pages(reader, path)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a damaged node pyHanko cannot even resolve
+        raise DocumentError(f"Cây trang của tệp PDF bị hỏng: {path} ({exc})") from None
+    try:
+        signatures = reader.embedded_signatures
+    except Exception as exc:
+        raise DocumentError(f"Chữ ký có sẵn trong tệp bị hỏng: {path} ({exc})") from None
     locked = False
     try:
         from pyhanko.sign.fields import MDPPerm
@@ -91,10 +190,13 @@ def check_pdf(path: Path, data: bytes | None = None) -> PdfCheck:
     from pyhanko.sign.fields import enumerate_sig_fields
 
     names, signed = set(), set()
-    for name, value, _ref in enumerate_sig_fields(reader):
-        names.add(name)
-        if value is not None:
-            signed.add(name)
+    try:
+        for name, value, _ref in enumerate_sig_fields(reader):
+            names.add(name)
+            if value is not None:
+                signed.add(name)
+    except Exception as exc:
+        raise DocumentError(f"Biểu mẫu (AcroForm) của tệp bị hỏng: {path} ({exc})") from None
     return PdfCheck(
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -103,6 +205,7 @@ def check_pdf(path: Path, data: bytes | None = None) -> PdfCheck:
         locked=locked,
         signature_fields=frozenset(names),
         signed_fields=frozenset(signed),
+        permissions=permissions(reader),
     )
 
 
@@ -116,3 +219,21 @@ def open_mupdf(source):
         return pymupdf.open(stream=source, filetype="pdf")
     except Exception as exc:  # MuPDF raises its own types
         raise DocumentError(f"Không mở được tài liệu PDF: {exc}") from None
+
+
+def open_writer(data: bytes):
+    """pyHanko's incremental writer over ``data``; an owner-password-only file is opened
+    with its empty user password so the update is encrypted the same way."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    if writer.prev.encrypted:
+        writer.encrypt("")
+        encrypt = writer._encrypt
+        if isinstance(encrypt, generic.DictionaryObject):
+            # MuPDF writes /Encrypt inline in the trailer; pyHanko's writer needs it as
+            # an object of its own (it must not encrypt that one object). The update
+            # carries the same dictionary as an object, which readers accept.
+            writer._encrypt = writer.add_object(encrypt)
+    return writer

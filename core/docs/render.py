@@ -138,11 +138,13 @@ class PdfDocument:
             return PageInfo(number, float(rect.width), float(rect.height))
 
     def page_text(self, number: int) -> str:
-        """The text of a page, in reading order (blocks sorted top to bottom)."""
+        """The text of a page, line by line with its word spaces (:mod:`.text`)."""
+        from kyso.core.docs.text import page_text
+
         with self._lock:
             page = self._page(number)
             try:
-                return str(page.get_text("text", sort=True))
+                return page_text(page)
             except Exception as exc:
                 raise DocumentError(
                     f"Không lấy được chữ trang {number + 1} của {self.path.name}: {exc}"
@@ -204,7 +206,7 @@ def open_pdf(path: str | os.PathLike[str], *, sha256: str | None = None) -> PdfD
     except Exception:
         raise DocumentError(f"Tệp {name} bị hỏng, không mở được") from None
     try:
-        if doc.needs_pass or doc.is_encrypted:
+        if doc.needs_pass:  # an owner password alone (restrictions) still opens
             raise DocumentError(f"Tệp {name} được mã hoá (có mật khẩu); hãy gửi bản không mã hoá")
         if doc.is_repaired:
             raise DocumentError(f"Tệp {name} bị hỏng (thiếu hoặc sai cấu trúc PDF)")

@@ -18,7 +18,7 @@ from pathlib import Path
 from kyso.core.atomic import write_atomic
 from kyso.core.docs.issuance import IssuanceSlots, add_issuance_fields, find_issuance_slots
 from kyso.core.docs.ltv import LtvPlan, level_metadata
-from kyso.core.docs.pdf import PdfCheck, check_pdf, read_pdf_bytes
+from kyso.core.docs.pdf import PdfCheck, open_writer
 from kyso.core.docs.placement import Box, Placement, resolve_placement
 from kyso.core.docs.stamp import (
     StampText,
@@ -79,6 +79,8 @@ class SignOptions:
     revision, so the clerk can fill them later without breaking this signature."""
     ltv: LtvPlan | None = None
     """The batch's PAdES level (:func:`kyso.core.docs.presign.presign`)."""
+    repair: bool = False
+    """Rewrite a damaged, never-signed input (on a copy) before signing it."""
 
 
 @dataclass(frozen=True)
@@ -179,12 +181,10 @@ def _field_name(check: PdfCheck, wanted: str | None) -> str:
 def prepare(job: SignJob, options: SignOptions) -> Prepared:
     """Pre-flight one job: input readable and signable, output writable, box placed."""
     from kyso.core.docs.pdf import open_mupdf
+    from kyso.core.docs.preflight import load_for_signing
 
     _check_output(job)
-    data = read_pdf_bytes(job.source)
-    check = check_pdf(job.source, data)
-    if check.locked:
-        raise DocumentError(f"Tài liệu đã được chứng thực và khoá, không cho ký thêm: {job.source}")
+    data, check = load_for_signing(job.source, repair=options.repair, field_name=options.field_name)
     placement = slots = None
     if options.visible or options.issuance_fields:
         with open_mupdf(data) as doc:  # one parse serves placement and the blanks
@@ -196,6 +196,7 @@ def prepare(job: SignJob, options: SignOptions) -> Prepared:
                     anchor=options.anchor,
                     default=options.default_placement,
                     path=job.source,
+                    field_name=options.field_name,
                 )
             if options.issuance_fields:
                 slots = find_issuance_slots(doc)
@@ -208,22 +209,24 @@ class StampCache:
 
     def __init__(self, options: SignOptions) -> None:
         self._image = load_signature_image(options.image) if options.image else None
-        self._styles: dict[float, object] = {}
+        self._styles: dict[tuple[float, int], object] = {}
 
     def style(self, placement: Placement | None):
         if placement is None:
             return None
-        width = round(placement.box[2] - placement.box[0], 1)
-        if width not in self._styles:
-            self._styles[width] = make_stamp_style(width, self._image)
-        return self._styles[width]
+        from kyso.core.docs.stamp_rotation import rotated_style
+
+        key = (round(placement.size[0], 1), placement.rotation)
+        if key not in self._styles:
+            style = make_stamp_style(key[0], self._image)
+            self._styles[key] = rotated_style(style, placement.rotation)
+        return self._styles[key]
 
 
 def sign_prepared(
     prepared: Prepared, key, options: SignOptions, stamper: StampCache | None = None
 ) -> SignedDocument:
     """Sign one pre-flighted job with ``key`` (a :class:`SigningKey`) and write it."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     stamper = stamper or StampCache(options)
@@ -233,7 +236,7 @@ def sign_prepared(
         missing = missing_glyphs(text.render())
         if missing:
             raise SigningError("Phông chữ của con dấu thiếu ký tự: " + "".join(sorted(missing)))
-    writer = IncrementalPdfFileWriter(BytesIO(prepared.data), strict=False)
+    writer = open_writer(prepared.data)
     if prepared.slots is not None:
         add_issuance_fields(writer, prepared.slots)
     spec = None
@@ -241,7 +244,7 @@ def sign_prepared(
         spec = fields.SigFieldSpec(
             sig_field_name=prepared.field_name,
             on_page=prepared.placement.page,
-            box=prepared.placement.box,
+            box=prepared.placement.pdf_box,
         )
     timestamper, level = level_metadata(options.ltv, options.timestamp_url)
     meta = signers.PdfSignatureMetadata(
@@ -333,6 +336,9 @@ def preflight(
             ready.append(prepare(job, options))
         except KysoError as exc:
             failed.append(JobResult(job, error=exc))
+        except Exception as exc:  # a hostile file fails alone, in one line
+            error = DocumentError(f"Tệp PDF bị hỏng, không đọc được: {job.source} ({exc})")
+            failed.append(JobResult(job, error=error))
     return ready, failed
 
 
@@ -387,6 +393,9 @@ def sign_batch(
         except KeyboardInterrupt:
             stopped = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
             report(JobResult(job, error=stopped, skipped=True))
+            continue
+        except Exception as exc:  # one bad file never ends the batch with a traceback
+            report(JobResult(job, error=SigningError(f"Ký {job.source.name} thất bại: {exc}")))
             continue
         report(JobResult(job, signed=signed))
     return BatchResult(tuple(results), stopped)
