@@ -101,24 +101,15 @@ def _server(data: Path) -> Iterator[str]:
         server.stop()
 
 
-def _demo_token(folder: Path) -> tuple[str | None, str]:
-    """A SoftHSM token with one certificate per demo user (label = user name)."""
+def _demo_token(folder: Path, server_data: Path) -> tuple[str | None, str]:
+    """A SoftHSM token with the demo server's certificates (label = user name): the keys
+    the server trusts and has bound to the demo users (kyso.server.demo_pki)."""
     from kyso.core.errors import KysoError
-    from kyso.core.token.provision import Identity, make_pki, make_softhsm_token
-    from kyso.server.demo_content import DEMO_ORG_FULL_NAME, DEMO_USERS
+    from kyso.core.token.provision import make_softhsm_token
+    from kyso.server.demo_pki import demo_pki
 
-    identities = [
-        Identity(
-            u.username,
-            u.full_name,
-            organization=DEMO_ORG_FULL_NAME,
-            title=u.title,
-            key_id=bytes([i + 1]),
-        )
-        for i, u in enumerate(DEMO_USERS)
-    ]
+    pki = demo_pki(server_data)
     try:
-        pki = make_pki(identities, ca_name="kyso Demo CA")
         token = make_softhsm_token(folder, pki, label="kyso-demo", pin=DEMO_PIN)
     except KysoError as exc:
         return None, (
@@ -150,7 +141,7 @@ def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[De
         say("kyso demo: khởi động máy chủ tham chiếu và tạo văn bản mẫu…")
         with _server(home / "server") as url:
             say("kyso demo: tạo token demo…")
-            module, note = _demo_token(home / "softhsm")
+            module, note = _demo_token(home / "softhsm", home / "server")
             say(f"kyso demo: {note}")
             session = login(url, username, DEMO_PASSWORD)
             run_sync(session)
