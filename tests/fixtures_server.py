@@ -19,6 +19,7 @@ Seeding renders PDFs; it is done once per session into a template folder that ea
 trusts the session's test CA (tests/fixtures_token.py) and binds its ``signer``
 certificate to ``ldso``, ``vanthu`` and the organisation (``org:STTTT``), the
 administrator's way (:mod:`kyso.server.trust`), so tests sign with the SoftHSM token.
+``demo_server.bind("org:STTTT", der)`` binds another certificate and
 ``demo_server.unbind("ldso")`` takes a user's certificate away again.
 """
 
@@ -96,6 +97,17 @@ class DemoServer(ServerThread):
         from kyso.server.db import DB_NAME, Database
 
         return Database(self.data_dir / DB_NAME)
+
+    def bind(self, subject: str, cert_der: bytes) -> None:
+        """The administrator's binding (``user:ldso`` or ``org:STTTT``), as ``--bind`` does."""
+        from kyso.server.trust import bind
+
+        db = self._db()
+        try:
+            with db.write() as conn:
+                bind(conn, subject, cert_der)
+        finally:
+            db.close()
 
     def unbind(self, subject: str) -> None:
         """Remove a binding (``ldso`` or ``org:STTTT``) and, for a user, the certificate."""
