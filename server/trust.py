@@ -136,7 +136,8 @@ def chains_to_anchors(der: bytes, roots: Sequence[bytes]) -> bool:
 
 def anchors(conn: sqlite3.Connection) -> list[bytes]:
     """The trust anchors (DER), oldest first."""
-    return [r[0] for r in conn.execute("SELECT der FROM trust_anchors ORDER BY added_at, fingerprint")]
+    sql = "SELECT der FROM trust_anchors ORDER BY added_at, fingerprint"
+    return [bytes(r[0]) for r in conn.execute(sql)]
 
 
 def trust(conn: sqlite3.Connection, ders: Iterable[bytes]) -> int:

@@ -65,6 +65,22 @@ def test_a_held_number_is_never_given_by_ban_hanh(demo_server, signing_key, tmp_
     _assert_consistent(vt, year)
 
 
+def test_issuance_needs_the_signature_of_a_registered_leader(demo_server, signing_key, tmp_path):
+    [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1)
+    # The leader's certificate is taken away after he signed: his signature no longer
+    # belongs to a leader of the organisation, so the clerk cannot issue the document.
+    demo_server.unbind("ldso")
+    with client_for(demo_server, "vanthu") as client:
+        from kyso.core.issue_service import issue
+
+        with pytest.raises(KysoError, match="chứng thư số đã đăng ký của lãnh đạo"):
+            issue(client, doc_id, key=signing_key, seal_png=SEAL)
+    vt = api(demo_server, "vanthu")
+    assert vt.get(f"/documents/{doc_id}").json()["state"] == "cho_van_thu"
+    [entry] = vt.get(f"/documents/{doc_id}/number").json()["entries"]
+    assert entry["status"] == "cancelled"
+
+
 def test_an_empty_or_non_pdf_main_file_is_refused(demo_server, tmp_path):
     cv = api(demo_server, "chuyenvien")
     for name, data in (("rong.pdf", b""), ("du-thao.docx", b"PK\x03\x04 word")):
