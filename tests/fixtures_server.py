@@ -19,7 +19,8 @@ Seeding renders PDFs; it is done once per session into a template folder that ea
 trusts the session's test CA (tests/fixtures_token.py) and binds its ``signer``
 certificate to ``ldso``, ``vanthu`` and the organisation (``org:STTTT``), the
 administrator's way (:mod:`kyso.server.trust`), so tests sign with the SoftHSM token.
-``demo_server.bind("org:STTTT", der)`` binds another certificate and
+``demo_server.trust(pem)`` adds an anchor, ``demo_server.bind("org:STTTT", der)`` binds
+a certificate and
 ``demo_server.unbind("ldso")`` takes a user's certificate away again.
 """
 
@@ -97,6 +98,17 @@ class DemoServer(ServerThread):
         from kyso.server.db import DB_NAME, Database
 
         return Database(self.data_dir / DB_NAME)
+
+    def trust(self, pem: bytes) -> None:
+        """Add trust anchors (PEM or DER), as ``--trust`` does."""
+        from kyso.server.trust import read_certificates, trust
+
+        db = self._db()
+        try:
+            with db.write() as conn:
+                trust(conn, read_certificates(pem))
+        finally:
+            db.close()
 
     def bind(self, subject: str, cert_der: bytes) -> None:
         """The administrator's binding (``user:ldso`` or ``org:STTTT``), as ``--bind`` does."""
