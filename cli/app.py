@@ -112,36 +112,29 @@ def _server(data: Path) -> Iterator[str]:
         server.stop()
 
 
-def make_demo_token(folder: Path) -> tuple[str, Path, Path]:
-    """A SoftHSM token in ``folder`` with one certificate per demo user (label = user name).
+def make_demo_token(folder: Path, pki_home: Path | None = None) -> tuple[str, Path, Path]:
+    """A SoftHSM token in ``folder`` with the demo PKI's certificates (label = user name).
 
-    Returns the module path, the SoftHSM config file and the demo CA certificate (PEM).
-    Raises :class:`~kyso.core.errors.KysoError` when SoftHSM or its tools are missing.
+    The PKI is the one kept in ``pki_home`` (a demo server's data folder; default
+    ``folder``), made there on first use (kyso.server.demo_pki). Returns the module path,
+    the SoftHSM config file and the demo CA certificate (PEM). Raises
+    :class:`~kyso.core.errors.KysoError` when SoftHSM or its tools are missing.
     """
-    from kyso.core.token.provision import Identity, make_pki, make_softhsm_token
-    from kyso.server.demo_content import DEMO_ORG_FULL_NAME, DEMO_USERS
+    from kyso.core.token.provision import make_softhsm_token
+    from kyso.server.demo_pki import demo_pki
 
-    identities = [
-        Identity(
-            u.username,
-            u.full_name,
-            organization=DEMO_ORG_FULL_NAME,
-            title=u.title,
-            key_id=bytes([i + 1]),
-        )
-        for i, u in enumerate(DEMO_USERS)
-    ]
-    pki = make_pki(identities, ca_name="kyso Demo CA")
+    pki = demo_pki(pki_home or folder)
     token = make_softhsm_token(folder, pki, label="kyso-demo", pin=DEMO_PIN)
     return token.module, token.conf, pki.write_ca(folder / "demo-ca.pem")
 
 
-def _demo_token(folder: Path) -> tuple[str | None, str]:
-    """The demo's token, made in ``folder`` and put in this process's environment."""
+def _demo_token(folder: Path, server_data: Path) -> tuple[str | None, str]:
+    """The demo's token, with the keys the demo server trusts and has bound to the demo
+    users, made in ``folder`` and put in this process's environment."""
     from kyso.core.errors import KysoError
 
     try:
-        module, conf, _ca = make_demo_token(folder)
+        module, conf, _ca = make_demo_token(folder, server_data)
     except KysoError as exc:
         return None, (
             f"[KHÔNG CÓ TOKEN DEMO] {exc.message} — xem và chuyển văn bản được, "
@@ -172,7 +165,7 @@ def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[De
         say("kyso demo: khởi động máy chủ tham chiếu và tạo văn bản mẫu…")
         with _server(home / "server") as url:
             say("kyso demo: tạo token demo…")
-            module, note = _demo_token(home / "softhsm")
+            module, note = _demo_token(home / "softhsm", home / "server")
             say(f"kyso demo: {note}")
             session = login(url, username, DEMO_PASSWORD)
             run_sync(session)

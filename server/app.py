@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -81,23 +81,40 @@ async def _on_unexpected(request: Request, exc: Exception):
     return json_response(500, {"detail": "Lỗi máy chủ."})
 
 
-def create_app(data_dir: Path, *, seed_demo: bool = False) -> FastAPI:
+def create_app(
+    data_dir: Path,
+    *,
+    seed_demo: bool = False,
+    trust_files: Sequence[Path] = (),
+    bindings: Sequence[str] = (),
+) -> FastAPI:
     """The server application over ``data_dir`` (created if missing).
 
+    The database is migrated to the current schema (:mod:`kyso.server.migrations`).
     With ``seed_demo`` an empty database gets the demo organization, its four users and
-    the demo documents (:mod:`kyso.server.seed`); a seeded one is left as it is.
+    the demo documents (:mod:`kyso.server.seed`), and the demo CA is trusted and the demo
+    certificates bound; a seeded one is left as it is. ``trust_files`` (PEM/DER roots and
+    intermediates) and ``bindings`` (``NAME=FILE`` or ``org:KY_HIEU=FILE``) are the
+    administrator's ``--trust`` and ``--bind``, kept in the database
+    (:func:`kyso.server.trust.configure`).
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(data_dir / DB_NAME)
+    from kyso.server.migrations import migrate
     from kyso.server.registry import ensure_schema as ensure_registry
 
     ensure_registry(db)  # the registry book's tables (kyso.server.registry)
+    migrate(db)
     blobs = BlobStore(data_dir / "blobs")
     if seed_demo:
         from kyso.server.seed import seed_demo as run_seed
 
-        run_seed(db, blobs)
+        run_seed(db, blobs, data_dir)
+    if trust_files or bindings:
+        from kyso.server.trust import configure
+
+        configure(db, trust_files=trust_files, bindings=bindings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,6 +140,7 @@ def create_app(data_dir: Path, *, seed_demo: bool = False) -> FastAPI:
         routes_auth,
         routes_changes,
         routes_documents,
+        routes_issue,
         routes_registry,
     )
 
@@ -132,6 +150,7 @@ def create_app(data_dir: Path, *, seed_demo: bool = False) -> FastAPI:
         routes_attachments,
         routes_changes,
         routes_registry,
+        routes_issue,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     _describe_bad_input_as_400(app)

@@ -16,27 +16,23 @@ nothing changed meanwhile.
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 
 from fastapi import HTTPException
 
-__all__ = ["check_issued_appendix", "check_issued_main"]
+__all__ = ["check_issued_appendix", "check_issued_main", "check_leader_version"]
 
 _FINE_AFTER_LEADER = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
+_NO_ORG_CERT = (
+    "cơ quan chưa được gắn chứng thư số (kyso server --bind org:KÝ_HIỆU=TỆP) và bạn chưa có "
+    "chứng thư số đã đăng ký."
+)
+_WRONG_ORG_CERT = (
+    "chữ ký của cơ quan không phải chứng thư số của cơ quan (hoặc chứng thư bạn đã đăng ký)."
+)
 
 
 def _reject(reason: str) -> HTTPException:
     return HTTPException(422, f"Bản phát hành không được chấp nhận: {reason}")
-
-
-def _signature_fields(data: bytes) -> list[str]:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        return [s.field_name for s in reader.embedded_signatures]
-    except Exception:  # a broken earlier version has no usable signature
-        return []
 
 
 def _field_values(data: bytes) -> dict[str, str]:
@@ -49,22 +45,26 @@ def _field_values(data: bytes) -> dict[str, str]:
         raise _reject("không đọc được các ô biểu mẫu của tệp.") from None
 
 
-def _verify(data: bytes, what: str):
-    from kyso.core.docs.verify import verify_pdf
-    from kyso.core.errors import DocumentError
+def _verify(data: bytes, what: str, anchors: list[bytes]):
+    from kyso.server.signed import check_signatures_ok, layout, strict_report
 
-    if not data.startswith(b"%PDF-"):
-        raise _reject(f"{what} không phải tệp PDF.")
-    try:
-        report = verify_pdf(data)
-    except DocumentError as exc:
-        raise _reject(f"{what}: {exc.message}") from None
-    for sig in report.signatures:
-        if not sig.intact:
-            raise _reject(f"{what}: chữ ký “{sig.field}” không còn nguyên vẹn.")
-        if not sig.valid:
-            raise _reject(f"{what}: chữ ký “{sig.field}” không hợp lệ.")
+    report = strict_report(data, anchors, _reject, what)
+    check_signatures_ok(report, layout(data).doc_timestamps, _reject, what)
     return report
+
+
+def check_leader_version(data: bytes, *, anchors: list[bytes], leader_certs: list[bytes]) -> None:
+    """422 unless the stored leader-signed main file passes the strict verdict and one of
+    its signatures is a leader's registered certificate (checked before a number is used)."""
+    from kyso.server.signed import NO_ANCHORS
+
+    if not anchors:
+        raise _reject(NO_ANCHORS)
+    report = _verify(data, "bản lãnh đạo đã ký", anchors)
+    if not report.signatures:
+        raise _reject("tệp chính chưa có chữ ký của lãnh đạo.")
+    if not any(s.signer_cert_der in leader_certs for s in report.signatures):
+        raise _reject("chữ ký trên tệp chính không phải chứng thư số đã đăng ký của lãnh đạo.")
 
 
 def _extends(data: bytes, previous: bytes, what: str) -> None:
@@ -82,16 +82,23 @@ def check_issued_main(
     day: dt.date,
     only_number: bool,
     cert_der: bytes | None,
+    anchors: list[bytes],
 ) -> None:
-    """Raise a 422 unless ``data`` is a correct issuance of the leader-signed ``previous``."""
+    """Raise a 422 unless ``data`` is a correct issuance of the leader-signed ``previous``.
+
+    ``cert_der`` is the certificate the organisation's signature must be made with (the
+    organisation's bound certificate, else the clerk's registered one).
+    """
     from kyso.core.docs.issuance import DATE_FIELD, NUMBER_FIELD, format_date_line
+    from kyso.server.signed import layout
 
     what = "tệp chính"
     _extends(data, previous, what)
-    leader_fields = _signature_fields(previous)
+    leader_fields = layout(previous).fields
     if not leader_fields:
         raise _reject("phiên bản trước không có chữ ký của lãnh đạo.")
-    report = _verify(data, what)
+    report = _verify(data, what, anchors)
+    stamps = layout(data).doc_timestamps
     by_field = {s.field: s for s in report.signatures}
     for name in leader_fields:
         sig = by_field.get(name)
@@ -113,32 +120,40 @@ def check_issued_main(
     got_date = values.get(DATE_FIELD)
     if got_date is None or not got_date.strip().endswith(date_text):
         raise _reject(f"ngày trên văn bản phải là “{date_text}”.")
-    added = len(report.signatures) - len(leader_fields)
+    prior = [f for f in leader_fields if f not in stamps]
+    added = len([s for s in report.signatures if s.field not in stamps]) - len(prior)
     if only_number:
         if added != 0:
             raise _reject("chế độ chỉ điền số, ngày không có chữ ký mới.")
         return
     if added != 1:
         raise _reject("thiếu chữ ký số của cơ quan (hoặc có nhiều hơn một chữ ký mới).")
-    newest = report.signatures[-1]
-    if not newest.covers_whole_document:
+    if not report.signatures[-1].covers_whole_document:
         raise _reject("chữ ký của cơ quan không bao phủ toàn bộ tệp.")
-    if cert_der is not None and newest.signer_cert_der != cert_der:
-        raise _reject("chữ ký của cơ quan không phải chứng thư số bạn đã đăng ký.")
+    org_sig = [s for s in report.signatures if s.field not in stamps][-1]
+    if cert_der is None:
+        raise _reject(_NO_ORG_CERT)
+    if org_sig.signer_cert_der != cert_der:
+        raise _reject(_WRONG_ORG_CERT)
 
 
 def check_issued_appendix(
-    data: bytes, *, previous: bytes, name: str, cert_der: bytes | None
+    data: bytes, *, previous: bytes, name: str, cert_der: bytes | None, anchors: list[bytes]
 ) -> None:
     """Raise a 422 unless ``data`` is ``previous`` plus the organization's signature."""
+    from kyso.server.signed import layout
+
     what = f"phụ lục “{name}”"
     _extends(data, previous, what)
-    before = len(_signature_fields(previous))
-    report = _verify(data, what)
-    if len(report.signatures) != before + 1:
+    before = len(layout(previous).fields)
+    report = _verify(data, what, anchors)
+    stamps = layout(data).doc_timestamps
+    new = [s for s in report.signatures[before:] if s.field not in stamps]
+    if len(new) != 1:
         raise _reject(f"{what} phải có đúng một chữ ký mới của cơ quan.")
-    newest = report.signatures[-1]
-    if not newest.covers_whole_document:
+    if not report.signatures[-1].covers_whole_document:
         raise _reject(f"chữ ký trên {what} không bao phủ toàn bộ tệp.")
-    if cert_der is not None and newest.signer_cert_der != cert_der:
-        raise _reject(f"chữ ký trên {what} không phải chứng thư số bạn đã đăng ký.")
+    if cert_der is None:
+        raise _reject(_NO_ORG_CERT)
+    if new[0].signer_cert_der != cert_der:
+        raise _reject(f"chữ ký trên {what}: {_WRONG_ORG_CERT}")

@@ -14,8 +14,12 @@ Numbers run from 01 each calendar year (Art. 15). The next number is taken insid
 ``BEGIN IMMEDIATE`` transaction (the caller's, see :func:`kyso.server.writes.idempotent_write`),
 so concurrent clerks are serialized by SQLite and get distinct consecutive numbers;
 ``UNIQUE (org_id, nam, so)`` and ``UNIQUE (org_id, nam, so_ky_hieu)`` make a duplicate
-impossible even if that rule were broken. Numbers already written on documents by
-another path (the demo seed's ``ban_hanh`` transitions) count as taken.
+impossible even if that rule were broken. The book is the only numbering path: the old
+``ban_hanh`` transition answers 409 (:mod:`kyso.server.transitions`), and documents numbered
+by it before are given book rows by a migration (:func:`kyso.server.migrations.repair_book`).
+
+The book is chronological: a number's date is never earlier than a lower number's
+(held or issued) nor later than a higher one's, and never in the future (Vietnam time).
 
 The checks on the uploaded issued PDFs live in :mod:`kyso.server.issued`.
 """
@@ -28,10 +32,11 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from kyso.core.clock import vn_today
 from kyso.core.workflow import Role, State, format_so_ky_hieu
 from kyso.server.access import visible_row
 from kyso.server.auth import CurrentUser
-from kyso.server.db import VN_TZ, Database, now_iso
+from kyso.server.db import Database, now_iso
 
 __all__ = [
     "BOOK_COLUMNS",
@@ -39,13 +44,14 @@ __all__ = [
     "allocate_number",
     "book_entries",
     "cancel_number",
+    "check_date_order",
+    "check_number_free",
     "clerk_document",
     "ensure_schema",
     "entry_json",
-    "has_outside_issuances",
+    "leader_signed_main",
     "next_number",
     "pending_entry",
-    "register_outside_issuances",
     "today",
 ]
 
@@ -109,7 +115,88 @@ def ensure_schema(db: Database) -> None:
 
 def today() -> dt.date:
     """Today in Vietnam (+07:00)."""
-    return dt.datetime.now(VN_TZ).date()
+    return vn_today()
+
+
+def _vn(day: dt.date | str) -> str:
+    return (dt.date.fromisoformat(day) if isinstance(day, str) else day).strftime("%d/%m/%Y")
+
+
+def check_date_order(
+    conn: sqlite3.Connection, org_id: int, year: int, so: int, day: dt.date
+) -> None:
+    """422 unless ``day`` keeps the book chronological for number ``so`` of ``year``.
+
+    Not in the future; not earlier than a lower number held or issued; not later than
+    a higher one. Cancelled numbers do not count.
+    """
+    now = today()
+    if day > now:
+        raise HTTPException(
+            422,
+            f"Ngày ban hành {_vn(day)} ở tương lai (hôm nay là {_vn(now)}, giờ Việt Nam).",
+        )
+    lower = conn.execute(
+        "SELECT so_ky_hieu, ngay, status FROM registry WHERE org_id = ? AND nam = ? AND so < ?"
+        " AND status != 'cancelled' AND ngay > ? ORDER BY ngay DESC LIMIT 1",
+        (org_id, year, so, day.isoformat()),
+    ).fetchone()
+    if lower is not None:
+        what = "đã ban hành" if lower["status"] == "issued" else "đang được giữ"
+        raise HTTPException(
+            422,
+            f"Ngày ban hành {_vn(day)} sớm hơn ngày {_vn(lower['ngay'])} của số "
+            f"{lower['so_ky_hieu']} ({what}): sổ đăng ký ghi theo thứ tự thời gian, số sau "
+            "không được mang ngày trước số trước.",
+        )
+    higher = conn.execute(
+        "SELECT so_ky_hieu, ngay FROM registry WHERE org_id = ? AND nam = ? AND so > ?"
+        " AND status != 'cancelled' AND ngay < ? ORDER BY ngay LIMIT 1",
+        (org_id, year, so, day.isoformat()),
+    ).fetchone()
+    if higher is not None:
+        raise HTTPException(
+            422,
+            f"Ngày ban hành {_vn(day)} muộn hơn ngày {_vn(higher['ngay'])} của số sau "
+            f"{higher['so_ky_hieu']}: sổ đăng ký ghi theo thứ tự thời gian.",
+        )
+
+
+def check_number_free(conn: sqlite3.Connection, org_id: int, year: int, so: int) -> None:
+    """409 when the book (or a document) already has ``so`` for ``year``: a number held,
+    cancelled or issued is never given again."""
+    row = conn.execute(
+        "SELECT so_ky_hieu, status FROM registry WHERE org_id = ? AND nam = ? AND so = ?",
+        (org_id, year, so),
+    ).fetchone()
+    if row is not None:
+        what = STATUS_LABELS.get(row["status"], row["status"]).lower()
+        raise HTTPException(
+            409, f"Số {row['so_ky_hieu']} năm {year} đã có trong sổ đăng ký ({what})."
+        )
+    on_doc = conn.execute(
+        "SELECT id FROM documents WHERE org_id = ? AND nam = ? AND so = ?", (org_id, year, so)
+    ).fetchone()
+    if on_doc is not None:
+        raise HTTPException(409, f"Số {so:02d} năm {year} đã có trên văn bản {on_doc[0]}.")
+
+
+def leader_signed_main(conn: sqlite3.Connection, doc_id: int) -> sqlite3.Row | None:
+    """The main file's newest version when it is a leader's signed version, or a signed
+    version on top of one with nothing unsigned in between; else None."""
+    rows = conn.execute(
+        "SELECT v.*, u.role AS uploader_role FROM attachments a"
+        " JOIN versions v ON v.attachment_id = a.id"
+        " LEFT JOIN users u ON u.username = v.uploaded_by"
+        " WHERE a.doc_id = ? AND a.is_main = 1 ORDER BY v.n DESC",
+        (doc_id,),
+    ).fetchall()
+    for row in rows:
+        if not row["signed"]:
+            return None
+        if row["uploader_role"] == Role.LANH_DAO_SO.value:
+            return rows[0]
+    return None
 
 
 def check_year(day: dt.date) -> None:
@@ -138,13 +225,12 @@ def clerk_document(
         )
     if doc["holder"] != user.username:
         raise HTTPException(403, "Văn bản không do bạn đang xử lý.")
-    signed = conn.execute(
-        "SELECT v.signed FROM attachments a JOIN versions v ON v.attachment_id = a.id"
-        " WHERE a.doc_id = ? AND a.is_main = 1 ORDER BY v.n DESC LIMIT 1",
-        (doc_id,),
-    ).fetchone()
-    if not (signed and signed[0]):
-        raise HTTPException(409, "Tệp chính chưa có chữ ký của lãnh đạo: chưa cấp số được.")
+    if leader_signed_main(conn, doc_id) is None:
+        raise HTTPException(
+            409,
+            "Tệp chính chưa có chữ ký của lãnh đạo (hoặc có bản chưa ký tải lên sau chữ ký): "
+            "chưa cấp số được.",
+        )
     return doc
 
 
@@ -175,6 +261,7 @@ def entry_json(row: sqlite3.Row) -> dict[str, Any]:
         "cancelled_by": row["cancelled_by"],
         "cancelled_at": row["cancelled_at"],
         "cancel_reason": row["cancel_reason"],
+        "repaired": bool(row["repaired"]),
     }
 
 
@@ -198,66 +285,6 @@ def next_number(conn: sqlite3.Connection, org_id: int, year: int) -> int:
     return int(row[0] or 0) + 1
 
 
-_OUTSIDE_SQL = """
-SELECT d.* FROM documents d WHERE d.org_id = ? AND d.nam = ? AND d.so IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM registry r WHERE r.org_id = d.org_id AND r.nam = d.nam
-                AND r.so = d.so)
-"""
-
-
-def has_outside_issuances(conn: sqlite3.Connection, org_id: int, year: int) -> bool:
-    """Whether some document got a number of ``year`` without a book row."""
-    return conn.execute(_OUTSIDE_SQL + " LIMIT 1", (org_id, year)).fetchone() is not None
-
-
-def register_outside_issuances(conn: sqlite3.Connection, org_id: int, year: int) -> int:
-    """Write book rows for documents numbered by the ``ban_hanh`` transition (the demo
-    seed's issued documents), so the book has no unexplained gap. Returns how many.
-
-    Runs in the caller's write transaction.
-    """
-    added = 0
-    for doc in conn.execute(_OUTSIDE_SQL, (org_id, year)).fetchall():
-        flow = conn.execute(
-            "SELECT from_user, at FROM flow WHERE doc_id = ? AND action = 'ban_hanh'"
-            " ORDER BY id DESC LIMIT 1",
-            (doc["id"],),
-        ).fetchone()
-        by = flow["from_user"] if flow else doc["holder"]
-        at = flow["at"] if flow else doc["updated_at"]
-        signer = conn.execute(
-            "SELECT u.full_name FROM attachments a JOIN versions v ON v.attachment_id = a.id"
-            " JOIN users u ON u.username = v.uploaded_by WHERE a.doc_id = ? AND a.is_main = 1"
-            " AND v.signed = 1 AND u.role = ? ORDER BY v.n DESC LIMIT 1",
-            (doc["id"], Role.LANH_DAO_SO.value),
-        ).fetchone()
-        cur = conn.execute(
-            "INSERT OR IGNORE INTO registry (org_id, nam, so, ky_hieu, so_ky_hieu, doc_id,"
-            " status, ngay, allocated_by, allocated_at, ten_loai_trich_yeu, nguoi_ky,"
-            " ngay_chuyen, ghi_chu, issued_by, issued_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                org_id,
-                year,
-                doc["so"],
-                doc["ky_hieu"] or "",
-                doc["so_ky_hieu"] or f"{doc['so']:02d}",
-                doc["id"],
-                doc["ngay_ban_hanh"] or at[:10],
-                by,
-                at,
-                _ten_loai_trich_yeu(doc),
-                signer[0] if signer else "",
-                at,
-                "Cấp số khi chuyển trạng thái “Ban hành” (ghi sổ sau).",
-                by,
-                at,
-            ),
-        )
-        added += cur.rowcount
-    return added
-
-
 def _ten_loai_trich_yeu(doc: sqlite3.Row) -> str:
     loai, trich_yeu = doc["loai"], doc["trich_yeu"].strip()
     if trich_yeu.casefold().startswith(loai.casefold()):
@@ -266,7 +293,12 @@ def _ten_loai_trich_yeu(doc: sqlite3.Row) -> str:
 
 
 def allocate_number(
-    conn: sqlite3.Connection, user: CurrentUser, doc_id: int, day: dt.date | None
+    conn: sqlite3.Connection,
+    user: CurrentUser,
+    doc_id: int,
+    day: dt.date | None,
+    *,
+    at: str | None = None,
 ) -> tuple[sqlite3.Row, bool]:
     """Take the next number for the document, or return its pending one.
 
@@ -278,8 +310,9 @@ def allocate_number(
         return existing, False
     day = day or today()
     check_year(day)
-    register_outside_issuances(conn, user.org_id, day.year)
     so = next_number(conn, user.org_id, day.year)
+    check_number_free(conn, user.org_id, day.year, so)
+    check_date_order(conn, user.org_id, day.year, so, day)
     ky_hieu, so_ky_hieu = format_so_ky_hieu(so, doc["loai_ky_hieu"], user.org_ky_hieu)
     taken = conn.execute(
         "SELECT 1 FROM registry WHERE org_id = ? AND nam = ? AND so_ky_hieu = ?",
@@ -300,7 +333,7 @@ def allocate_number(
             doc_id,
             day.isoformat(),
             user.username,
-            now_iso(),
+            at or now_iso(),
             _ten_loai_trich_yeu(doc),
         ),
     ).lastrowid

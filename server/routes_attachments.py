@@ -18,13 +18,14 @@ from fastapi import (
 )
 from fastapi.responses import FileResponse
 
-from kyso.core.workflow import Role, may_edit, may_upload_signed
+from kyso.core.workflow import Role, State, may_edit, may_upload_signed
 from kyso.server.access import load_one, visible_row
 from kyso.server.auth import CurrentUser
 from kyso.server.db import add_version_row, touch
 from kyso.server.params import AttId, DocId, Me, error_responses
 from kyso.server.schemas import Document, Error, RenameRequest
 from kyso.server.signed import check_signed_upload
+from kyso.server.trust import anchors as trust_anchors
 from kyso.server.uploads import safe_name
 from kyso.server.writes import Result, check_if_match, document_response, idempotent_write
 
@@ -53,17 +54,49 @@ def _latest_sha(conn: sqlite3.Connection, att_id: int) -> str | None:
     return None if row is None else row[0]
 
 
-def _verify(blobs, sha: str, previous_sha: str | None, user: CurrentUser) -> HTTPException | None:
-    """The 422 for an unacceptable signed upload, or None when it is acceptable."""
+def _verify(
+    blobs, sha: str, previous_sha: str | None, cert_der: bytes | None, context: tuple
+) -> HTTPException | None:
+    """The 422 for an unacceptable signed upload, or None when it is acceptable.
+
+    ``context`` is ``(anchors, is_main)`` as read from the database.
+    """
+    anchors, is_main = context
     try:
         check_signed_upload(
             blobs.read(sha),
             previous=blobs.read(previous_sha) if previous_sha else None,
-            cert_der=user.cert_der,
+            cert_der=cert_der,
+            anchors=list(anchors),
+            strict_extension=is_main,
         )
     except HTTPException as exc:
         return exc
     return None
+
+
+def _signed_by_leader(conn: sqlite3.Connection, att_id: int) -> bool:
+    """Whether a leader's signed version of this attachment exists."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM versions v JOIN users u ON u.username = v.uploaded_by"
+            " WHERE v.attachment_id = ? AND v.signed = 1 AND u.role = ? LIMIT 1",
+            (att_id, Role.LANH_DAO_SO.value),
+        ).fetchone()
+        is not None
+    )
+
+
+def _check_unsigned_main(conn: sqlite3.Connection, doc: sqlite3.Row, att: sqlite3.Row) -> None:
+    """409 for an unsigned version of the main file once the leader has signed it (while
+    the document is with the leader or the clerk: returned to the drafter, it is redrafted)."""
+    waiting = doc["state"] in (State.CHO_LANH_DAO_SO.value, State.CHO_VAN_THU.value)
+    if att["is_main"] and waiting and _signed_by_leader(conn, att["id"]):
+        raise HTTPException(
+            409,
+            "Tệp chính đã được lãnh đạo ký số: không tải lên bản chưa ký đè lên bản đã ký "
+            "(trả lại chuyên viên để soạn lại nếu cần sửa).",
+        )
 
 
 def _check_edit(user: CurrentUser, doc: sqlite3.Row) -> None:
@@ -131,30 +164,36 @@ def post_version(
     # verdict is used only if the version it was checked against is still the latest.
     checked_against: str | None = None
     verdict: HTTPException | None = None
+    context: tuple = ((), True)
     if signed:
         with request.app.state.db.connect() as conn:
             visible = conn.execute(
-                "SELECT 1 FROM attachments a JOIN documents d ON d.id = a.doc_id"
+                "SELECT a.is_main FROM attachments a JOIN documents d ON d.id = a.doc_id"
                 " JOIN doc_access x ON x.doc_id = d.id"
                 " WHERE a.id = ? AND d.id = ? AND d.org_id = ? AND x.username = ?",
                 (att_id, doc_id, user.org_id, user.username),
             ).fetchone()
             checked_against = _latest_sha(conn, att_id) if visible else None
+            context = (tuple(trust_anchors(conn)), bool(visible and visible[0]))
         if visible:  # otherwise the effect answers 404 without looking at the file
-            verdict = _verify(blobs, sha, checked_against, user)
+            verdict = _verify(blobs, sha, checked_against, user.cert_der, context)
 
     def effect(conn: sqlite3.Connection) -> Result:
         doc = visible_row(conn, user, doc_id)
-        _attachment(conn, doc_id, att_id)
+        att = _attachment(conn, doc_id, att_id)
         check_if_match(request, doc["version"])
         if signed:
             _check_signed(user, doc)
             latest = _latest_sha(conn, att_id)
-            result = verdict if latest == checked_against else _verify(blobs, sha, latest, user)
+            now = (tuple(trust_anchors(conn)), bool(att["is_main"]))
+            result = verdict
+            if latest != checked_against or now != context:
+                result = _verify(blobs, sha, latest, user.cert_der, now)
             if result is not None:
                 raise result
         else:
             _check_edit(user, doc)
+            _check_unsigned_main(conn, doc, att)
         add_version_row(
             conn,
             att_id,

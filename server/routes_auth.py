@@ -75,7 +75,7 @@ def _parse_certificate(data: bytes) -> bytes:
 @router.put(
     "/me/certificate",
     status_code=204,
-    responses={**_401, 400: {"model": Error}},
+    responses={**_401, **{c: {"model": Error} for c in (400, 403, 422)}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -88,7 +88,8 @@ def _parse_certificate(data: bytes) -> bytes:
     },
 )
 async def put_certificate(user: Me, request: Request) -> Response:
-    """Đăng ký chứng thư số ký (DER hoặc PEM); tệp ký tải lên sau đó phải khớp với nó."""
+    """Đăng ký chứng thư số ký (DER hoặc PEM): phải do nơi cấp tin cậy của cơ quan cấp và
+    mang tên người dùng (hoặc là chứng thư quản trị đã gắn); tệp ký tải lên phải khớp."""
     data = await request.body()
     if len(data) > 64 * 1024:
         raise HTTPException(400, "Chứng thư số quá lớn.")
@@ -96,8 +97,10 @@ async def put_certificate(user: Me, request: Request) -> Response:
     db = request.app.state.db
 
     def save() -> None:
+        from kyso.server.trust import register_certificate
+
         with db.write() as conn:
-            conn.execute("UPDATE users SET cert_der = ? WHERE id = ?", (der, user.id))
+            register_certificate(conn, user, der)
 
     await run_in_threadpool(save)  # the write lock may be held by a long upload check
     return Response(status_code=204)

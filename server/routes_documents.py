@@ -49,6 +49,16 @@ router = APIRouter(tags=["documents"])
 _ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
 
 
+def _check_main_pdf(blobs, sha: str, size: int) -> None:
+    """422 for an empty or non-PDF main file (it is what the leader signs)."""
+    if size == 0:
+        raise HTTPException(422, "Tệp chính rỗng: hãy gửi tệp PDF của dự thảo.")
+    with open(blobs.path(sha), "rb") as handle:
+        head = handle.read(1024)
+    if b"%PDF-" not in head:
+        raise HTTPException(422, "Tệp chính phải là tệp PDF (lãnh đạo ký số trên tệp PDF).")
+
+
 @router.get("/documents", response_model=list[Document], responses=_ERRORS)
 def list_documents(
     user: Me,
@@ -106,6 +116,7 @@ def create_document(
         raise HTTPException(400, "Thiếu trích yếu.")
     name = safe_name(file.filename)
     sha, size = request.app.state.blobs.put_stream(file.file)
+    _check_main_pdf(request.app.state.blobs, sha, size)
     unit = don_vi_soan_thao.strip() or user.unit or "Văn phòng Sở"
 
     def effect(conn: sqlite3.Connection) -> Result:

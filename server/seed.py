@@ -3,7 +3,8 @@
 Documents are rendered as PDFs (:mod:`kyso.server.demo_docs`), stored like uploads, and
 their flow is replayed through the same transition code the API uses, with times spread
 over the last days. Documents the leader has already signed get a real signature made
-with a throw-away software key (a demo certificate, valid but not trusted by anyone).
+with the leader's demo key (:mod:`kyso.server.demo_pki`; the demo CA is trusted and the
+demo certificates bound); issued ones take their numbers from the registry book.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+from kyso.core.token.provision import IssuedIdentity, TestPki
 from kyso.core.workflow import Action
 from kyso.server.access import grant
 from kyso.server.auth import create_org, create_user, hash_password, load_user
@@ -25,60 +28,30 @@ from kyso.server.demo_content import (
     DemoDocument,
 )
 from kyso.server.demo_docs import render_appendix, render_document
+from kyso.server.demo_pki import demo_pki, org_binding_subject, org_label
+from kyso.server.registry_issue import issue_in_book
 from kyso.server.transitions import apply_transition
+from kyso.server.trust import bind, read_certificates, trust
 
 __all__ = ["DEMO_ORG_NAME", "seed_demo", "sign_demo_pdf"]
 
 DEMO_ORG_NAME = "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
 
 
-def sign_demo_pdf(data: bytes, signer_name: str) -> bytes:
-    """``data`` signed (incremental update) with a fresh self-signed demo certificate."""
+def sign_demo_pdf(data: bytes, identity: IssuedIdentity, ca_pem: bytes) -> bytes:
+    """``data`` signed (incremental update) with a demo identity's key and certificate."""
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORG_NAME),
-            x509.NameAttribute(NameOID.COMMON_NAME, signer_name),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=30))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-    asn1_key = asn1_keys.PrivateKeyInfo.load(
-        key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert = asn1_x509.Certificate.load(identity.cert_der)
+    ca = asn1_x509.Certificate.load(read_certificates(ca_pem)[0])
     signer = signers.SimpleSigner(
-        signing_cert=asn1_cert,
-        signing_key=asn1_key,
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+        signing_cert=cert,
+        signing_key=asn1_keys.PrivateKeyInfo.load(identity.key_der),
+        cert_registry=SimpleCertificateStore.from_certs([cert, ca]),
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     out = signers.sign_pdf(
@@ -89,21 +62,35 @@ def sign_demo_pdf(data: bytes, signer_name: str) -> bytes:
     return out.getvalue()
 
 
+def _trust_demo_pki(conn, pki: TestPki) -> dict[str, IssuedIdentity]:
+    """Trust the demo CA and bind every demo certificate (the clerk's is the org's)."""
+    trust(conn, read_certificates(pki.ca_cert_pem))
+    by_label = {i.identity.label: i for i in pki.issued}
+    for user in DEMO_USERS:
+        bind(conn, f"user:{user.username}", by_label[user.username].cert_der)
+    bind(conn, org_binding_subject(), by_label[org_label()].cert_der)
+    return by_label
+
+
 def _render(doc: DemoDocument) -> tuple[bytes, bytes | None]:
     return render_document(doc), render_appendix(doc)
 
 
-def seed_demo(db: Database, blobs: BlobStore) -> bool:
-    """Add the demo organization and documents unless they exist; True if it seeded."""
+def seed_demo(db: Database, blobs: BlobStore, data_dir: Path) -> bool:
+    """Add the demo organization and documents unless they exist; True if it seeded.
+
+    The demo PKI (:mod:`kyso.server.demo_pki`, in ``data_dir``) is made, its CA trusted
+    and its certificates bound to the demo users and organisation.
+    """
     with db.connect() as conn:
         if conn.execute("SELECT 1 FROM orgs WHERE ky_hieu = ?", (DEMO_ORG.ky_hieu,)).fetchone():
             return False
+    pki = demo_pki(data_dir)
     # The slow parts run side by side: scrypt and PDF rendering release the GIL.
     with ThreadPoolExecutor(max_workers=4) as pool:
         hashes_f = [pool.submit(hash_password, DEMO_PASSWORD) for _ in DEMO_USERS]
         files = [_render(doc) for doc in DEMO_DOCUMENTS]
         password_hashes = [f.result() for f in hashes_f]
-    names = {u.username: u.full_name for u in DEMO_USERS}
     start, scale = _timeline(dt.datetime.now(VN_TZ).replace(microsecond=0))
     with db.write() as conn:
         org_id = create_org(
@@ -121,6 +108,7 @@ def seed_demo(db: Database, blobs: BlobStore) -> bool:
                 unit=user.unit,
                 password_hash=pw_hash,
             )
+        keys = _trust_demo_pki(conn, pki)
         users = {u.username: load_user(conn, u.username) for u in DEMO_USERS}
         ids: list[int] = []
         for index, (doc, (main_pdf, appendix_pdf)) in enumerate(
@@ -129,7 +117,15 @@ def seed_demo(db: Database, blobs: BlobStore) -> bool:
             created = _at(start, scale, hours=13 * index, minutes=7 * index)
             ids.append(
                 _seed_document(
-                    conn, blobs, org_id, doc, main_pdf, appendix_pdf, users, names, created, scale
+                    conn,
+                    blobs,
+                    org_id,
+                    doc,
+                    (main_pdf, appendix_pdf),
+                    users,
+                    (keys, pki.ca_cert_pem),
+                    created,
+                    scale,
                 )
             )
         for doc_id, doc in zip(ids, DEMO_DOCUMENTS, strict=True):
@@ -166,13 +162,14 @@ def _seed_document(
     blobs: BlobStore,
     org_id: int,
     doc: DemoDocument,
-    main_pdf: bytes,
-    appendix_pdf: bytes | None,
+    files: tuple[bytes, bytes | None],
     users: dict,
-    names: dict[str, str],
+    signing: tuple[dict[str, IssuedIdentity], bytes],
     created: dt.datetime,
     scale: float,
 ) -> int:
+    main_pdf, appendix_pdf = files
+    keys, ca_pem = signing
     drafter = "chuyenvien"
     at = created.isoformat()
     doc_id = conn.execute(
@@ -211,7 +208,7 @@ def _seed_document(
         when = _at(created, scale, hours=2 * step_no, minutes=11 * step_no).isoformat()
         actor = users[step.actor]
         if step.action == "ky_so":
-            current = sign_demo_pdf(current, names[step.actor])
+            current = sign_demo_pdf(current, keys[step.actor], ca_pem)
             sha, size = blobs.put_bytes(current)
             _version(conn, main_id, sha, size, step.actor, when, signed=True, note="Đã ký số")
             touch(conn, doc_id, at=when)
@@ -221,6 +218,8 @@ def _seed_document(
                 (doc_id, step.actor, step.note, when),
             )
             touch(conn, doc_id, at=when)
+        elif step.action == Action.BAN_HANH.value:
+            issue_in_book(conn, actor, doc_id, at=when, note=step.note)
         else:
             apply_transition(
                 conn, actor, doc_id, Action(step.action), to_user=step.to, note=step.note, at=when

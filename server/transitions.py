@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 
 from fastapi import HTTPException
@@ -14,13 +13,18 @@ from kyso.core.workflow import (
     State,
     TransitionDenied,
     check_transition,
-    format_so_ky_hieu,
 )
 from kyso.server.access import grant, visible_row
 from kyso.server.auth import CurrentUser
 from kyso.server.db import now_iso, touch
 
-__all__ = ["apply_transition", "main_signed"]
+__all__ = ["USE_ISSUE", "apply_transition", "main_signed"]
+
+USE_ISSUE = (
+    "Số chỉ được cấp từ sổ đăng ký văn bản đi: hãy lấy số (POST /documents/{doc_id}/number) "
+    "rồi phát hành (POST /documents/{doc_id}/issue; trong ứng dụng: phím p, dòng lệnh: "
+    "kyso issue {doc_id})."
+)
 
 
 def _user_in_org(conn: sqlite3.Connection, org_id: int, username: str) -> sqlite3.Row:
@@ -41,36 +45,6 @@ def main_signed(conn: sqlite3.Connection, doc_id: int) -> bool:
     return bool(row and row[0])
 
 
-def _issue_number(
-    conn: sqlite3.Connection,
-    user: CurrentUser,
-    doc: sqlite3.Row,
-    wanted: int | None,
-    today: dt.date,
-) -> dict[str, object]:
-    if wanted is None:
-        so = conn.execute(
-            "SELECT COALESCE(MAX(so), 0) + 1 FROM documents WHERE org_id = ? AND nam = ?",
-            (user.org_id, today.year),
-        ).fetchone()[0]
-    else:
-        taken = conn.execute(
-            "SELECT 1 FROM documents WHERE org_id = ? AND nam = ? AND so = ?",
-            (user.org_id, today.year, wanted),
-        ).fetchone()
-        if taken:
-            raise HTTPException(409, f"Số {wanted:02d} năm {today.year} đã được cấp.")
-        so = wanted
-    ky_hieu, so_ky_hieu = format_so_ky_hieu(so, doc["loai_ky_hieu"], user.org_ky_hieu)
-    return {
-        "nam": today.year,
-        "so": so,
-        "ky_hieu": ky_hieu,
-        "so_ky_hieu": so_ky_hieu,
-        "ngay_ban_hanh": today.isoformat(),
-    }
-
-
 def apply_transition(
     conn: sqlite3.Connection,
     user: CurrentUser,
@@ -85,7 +59,10 @@ def apply_transition(
     """Take ``action`` on the document as ``user``, inside the caller's transaction.
 
     Raises ``HTTPException``: 404 not visible, 403 role or holder, 409 state
-    (or unsigned main file, or a number already used), 400 bad recipient.
+    (or unsigned main file), 400 bad recipient. ``ban_hanh`` is a 409 pointing to the
+    issuance endpoint: numbers come from the registry book only (a transition carries no
+    issued file, so the number and date could not be on the document nor the
+    organisation's signature checked); ``so`` is refused the same way.
     """
     doc = visible_row(conn, user, doc_id)
     try:
@@ -94,6 +71,8 @@ def apply_transition(
         )
     except TransitionDenied as exc:
         raise HTTPException(409 if exc.reason == "state" else 403, exc.message) from None
+    if action == Action.BAN_HANH or so is not None:
+        raise HTTPException(409, USE_ISSUE.format(doc_id=doc_id))
     if rule.requires_signed_main and not main_signed(conn, doc_id):
         raise HTTPException(409, "Tệp chính chưa được ký số: hãy ký trước khi chuyển.")
     holder = doc["holder"]
@@ -129,13 +108,6 @@ def apply_transition(
     at = at or now_iso()
     state = (rule.to_state or State(doc["state"])).value
     conn.execute("UPDATE documents SET state = ?, holder = ? WHERE id = ?", (state, holder, doc_id))
-    if action == Action.BAN_HANH:
-        number = _issue_number(conn, user, doc, so, dt.datetime.fromisoformat(at).date())
-        conn.execute(
-            "UPDATE documents SET nam = :nam, so = :so, ky_hieu = :ky_hieu,"
-            " so_ky_hieu = :so_ky_hieu, ngay_ban_hanh = :ngay_ban_hanh WHERE id = :id",
-            {**number, "id": doc_id},
-        )
     note = note.strip()
     conn.execute(
         "INSERT INTO flow (doc_id, from_user, to_user, action, note, at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -15,7 +15,13 @@ Fixtures:
 - ``demo_server_factory`` — ``demo_server_factory(seed_demo=True)`` makes more servers in the test.
 
 Seeding renders PDFs; it is done once per session into a template folder that each
-``demo_server`` copies.
+``demo_server`` copies. Besides the demo PKI the seed trusts and binds, the template
+trusts the session's test CA (tests/fixtures_token.py) and binds its ``signer``
+certificate to ``ldso``, ``vanthu`` and the organisation (``org:STTTT``), the
+administrator's way (:mod:`kyso.server.trust`), so tests sign with the SoftHSM token.
+``demo_server.trust(pem)`` adds an anchor, ``demo_server.bind("org:STTTT", der)`` binds
+a certificate and
+``demo_server.unbind("ldso")`` takes a user's certificate away again.
 """
 
 from __future__ import annotations
@@ -88,6 +94,46 @@ class DemoServer(ServerThread):
         finally:
             db.close()
 
+    def _db(self):
+        from kyso.server.db import DB_NAME, Database
+
+        return Database(self.data_dir / DB_NAME)
+
+    def trust(self, pem: bytes) -> None:
+        """Add trust anchors (PEM or DER), as ``--trust`` does."""
+        from kyso.server.trust import read_certificates, trust
+
+        db = self._db()
+        try:
+            with db.write() as conn:
+                trust(conn, read_certificates(pem))
+        finally:
+            db.close()
+
+    def bind(self, subject: str, cert_der: bytes) -> None:
+        """The administrator's binding (``user:ldso`` or ``org:STTTT``), as ``--bind`` does."""
+        from kyso.server.trust import bind
+
+        db = self._db()
+        try:
+            with db.write() as conn:
+                bind(conn, subject, cert_der)
+        finally:
+            db.close()
+
+    def unbind(self, subject: str) -> None:
+        """Remove a binding (``ldso`` or ``org:STTTT``) and, for a user, the certificate."""
+        db = self._db()
+        try:
+            with db.write() as conn:
+                kind, _, name = subject.rpartition(":")
+                key = subject if kind else f"user:{subject}"
+                conn.execute("DELETE FROM cert_bindings WHERE subject = ?", (key,))
+                if not kind:
+                    conn.execute("UPDATE users SET cert_der = NULL WHERE username = ?", (name,))
+        finally:
+            db.close()
+
     def close_clients(self) -> None:
         for client in self._clients:
             client.close()
@@ -95,11 +141,17 @@ class DemoServer(ServerThread):
 
 
 @pytest.fixture(scope="session")
-def _seeded_template(tmp_path_factory) -> Path:
+def _seeded_template(tmp_path_factory, pki) -> Path:
     from kyso.server.app import create_app
+    from kyso.server.trust import bind, read_certificates, trust
 
     folder = tmp_path_factory.mktemp("server-template")
     app = create_app(folder, seed_demo=True)
+    signer = next(i.cert_der for i in pki.issued if i.identity.label == "signer")
+    with app.state.db.write() as conn:
+        trust(conn, read_certificates(pki.ca_cert_pem))
+        for subject in ("user:ldso", "user:vanthu", "org:STTTT"):
+            bind(conn, subject, signer)
     app.state.db.close()
     return folder
 

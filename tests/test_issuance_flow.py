@@ -24,9 +24,10 @@ from kyso.server.seed import DEMO_ORG_NAME
 
 
 @pytest.fixture
-def fresh_org_server(demo_server_factory):
+def fresh_org_server(demo_server_factory, pki):
     """The demo organization and its four users, with no document issued yet this year
-    (the seeded server already issued two documents, so its next number is 03)."""
+    (the seeded server already issued two documents, so its next number is 03); the
+    test CA trusted and its signer certificate bound to ldso, vanthu and the organisation."""
     from kyso.server.auth import create_org, create_user
     from kyso.server.db import DB_NAME, Database
 
@@ -50,6 +51,10 @@ def fresh_org_server(demo_server_factory):
                 )
     finally:
         db.close()
+    server.trust(pki.ca_cert_pem)
+    signer = next(i.cert_der for i in pki.issued if i.identity.label == "signer")
+    for subject in ("user:ldso", "user:vanthu", "org:STTTT"):
+        server.bind(subject, signer)
     return server
 
 

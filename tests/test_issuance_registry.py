@@ -84,24 +84,28 @@ def test_twenty_concurrent_allocations_get_twenty_consecutive_numbers(
     assert {e["status"] for e in book[2:]} == {"pending"}
 
 
-def test_a_new_year_restarts_at_01(demo_server, signing_key, tmp_path):
+def test_each_year_has_its_own_book_from_01(demo_server, signing_key, tmp_path):
     a, b, c = to_clerk_over_http(demo_server, signing_key, tmp_path, 3)
     vt = api(demo_server, "vanthu")
     year = vn_today().year
-    next_year = dt.date(year + 1, 1, 2)
-    r = vt.post(f"/documents/{a}/number", json={"date": next_year.isoformat()})
+    # Last year's book (a date of last year is allowed, never one in the future).
+    last_year = dt.date(year - 1, 12, 31)
+    r = vt.post(f"/documents/{a}/number", json={"date": last_year.isoformat()})
     assert r.status_code == 201, r.text
-    assert r.json()["year"] == year + 1 and r.json()["so_ky_hieu"] == "01/KH-STTTT"
-    assert r.json()["ngay"] == next_year.isoformat()
-    r = vt.post(f"/documents/{b}/number", json={"date": next_year.isoformat()})
+    assert r.json()["year"] == year - 1 and r.json()["so_ky_hieu"] == "01/KH-STTTT"
+    assert r.json()["ngay"] == last_year.isoformat()
+    r = vt.post(f"/documents/{b}/number", json={"date": last_year.isoformat()})
     assert r.json()["so_ky_hieu"] == "02/KH-STTTT"
     # This year's book goes on where it was (the seed issued 01 and 02).
     r = vt.post(f"/documents/{c}/number", json={})
     assert r.json()["year"] == year and r.json()["so"] == 3
-    assert [e["so"] for e in vt.get(f"/registry/{year + 1}").json()["entries"]] == [1, 2]
-    # A date far away is refused.
+    assert [e["so"] for e in vt.get(f"/registry/{year - 1}").json()["entries"]] == [1, 2]
     r = vt.post(f"/documents/{c}/number/cancel", json={"reason": "Ngày sai."})
     assert r.status_code == 200
+    # A date in the future is refused with the reason; one far away too.
+    tomorrow = vn_today() + dt.timedelta(days=1)
+    r = vt.post(f"/documents/{c}/number", json={"date": tomorrow.isoformat()})
+    assert r.status_code == 422 and "tương lai" in r.json()["detail"]
     r = vt.post(f"/documents/{c}/number", json={"date": f"{year + 5}-01-01"})
     assert r.status_code == 400
 
@@ -163,10 +167,11 @@ def test_the_use_case_cancels_its_number_when_the_server_refuses(
 ):
     [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1)
     vt_http = api(demo_server, "vanthu")
+    # The administrator bound another certificate to the organisation.
     other_cert = next(i.cert_der for i in pki.issued if i.identity.label == "nosign")
-    assert vt_http.put("/me/certificate", content=other_cert).status_code == 204
+    demo_server.bind("org:STTTT", other_cert)
     with client_for(demo_server, "vanthu") as vt:
-        with pytest.raises(DocumentError, match="chứng thư số bạn đã đăng ký"):
+        with pytest.raises(DocumentError, match="chứng thư số của cơ quan"):
             issue(vt, doc_id, key=signing_key, seal_png=SEAL)
         [entry] = vt_http.get(f"/documents/{doc_id}/number").json()["entries"]
         assert entry["status"] == "cancelled" and "chứng thư" in entry["cancel_reason"]
@@ -197,17 +202,18 @@ def test_a_clerk_cannot_issue_what_the_leader_has_not_signed(demo_server, signin
         pytest.raises(WorkflowError, match="Chờ lãnh đạo Sở ký"),
     ):
         issue(client, 1, key=signing_key, seal_png=SEAL)
-    # A document with the clerk whose newest main version is not signed.
+    # A document with the clerk, signed by the leader.
     [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1)
     main = vt.get(f"/documents/{doc_id}").json()["attachments"][0]
+    # An unsigned version over the leader's signed one is refused (409): nothing changes.
     r = vt.post(
         f"/documents/{doc_id}/attachments/{main['id']}/versions",
         files={"file": ("x.pdf", b"%PDF-1.7\n% unsigned\n", "application/pdf")},
         data={"signed": "false"},
     )
-    assert r.status_code == 200, r.text
-    r = vt.post(f"/documents/{doc_id}/number", json={})
-    assert r.status_code == 409 and "chưa có chữ ký của lãnh đạo" in r.json()["detail"]
+    assert r.status_code == 409 and "đã được lãnh đạo ký số" in r.json()["detail"]
+    after = vt.get(f"/documents/{doc_id}").json()["attachments"][0]
+    assert after["versions"] == main["versions"] and after["versions"][-1]["signed"]
     assert vt.get(f"/documents/{doc_id}/number").json()["entries"] == []
 
 

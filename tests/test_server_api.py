@@ -296,22 +296,20 @@ def test_ket_thuc_of_a_draft(demo_server, pdf_bytes):
     assert cv.post(f"/documents/{doc['id']}/opinions", json={"text": "x"}).status_code == 409
 
 
-def test_seeded_signed_document_is_issued_with_a_number(demo_server):
+def test_ban_hanh_points_to_the_registry_book(demo_server):
     vt = demo_server.client("vanthu")
     waiting = [d for d in vt.get("/documents").json() if d["state"] == "cho_van_thu"]
     assert waiting, "the demo has a signed document waiting for the clerk"
     doc = waiting[0]
-    r = act(vt, doc["id"], "ban_hanh", so=1)  # 01 is taken by a seeded document
-    assert r.status_code == 409
-    r = act(vt, doc["id"], "ban_hanh")
-    assert r.status_code == 200, r.text
-    issued = r.json()
-    assert issued["state"] == "da_ban_hanh"
-    assert issued["so_ky_hieu"] == f"{issued['so']:02d}/{doc['loai_ky_hieu']}-STTTT"
-    assert issued["ngay_ban_hanh"]
+    for body in ({}, {"so": 1}, {"so": 77}):
+        r = act(vt, doc["id"], "ban_hanh", **body)
+        assert r.status_code == 409
+        assert "sổ đăng ký" in r.json()["detail"]
+        assert f"/documents/{doc['id']}/issue" in r.json()["detail"]
+    after = vt.get(f"/documents/{doc['id']}").json()
+    assert (after["state"], after["so"], after["so_ky_hieu"]) == ("cho_van_thu", None, None)
     numbers = [d["so"] for d in vt.get("/documents", params={"scope": "all"}).json() if d["so"]]
     assert len(numbers) == len(set(numbers))
-    assert act(vt, doc["id"], "ket_thuc").json()["state"] == "ket_thuc"
 
 
 # --- idempotency and versions -------------------------------------------------------------------

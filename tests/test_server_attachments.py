@@ -274,21 +274,45 @@ def test_signed_upload_of_another_file_is_422(
 def test_signer_must_match_the_registered_certificate(
     demo_server, waiting_for_leader, signing_key, pki, tmp_path
 ):
+    from kyso.core.token.provision import Identity, make_pki
+    from kyso.server.demo_pki import demo_pki
+    from kyso.server.seed import sign_demo_pdf
+
     ld = demo_server.client("ldso")
     doc = waiting_for_leader
-    signed = sign_bytes(content(ld, doc, 1).content, signing_key, tmp_path)
+    draft = content(ld, doc, 1).content
+    signed = sign_bytes(draft, signing_key, tmp_path)
+    # ldso's certificate was bound by the administrator: no self-service swap, even for
+    # another certificate of the same trusted CA.
     someone_else = next(i for i in pki.issued if i.identity.label == "nosign").cert_der
-    assert ld.put("/me/certificate", content=someone_else).status_code == 204
+    r = ld.put("/me/certificate", content=someone_else)
+    assert r.status_code == 403 and "quản trị" in r.json()["detail"]
+    # Without a binding: a signed upload is refused and says why.
+    demo_server.unbind("ldso")
     r = upload(ld, doc, signed, signed=True)
     assert r.status_code == 422
-    assert "chứng thư số bạn đã đăng ký" in r.json()["detail"]
+    assert "chưa được gắn chứng thư số" in r.json()["detail"]
+    # Registration: another name (trusted CA) and an untrusted CA are refused...
+    r = ld.put("/me/certificate", content=someone_else)
+    assert r.status_code == 422 and "Phạm Không Ký" in r.json()["detail"]
+    stranger = make_pki([Identity("ld", "Phạm Quốc Hùng")], ca_name="CA lạ")
+    r = ld.put("/me/certificate", content=stranger.issued[0].cert_der)
+    assert r.status_code == 422 and "nơi cấp tin cậy" in r.json()["detail"]
+    assert ld.put("/me/certificate", content=b"rac").status_code == 400
+    # ...his own certificate from the trusted demo CA (the CN is his name) is accepted.
+    demo = demo_pki(demo_server.data_dir)
+    own = next(i for i in demo.issued if i.identity.label == "ldso")
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    pem = x509.load_der_x509_certificate(signing_key.certificate.der).public_bytes(Encoding.PEM)
+    pem = x509.load_der_x509_certificate(own.cert_der).public_bytes(Encoding.PEM)
     assert ld.put("/me/certificate", content=pem).status_code == 204
-    assert upload(ld, doc, signed, signed=True).status_code == 200
-    assert ld.put("/me/certificate", content=b"rac").status_code == 400
+    # Now the token's signer certificate is not his: refused; his own key: accepted.
+    r = upload(ld, doc, signed, signed=True)
+    assert r.status_code == 422
+    assert "chứng thư số bạn đã đăng ký" in r.json()["detail"]
+    r = upload(ld, doc, sign_demo_pdf(draft, own, demo.ca_cert_pem), signed=True)
+    assert r.status_code == 200, r.text
 
 
 def test_only_leader_or_clerk_upload_signed_versions(demo_server, pdf_bytes, signing_key, tmp_path):
