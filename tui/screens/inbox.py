@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 from kyso.core.errors import KysoError
 from kyso.tui.backend import SCOPES, STATE_LABELS, Document, SyncStatus
 from kyso.tui.clerk import ClerkKeys
+from kyso.tui.commands import screen_area
 from kyso.tui.format import datetime_vn, shorten
 from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusChanged
 from kyso.tui.widgets.status_bar import StatusBar
@@ -491,7 +492,8 @@ class InboxScreen(ClerkKeys):
         """Extra palette commands: switch directly to a view."""
         items = []
         for key, label in SCOPES.items():
-            items.append((f"inbox: {label}", f"Xem hộp “{label}”", lambda k=key: self._goto(k)))
+            name = f"{screen_area(self)}: {label}"
+            items.append((name, f"Xem hộp “{label}”", lambda k=key: self._goto(k)))
         current = self.current_id()
         doc = next((d for d in self._visible if d["id"] == current), None)
         if doc is not None:
