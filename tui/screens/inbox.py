@@ -6,26 +6,45 @@ import contextlib
 import unicodedata
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from kyso.core.errors import KysoError
 from kyso.tui.backend import SCOPES, STATE_LABELS, Document, SyncStatus
 from kyso.tui.clerk import ClerkKeys
 from kyso.tui.commands import screen_area
-from kyso.tui.format import datetime_vn, shorten
+from kyso.tui.format import date_vn, datetime_vn
 from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusChanged
+from kyso.tui.widgets.inbox_columns import (
+    SELECTED,
+    STATE_SHORT,
+    Column,
+    cell,
+    inbox_columns,
+    legend,
+)
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.status_bar import StatusBar
 
 __all__ = ["FILTER_DELAY", "WINDOW", "InboxScreen", "fold", "signature_badge"]
 
 WINDOW = 120
 """Rows put in the table at a time."""
+FOOTER_PRIORITY = (
+    "inbox.open",
+    "document.sign",
+    "workflow.transition",
+    "inbox.filter",
+    "sync.now",
+    "inbox.select",
+    "document.mark",
+    "inbox.scope",
+)
+"""The inbox's keys in the order the footer keeps them when it is narrow."""
 FILTER_DELAY = 0.12
 """Seconds after the last keystroke in the filter box before the list is filtered."""
 
@@ -100,6 +119,7 @@ class InboxScreen(ClerkKeys):
         """What the table shows now: (row key, cells) in order."""
         self._complete = True
         self._resumed = False
+        self._columns: tuple[Column, ...] = ()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -112,19 +132,11 @@ class InboxScreen(ClerkKeys):
         )
         yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
-        yield Footer(compact=True)
+        yield KeyBar(FOOTER_PRIORITY, id="inbox-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("✓", width=1, key="sel")
-        table.add_column("★", width=2, key="mark")
-        table.add_column("Số/ký hiệu", width=12, key="so")
-        table.add_column("Trích yếu", width=31, key="trich_yeu")
-        table.add_column("Loại", width=10, key="loai")
-        table.add_column("Đơn vị soạn thảo", width=16, key="don_vi")
-        table.add_column("Từ", width=13, key="from")
-        table.add_column("Nhận lúc", width=16, key="received")
-        table.add_column("Trạng thái", width=16, key="state")
+        table.tooltip = legend()
         status = self.query_one(StatusBar)
         status.user = self.backend.user
         status.sync = self.backend.sync_status()
@@ -235,20 +247,48 @@ class InboxScreen(ClerkKeys):
         parts.append(STATE_LABELS.get(doc.get("state", ""), ""))
         return " ".join(parts)
 
-    def _row(self, doc: Document) -> tuple[str, ...]:
+    def _texts(self, doc: Document) -> dict[str, str]:
+        """Every text a row may show, whole (the layout picks and the table cuts)."""
         who = sender(doc)
-        return (
-            "●" if doc["id"] in self.selected else "",
-            (("★" if doc.get("marked") else " ") + signature_badge(doc)).rstrip(),
-            doc.get("so_ky_hieu") or "—",
-            shorten(doc.get("trich_yeu", ""), 80),
-            doc.get("loai", ""),
-            doc.get("don_vi_soan_thao", ""),
-            doc.get("sender_name") or self.kyso.user_names.get(who, who),
-            datetime_vn(received_at(doc)),
-            STATE_LABELS.get(doc.get("state", ""), doc.get("state", ""))
-            + (" ⏳" if doc.get("pending") else ""),
-        )
+        state = doc.get("state", "")
+        pending = " ⏳" if doc.get("pending") else ""
+        received = received_at(doc)
+        return {
+            "sel": SELECTED if doc["id"] in self.selected else "",
+            "mark": (("★" if doc.get("marked") else " ") + signature_badge(doc)).rstrip(),
+            "so": doc.get("so_ky_hieu") or "—",
+            "trich_yeu": " ".join(str(doc.get("trich_yeu") or "").split()),
+            "loai": doc.get("loai", ""),
+            "don_vi": doc.get("don_vi_soan_thao", ""),
+            "from": doc.get("sender_name") or self.kyso.user_names.get(who, who),
+            "received": datetime_vn(received),
+            "received_short": date_vn(received),
+            "state": STATE_LABELS.get(state, state) + pending,
+            "state_short": STATE_SHORT.get(state, STATE_LABELS.get(state, state)) + pending,
+        }
+
+    def _row(self, doc: Document) -> tuple[str, ...]:
+        texts = self._texts(doc)
+        return tuple(texts[c.source] for c in self._columns)
+
+    def _lay_out(self, docs: list[Document]) -> None:
+        """Size the columns for ``docs`` (the rows about to be shown) and the width;
+        rebuild the table's columns when that changes anything."""
+        width = self.query_one(DataTable).size.width or self.app.size.width
+        columns = inbox_columns(width, [self._texts(d) for d in docs])
+        if columns == self._columns:
+            return
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for column in columns:
+            table.add_column(column.header, width=column.width, key=column.key)
+        self._columns = columns
+        self._rows = []
+        self._shown = 0
+
+    def on_resize(self) -> None:
+        if self._columns:
+            self.refresh_table()
 
     def refresh_table(self) -> None:
         """Redraw the rows, keeping the cursor on the same document when possible.
@@ -263,6 +303,7 @@ class InboxScreen(ClerkKeys):
         if current is not None:
             index = next((i for i, d in enumerate(self._visible) if d["id"] == current), None)
         count = max(WINDOW, (index or 0) + WINDOW // 2, self._shown)
+        self._lay_out(self._visible[:count])
         rows = [(str(d["id"]), self._row(d)) for d in self._visible[:count]]
         if [key for key, _ in rows] == [key for key, _ in self._rows]:
             # The same documents in the same order (a reload, a sync, the full list after
@@ -271,7 +312,7 @@ class InboxScreen(ClerkKeys):
             for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
                 for column, new, was in zip(columns, cells, old, strict=True):
                     if new != was:
-                        table.update_cell(key, column, Text(new))
+                        table.update_cell(key, column, cell(new))
             self._rows = rows
         else:
             table.clear()
@@ -287,7 +328,7 @@ class InboxScreen(ClerkKeys):
         for key, cells in rows:
             # Plain Text, not str: no markup parsing of user text (faster, and a “[” in a
             # trích yếu stays a “[”).
-            table.add_row(*map(Text, cells), key=key)
+            table.add_row(*map(cell, cells), key=key)
         self._rows.extend(rows)
         self._shown += len(rows)
 
@@ -429,8 +470,8 @@ class InboxScreen(ClerkKeys):
         self.selected ^= {doc_id}
         table = self.query_one(DataTable)
         row = table.cursor_row
-        mark = "●" if doc_id in self.selected else ""
-        table.update_cell(str(doc_id), "sel", Text(mark))
+        mark = SELECTED if doc_id in self.selected else ""
+        table.update_cell(str(doc_id), "sel", cell(mark))
         if row < len(self._rows) and self._rows[row][0] == str(doc_id):
             key, cells = self._rows[row]
             self._rows[row] = (key, (mark, *cells[1:]))
@@ -487,6 +528,10 @@ class InboxScreen(ClerkKeys):
         if self._resumed:
             self.reload()  # back from another screen: something may have changed
         self._resumed = True  # the first resume comes with the mount, which loads already
+
+    def legend_text(self) -> str:
+        """What the marks and the short state badges mean (shown by `?`)."""
+        return legend()
 
     def command_items(self) -> list[tuple[str, str, Any]]:
         """Extra palette commands: switch directly to a view."""
