@@ -159,7 +159,7 @@ def theme_label(name: str, dark: bool) -> str:
 def _fold_map(text: str) -> tuple[str, list[int]]:
     """``text`` folded as the inbox filter folds it, and for each folded character the
     index of the character it came from (to highlight the original)."""
-    from kyso.tui.screens.inbox import fold
+    from kyso.tui.inbox_rows import fold
 
     folded: list[str] = []
     origin: list[int] = []

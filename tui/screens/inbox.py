@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -14,26 +13,18 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from kyso.core.errors import KysoError
-from kyso.tui.backend import SCOPES, STATE_LABELS, Document, SyncStatus
+from kyso.tui.backend import SCOPES, Document, SyncStatus
 from kyso.tui.clerk import ClerkKeys
 from kyso.tui.commands import screen_area
-from kyso.tui.format import date_vn, datetime_vn
+from kyso.tui.inbox_rows import fold, haystack, signature_badge
 from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusChanged
-from kyso.tui.widgets.inbox_columns import (
-    SELECTED,
-    STATE_SHORT,
-    Column,
-    cell,
-    inbox_columns,
-    legend,
-)
+from kyso.tui.screens.inbox_table import SORTS, WINDOW, InboxTable
+from kyso.tui.widgets.inbox_columns import SELECTED, Column, cell, legend
 from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.status_bar import StatusBar
 
 __all__ = ["FILTER_DELAY", "WINDOW", "InboxScreen", "fold", "signature_badge"]
 
-WINDOW = 120
-"""Rows put in the table at a time."""
 FOOTER_PRIORITY = (
     "inbox.open",
     "document.sign",
@@ -48,46 +39,8 @@ FOOTER_PRIORITY = (
 FILTER_DELAY = 0.12
 """Seconds after the last keystroke in the filter box before the list is filtered."""
 
-_SORTS: list[tuple[str, str]] = [
-    ("received", "ngày nhận"),
-    ("so_ky_hieu", "số/ký hiệu"),
-    ("trich_yeu", "trích yếu"),
-    ("state", "trạng thái"),
-]
 
-
-def fold(text: str) -> str:
-    """Lower case without diacritics (``Đắk Nông`` → ``dak nong``) for filtering."""
-    text = (text or "").replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def received_at(doc: Document) -> str:
-    """When the document reached its current holder (the last flow step)."""
-    flow = doc.get("flow") or []
-    return (flow[-1].get("at") if flow else None) or doc.get("updated_at") or ""
-
-
-def sender(doc: Document) -> str:
-    """Who sent the document to its current holder (the store's ``sender``; for a whole
-    Document, the ``from`` of the newest flow entry to the holder)."""
-    if "sender" in doc:
-        return doc["sender"] or ""
-    from kyso.core.store_rows import inbox_sender
-
-    return inbox_sender(doc) or ""
-
-
-def signature_badge(doc: Document) -> str:
-    """``✍`` when the main file's newest version is signed and I signed it, ``✓`` when it
-    is signed by someone else, else nothing."""
-    if not doc.get("signed"):
-        return ""
-    return "✍" if doc.get("signed_by_me") else "✓"
-
-
-class InboxScreen(ClerkKeys):
+class InboxScreen(InboxTable, ClerkKeys):
     """The documents table with filter, sort, multi-select and three views (and, for the
     văn thư, Phát hành and Sổ đăng ký: :class:`~kyso.tui.clerk.ClerkKeys`)."""
 
@@ -190,7 +143,7 @@ class InboxScreen(ClerkKeys):
     )
     def _fold_all(self, documents: list[Document]) -> None:
         """Fold every summary for the filter, off the UI thread, after the rows show."""
-        folded = {d["id"]: fold(self._haystack(d)) for d in documents}
+        folded = {d["id"]: fold(haystack(d)) for d in documents}
         self.app.call_from_thread(lambda: self._fold_cache.update(folded))
 
     @on(DocumentsLoaded)
@@ -220,158 +173,14 @@ class InboxScreen(ClerkKeys):
     def _token_changed(self, message: TokenStatusChanged) -> None:
         self.query_one(StatusBar).token = message.status
 
-    def visible_documents(self) -> list[Document]:
-        """The documents after the filter and the sort (all of them, not just the rows
-        in the table)."""
-        docs = self.documents
-        if self.filter_text:
-            needle = fold(self.filter_text)
-            docs = [d for d in docs if needle in self._folded(d)]
-        key = _SORTS[self.sort_index][0]
-        if key == "received":
-            return sorted(docs, key=received_at, reverse=True)
-        if key == "state":
-            return sorted(docs, key=lambda d: STATE_LABELS.get(d.get("state", ""), ""))
-        return sorted(docs, key=lambda d: fold(str(d.get(key) or "")))
-
-    def _folded(self, doc: Document) -> str:
-        cached = self._fold_cache.get(doc["id"])
-        if cached is None:
-            cached = self._fold_cache[doc["id"]] = fold(self._haystack(doc))
-        return cached
-
-    def _haystack(self, doc: Document) -> str:
-        fields = ("so_ky_hieu", "trich_yeu", "loai", "don_vi_soan_thao", "nguoi_soan")
-        parts = [str(doc.get(name) or "") for name in fields]
-        parts.append(sender(doc))
-        parts.append(STATE_LABELS.get(doc.get("state", ""), ""))
-        return " ".join(parts)
-
-    def _texts(self, doc: Document) -> dict[str, str]:
-        """Every text a row may show, whole (the layout picks and the table cuts)."""
-        who = sender(doc)
-        state = doc.get("state", "")
-        pending = " ⏳" if doc.get("pending") else ""
-        received = received_at(doc)
-        return {
-            "sel": SELECTED if doc["id"] in self.selected else "",
-            "mark": (("★" if doc.get("marked") else " ") + signature_badge(doc)).rstrip(),
-            "so": doc.get("so_ky_hieu") or "—",
-            "trich_yeu": " ".join(str(doc.get("trich_yeu") or "").split()),
-            "loai": doc.get("loai", ""),
-            "don_vi": doc.get("don_vi_soan_thao", ""),
-            "from": doc.get("sender_name") or self.kyso.user_names.get(who, who),
-            "received": datetime_vn(received),
-            "received_short": date_vn(received),
-            "state": STATE_LABELS.get(state, state) + pending,
-            "state_short": STATE_SHORT.get(state, STATE_LABELS.get(state, state)) + pending,
-        }
-
-    def _row(self, doc: Document) -> tuple[str, ...]:
-        texts = self._texts(doc)
-        return tuple(texts[c.source] for c in self._columns)
-
-    def _lay_out(self, docs: list[Document]) -> None:
-        """Size the columns for ``docs`` (the rows about to be shown) and the width;
-        rebuild the table's columns when that changes anything."""
-        width = self.query_one(DataTable).size.width or self.app.size.width
-        columns = inbox_columns(width, [self._texts(d) for d in docs])
-        if columns == self._columns:
-            return
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        for column in columns:
-            table.add_column(column.header, width=column.width, key=column.key)
-        self._columns = columns
-        self._rows = []
-        self._shown = 0
-
     def on_resize(self) -> None:
         if self._columns:
             self.refresh_table()
-
-    def refresh_table(self) -> None:
-        """Redraw the rows, keeping the cursor on the same document when possible.
-
-        Only a window of :data:`WINDOW` rows is put in the table; more are appended as
-        the cursor nears the end, so a 10,000-document inbox stays responsive.
-        """
-        table = self.query_one(DataTable)
-        current = self.current_id()
-        self._visible = self.visible_documents()
-        index = None
-        if current is not None:
-            index = next((i for i, d in enumerate(self._visible) if d["id"] == current), None)
-        count = max(WINDOW, (index or 0) + WINDOW // 2, self._shown)
-        self._lay_out(self._visible[:count])
-        rows = [(str(d["id"]), self._row(d)) for d in self._visible[:count]]
-        if [key for key, _ in rows] == [key for key, _ in self._rows]:
-            # The same documents in the same order (a reload, a sync, the full list after
-            # the first screenful): change only the cells that differ.
-            columns = list(table.columns)
-            for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
-                for column, new, was in zip(columns, cells, old, strict=True):
-                    if new != was:
-                        table.update_cell(key, column, cell(new))
-            self._rows = rows
-        else:
-            table.clear()
-            self._rows = []
-            self._shown = 0
-            self._add_rows(rows)
-            if index is not None:
-                table.move_cursor(row=index, animate=False)
-        self._update_header()
-
-    def _add_rows(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
-        table = self.query_one(DataTable)
-        for key, cells in rows:
-            # Plain Text, not str: no markup parsing of user text (faster, and a “[” in a
-            # trích yếu stays a “[”).
-            table.add_row(*map(cell, cells), key=key)
-        self._rows.extend(rows)
-        self._shown += len(rows)
-
-    def _show_more(self, count: int = WINDOW) -> None:
-        """Append the next ``count`` documents of the current view to the table."""
-        chunk = self._visible[self._shown : self._shown + count]
-        self._add_rows([(str(d["id"]), self._row(d)) for d in chunk])
 
     @on(DataTable.RowHighlighted, "#inbox-table")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row >= self._shown - 5 and self._shown < len(self._visible):
             self._show_more()
-
-    def _update_header(self) -> None:
-        title = f"Hộp văn bản — {SCOPES[self.scope]}"
-        self.query_one("#inbox-title", Static).update(title)
-        shown = len(self._visible)
-        total = len(self.documents) if self._complete else "…"
-        info = f"{shown}/{total} văn bản · sắp xếp: {_SORTS[self.sort_index][1]}"
-        if self.selected:
-            info += f" · đã chọn {len(self.selected)}"
-        if self.filter_text:
-            info += f" · lọc: “{self.filter_text}”"
-        self.query_one("#inbox-info", Static).update(info)
-
-    def current_id(self) -> int | None:
-        """The id of the document under the cursor."""
-        table = self.query_one(DataTable)
-        if not table.rows:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return int(key.value) if key.value is not None else None
-
-    def target_ids(self) -> list[int]:
-        """The selected documents, or the one under the cursor."""
-        if self.selected:
-            order = [d["id"] for d in self._visible if d["id"] in self.selected]
-            return order + sorted(self.selected - set(order))
-        current = self.current_id()
-        return [current] if current is not None else []
 
     # -- actions ---------------------------------------------------------------------
 
@@ -458,9 +267,9 @@ class InboxScreen(ClerkKeys):
 
     def action_sort(self) -> None:
         """Cycle the sort order."""
-        self.sort_index = (self.sort_index + 1) % len(_SORTS)
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
         self.refresh_table()
-        self.notify(f"Sắp xếp theo {_SORTS[self.sort_index][1]}", timeout=2)
+        self.notify(f"Sắp xếp theo {SORTS[self.sort_index][1]}", timeout=2)
 
     def action_toggle_select(self) -> None:
         """Select or unselect the document under the cursor, then move down."""
