@@ -19,6 +19,7 @@ from kyso.tui.store_backend import StoreBackend
 
 pytestmark = pytest.mark.anyio
 
+
 def _from_column(app) -> int:
     """Index of the Từ column (which columns show depends on the width)."""
     table = app.screen.query_one("#inbox-table", DataTable)
