@@ -14,6 +14,8 @@ import sys
 
 import click
 
+from kyso.cli.localize import VERSION_HELP, localize
+
 __all__ = ["cli", "main"]
 
 # name → (module, attribute, one-line help shown by `kyso --help` without importing it)
@@ -59,7 +61,7 @@ class LazyGroup(click.Group):
         if spec is None:
             return None
         module = importlib.import_module(spec[0])
-        return getattr(module, spec[1])
+        return localize(getattr(module, spec[1]))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, spec[2]) for name, spec in sorted(self._available().items())]
@@ -69,13 +71,18 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
-@click.version_option(package_name="kyso")
+@click.version_option(
+    package_name="kyso", help=VERSION_HELP, message="%(prog)s, phiên bản %(version)s"
+)
 @click.option("--kiosk", is_flag=True, help="Máy trạm ký số dùng chung (kyso tui --kiosk).")
 @click.pass_context
 def cli(ctx: click.Context, kiosk: bool) -> None:
     """kyso — ký số văn bản từ terminal (e-office, USB token PKCS#11)."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(cli.get_command(ctx, "tui"), kiosk=kiosk)
+
+
+localize(cli)
 
 
 def main() -> None:

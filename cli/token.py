@@ -84,6 +84,8 @@ _MODULE_STATE = {
     "link_down": "có, chưa nạp vì socket chuyển tiếp không trả lời",
 }
 
+_SOURCE = {"p11-kit": "đăng ký với p11-kit"}
+
 _SOCKET_STATE = {
     "answers": "có và trả lời",
     "missing": "không tồn tại",
@@ -124,6 +126,7 @@ def doctor(module: str | None, as_json: bool) -> None:
     else:
         _print_diagnosis(diagnosis)
     if not diagnosis.ok:
+        # The verdict once, as every user error: one line on stderr (not also on stdout).
         raise TokenError(diagnosis.summary)
 
 
@@ -146,7 +149,9 @@ def _print_diagnosis(diagnosis: Diagnosis) -> None:
     for check in diagnosis.modules:
         mark = {"loaded": "✓", "load_error": "✗", "not_found": "✗"}.get(check.state, "·")
         where = f" {check.path}" if check.path else ""
-        origin = f", từ {check.source}" if check.source != "known" else ""
+        origin = (
+            f", từ {_SOURCE.get(check.source, check.source)}" if check.source != "known" else ""
+        )
         click.echo(
             f"  {mark} {check.name}{where}: {_MODULE_STATE.get(check.state, check.state)}{origin}"
         )
@@ -173,5 +178,5 @@ def _print_diagnosis(diagnosis: Diagnosis) -> None:
             click.echo(f"  {_MARK.get(finding.level, '·')} {finding.message}")
             for step in finding.fix:
                 click.echo(f"      → {step}")
-    mark = "✓" if diagnosis.ok else "✗"
-    click.echo(f"{mark} {diagnosis.summary}")
+    if diagnosis.ok:
+        click.echo(f"✓ {diagnosis.summary}")

@@ -232,9 +232,9 @@ async def test_quit_is_blocked_without_the_admin_pin_and_allowed_with_it(demo_se
                 await pilot.pause()
             assert app.is_running and app.return_code is None, key
             assert isinstance(app.screen, InboxScreen), key
-        # the palette offers neither Textual's system commands nor the app's Thoát
-        names = await _palette_names(app, pilot, "quit")
-        assert not any("Quit" in n for n in names), names
+        # the palette offers neither the app-wide commands nor the app's Thoát
+        names = await _palette_names(app, pilot, "chụp")
+        assert not any("Chụp màn hình" in n for n in names), names
         names = await _palette_names(app, pilot, "thoát")
         assert not any("Thoát" in n for n in names), names
         assert list(app.get_system_commands(app.screen)) == []
@@ -261,14 +261,16 @@ async def test_admin_pin_opens_the_system_commands_until_the_next_lock(demo_serv
         inbox = await _log_in(app, pilot, "ldso")
         inbox.query_one(DataTable).focus()
         names = await _palette_names(app, pilot, "quản trị")
-        assert any("kiosk: Quản trị" in n for n in names), names
+        assert any("Máy trạm: Quản trị" in n for n in names), names
         app.action_admin()
         await _until(pilot, lambda: isinstance(app.screen, AdminPinScreen), "admin PIN box")
         await _type(pilot, ADMIN_PIN)
         await pilot.press("enter")
         await _until(pilot, lambda: app.admin, "admin mode")
-        names = await _palette_names(app, pilot, "quit")
-        assert any("Quit" in n for n in names), names
+        names = await _palette_names(app, pilot, "thoát")
+        assert any("Ứng dụng: Thoát" in n for n in names), names
+        names = await _palette_names(app, pilot, "chụp")
+        assert any("Ứng dụng: Chụp màn hình" in n for n in names), names
         await pilot.press("f12")
         await _until_locked(app, pilot, "locked")
         assert not app.admin

@@ -156,7 +156,7 @@ async def test_clerk_keys_exist_only_for_the_van_thu(tmp_path):
     async with leader.run_test(size=(120, 40)) as pilot:
         await settle(leader, pilot)
         names = [n for n, _h, _c in binding_commands(leader.screen)]
-        assert "issuance: Phát hành" not in names and "registry: Sổ đăng ký" not in names
+        assert "Hộp văn bản: Phát hành" not in names and "Hộp văn bản: Sổ đăng ký" not in names
         await pilot.press("p", "b")  # nothing happens for a leader
         await settle(leader, pilot)
         assert isinstance(leader.screen, InboxScreen)
@@ -166,7 +166,7 @@ async def test_clerk_keys_exist_only_for_the_van_thu(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         names = [n for n, _h, _c in binding_commands(app.screen)]
-        assert "issuance: Phát hành" in names and "registry: Sổ đăng ký" in names
+        assert "Hộp văn bản: Phát hành" in names and "Hộp văn bản: Sổ đăng ký" in names
         footer_keys = {b.binding.id for b in app.screen.active_bindings.values()}
         assert {"issuance.open", "registry.open"} <= footer_keys
         await pilot.press("question_mark")

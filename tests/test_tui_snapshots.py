@@ -80,3 +80,11 @@ SCREENS: dict[str, Callable[[Any], Awaitable]] = {
 def test_screen_snapshot(snap_compare, tmp_path, name, size):
     app = make_app(tmp_path)
     assert snap_compare(app, terminal_size=size, run_before=SCREENS[name])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_inbox_with_long_text_snapshot(snap_compare, tmp_path, size):
+    """Long trích yếu, a long name and a long số/ký hiệu: cut with "…", Trạng thái shown."""
+    from test_tui_layout import _long_app
+
+    assert snap_compare(_long_app(tmp_path), terminal_size=size, run_before=_steps("v", "v"))

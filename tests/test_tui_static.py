@@ -184,10 +184,11 @@ async def test_palette_has_area_verb_commands_for_every_binding(static_app):
     async with static_app.run_test(size=(80, 24)) as pilot:
         await settle(static_app, pilot)
         names = [name for name, _help, _cb in binding_commands(static_app.screen)]
-        assert "document: Ký số" in names
-        assert "sync: Đồng bộ" in names
-        assert "inbox: Lọc" in names
-        assert "inbox: Tất cả" in names  # a screen's own command
+        assert "Hộp văn bản: Ký số" in names
+        assert "Hộp văn bản: Đồng bộ" in names
+        assert "Hộp văn bản: Lọc" in names
+        assert "Ứng dụng: Thoát" in names
+        assert "Hộp văn bản: Tất cả" in names  # a screen's own command
         assert all(": " in n for n in names)
 
 
@@ -303,9 +304,9 @@ async def test_palette_offers_my_workflow_actions_for_the_current_document(stati
     async with static_app.run_test(size=(120, 40)) as pilot:
         await settle(static_app, pilot)
         commands = {name: cb for name, _h, cb in binding_commands(static_app.screen)}
-        assert "workflow: Chuyển Văn thư Sở" in commands
-        assert "workflow: Trình lãnh đạo Sở" not in commands
-        commands["workflow: Chuyển trả Chuyên viên"]()
+        assert "Xử lý: Chuyển Văn thư Sở" in commands
+        assert "Xử lý: Trình lãnh đạo Sở" not in commands
+        commands["Xử lý: Chuyển trả Chuyên viên"]()
         await settle(static_app, pilot)
         screen = static_app.screen
         assert isinstance(screen, TransitionScreen)

@@ -115,7 +115,7 @@ class AppActions:
             )
 
     def workflow_commands(self, doc: Any) -> list[tuple[str, str, Any]]:
-        """Palette commands "workflow: <action>" for what my role may do to ``doc`` now."""
+        """Palette commands "Xử lý: <action>" for what my role may do to ``doc`` now."""
         from kyso.tui.backend import ACTION_LABELS
 
         app = self._kyso()
@@ -125,7 +125,7 @@ class AppActions:
             return []
         return [
             (
-                f"workflow: {ACTION_LABELS.get(a, a)}",
+                f"Xử lý: {ACTION_LABELS.get(a, a)}",
                 "Chuyển văn bản đang chọn",
                 lambda a=a: app.start_transition(doc["id"], a),
             )

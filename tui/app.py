@@ -6,16 +6,25 @@ Flows that span several screens (signing, transitions, sync) live in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.screen import Screen
 
 from kyso.config.settings import Settings
 from kyso.tui.actions import AppActions
 from kyso.tui.backend import Backend, TokenStatus
-from kyso.tui.commands import KysoCommands
+from kyso.tui.commands import (
+    KysoCommands,
+    KysoPalette,
+    KysoSystemCommands,
+    ThemeCommands,
+    system_commands,
+)
 
 __all__ = ["KysoApp"]
 
@@ -25,7 +34,7 @@ class KysoApp(AppActions, App[None]):
 
     TITLE = "kyso — ký số văn bản"
     CSS_PATH = Path(__file__).with_name("kyso.tcss")
-    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {KysoCommands}
+    COMMANDS: ClassVar[set[Any]] = {KysoSystemCommands, KysoCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Thoát", id="app.quit", priority=True),
         Binding("question_mark", "help", "Phím tắt", id="app.help"),
@@ -87,6 +96,30 @@ class KysoApp(AppActions, App[None]):
 
             self._audit = AuditLog()
         return self._audit
+
+    # -- the palette in Vietnamese -----------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Bảng lệnh (Ctrl+P)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(KysoPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """Đổi giao diện: the themes by their Vietnamese names."""
+        self.push_screen(KysoPalette(providers=[ThemeCommands], placeholder="Tìm giao diện…"))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The app-wide palette commands, in Vietnamese."""
+        yield from system_commands(self, screen)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Chụp màn hình into the pictures folder (the browser's downloads in web mode)."""
+        if self.is_web:
+            self.deliver_screenshot(filename, path)
+            return
+        from kyso.tui.screenshot import save_screenshot
+
+        save_screenshot(self)
 
     def action_audit(self) -> None:
         """Open Nhật ký máy trạm."""

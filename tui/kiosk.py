@@ -42,7 +42,7 @@ from kyso.core.errors import KysoError
 from kyso.core.kiosk import IdleClock, check_admin_pin, token_present
 from kyso.tui.app import KysoApp
 from kyso.tui.backend import Backend, StaticBackend, TokenStatus, UserInfo
-from kyso.tui.commands import KysoCommands, screen_bindings
+from kyso.tui.commands import KysoCommands, command_name, screen_bindings
 
 __all__ = ["HIGH_CONTRAST", "KioskApp", "KioskCommands", "console_is_bare"]
 
@@ -96,17 +96,16 @@ class KioskCommands(KysoCommands):
         admin = getattr(app, "admin", False)
         hidden: set[str] = set()
         if not admin:
-            for _node, binding in screen_bindings(self.screen):
+            for node, binding in screen_bindings(self.screen):
                 if binding.id in _BLOCKED_IDS:
-                    area = binding.id.split(".", 1)[0]
-                    hidden.add(f"{area}: {binding.description or binding.action}")
+                    hidden.add(command_name(self.screen, node, binding))
         found = [c for c in super()._commands() if c[0] not in hidden]
         if getattr(app, "session", None) is not None:
-            found.append(("kiosk: Khoá máy", "Phím F12", partial(app.run_action, "lock")))
+            found.append(("Máy trạm: Khoá máy", "Phím F12", partial(app.run_action, "lock")))
         if not admin:
             found.append(
                 (
-                    "kiosk: Quản trị",
+                    "Máy trạm: Quản trị",
                     "Nhập mã PIN quản trị để mở các lệnh hệ thống",
                     partial(app.run_action, "admin"),
                 )

@@ -2,8 +2,9 @@
 
 Order: the explicit ``--module``, then ``KYSO_MODULE``, then the config file, then the
 known-module list in ``config/modules.toml`` (vendor drivers, OpenSC, SoftHSM, and the
-p11-kit client when a forwarded token's socket is set). Only files that exist are
-probed; nothing is loaded here.
+p11-kit client when a forwarded token's socket is set), then the modules registered with
+p11-kit (:mod:`kyso.core.token.p11kit_registry`). Only files that exist are probed;
+nothing is loaded here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from kyso.core.errors import TokenError
+from kyso.core.token.p11kit_registry import registered_modules
 
 __all__ = ["KnownModule", "ModuleCandidate", "candidate_modules", "known_modules", "resolve_module"]
 
@@ -37,7 +39,14 @@ class ModuleCandidate:
     path: str
     name: str
     source: str
-    """``--module``, ``KYSO_MODULE``, ``config`` or ``known``."""
+    """``--module``, ``KYSO_MODULE``, ``config``, ``known`` or ``p11-kit`` (registered in
+    a p11-kit module config)."""
+
+    @property
+    def discovered(self) -> bool:
+        """Found by looking around (known paths, p11-kit), not chosen by the user: when it
+        fails, the next candidate may still have the token."""
+        return self.source in ("known", "p11-kit")
 
 
 def _multiarch() -> str:
@@ -80,6 +89,12 @@ def candidate_modules(
             if os.path.exists(path):
                 found.append(ModuleCandidate(path, module.name, "known"))
                 break
+    seen = {os.path.realpath(c.path) for c in found}
+    for registered in registered_modules():
+        real = os.path.realpath(registered.path)
+        if real not in seen:
+            seen.add(real)
+            found.append(ModuleCandidate(registered.path, registered.name, "p11-kit"))
     if forwarded:
         # A forwarded token is what the user asked for by setting the socket.
         found.sort(key=lambda c: "p11-kit-client" not in c.path)
@@ -95,6 +110,6 @@ def resolve_module(explicit: str | None = None, configured: str | None = None) -
             "hoặc chỉ đường dẫn bằng --module / KYSO_MODULE."
         )
     first = candidates[0]
-    if first.source != "known" and not os.path.exists(first.path):
+    if not first.discovered and not os.path.exists(first.path):
         raise TokenError(f"Module PKCS#11 không tồn tại: {first.path} (từ {first.source})")
     return first

@@ -246,7 +246,7 @@ def _find_token_reconnecting(module_path: str, label: str | None):
 def _locate(options: TokenOptions):
     """The first module (in discovery order) that has the wanted token plugged in."""
     candidates = candidate_modules(options.module, options.configured_module)
-    if not candidates or candidates[0].source != "known":
+    if not candidates or not candidates[0].discovered:
         # No module at all, or a named one (--module, KYSO_MODULE, config) that must
         # exist: resolve_module raises the error that says which.
         resolve_module(options.module, options.configured_module)
@@ -256,7 +256,7 @@ def _locate(options: TokenOptions):
             return candidate, _find_token_reconnecting(candidate.path, options.token_label)
         except TokenError as exc:
             first_error = first_error or exc
-            if candidate.source != "known":
+            if not candidate.discovered:
                 raise
     assert first_error is not None
     raise first_error

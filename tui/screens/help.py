@@ -1,9 +1,10 @@
-"""`?`: every key of the screen below and of the app."""
+"""`?`: every key of the screen below and of the app, and what its marks mean."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -31,6 +32,9 @@ class HelpScreen(KysoModal):
         with Vertical(id="help-box"):
             yield Static("Phím tắt", id="help-title")
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            legend = getattr(self.below, "legend_text", None)
+            if callable(legend):
+                yield Static(f"[b]Ký hiệu[/b]\n{escape(legend())}", id="help-legend")
             yield Static(
                 "Esc: đóng · Ctrl+P: bảng lệnh · đổi phím trong [ui.keymap]", id="help-hint"
             )

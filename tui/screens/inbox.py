@@ -3,71 +3,44 @@
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from kyso.core.errors import KysoError
-from kyso.tui.backend import SCOPES, STATE_LABELS, Document, SyncStatus
+from kyso.tui.backend import SCOPES, Document, SyncStatus
 from kyso.tui.clerk import ClerkKeys
-from kyso.tui.format import datetime_vn, shorten
+from kyso.tui.commands import screen_area
+from kyso.tui.inbox_rows import fold, haystack, signature_badge
 from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusChanged
+from kyso.tui.screens.inbox_table import SORTS, WINDOW, InboxTable
+from kyso.tui.widgets.inbox_columns import SELECTED, Column, cell, legend
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.status_bar import StatusBar
 
 __all__ = ["FILTER_DELAY", "WINDOW", "InboxScreen", "fold", "signature_badge"]
 
-WINDOW = 120
-"""Rows put in the table at a time."""
+FOOTER_PRIORITY = (
+    "inbox.open",
+    "document.sign",
+    "workflow.transition",
+    "inbox.filter",
+    "sync.now",
+    "inbox.select",
+    "document.mark",
+    "inbox.scope",
+)
+"""The inbox's keys in the order the footer keeps them when it is narrow."""
 FILTER_DELAY = 0.12
 """Seconds after the last keystroke in the filter box before the list is filtered."""
 
-_SORTS: list[tuple[str, str]] = [
-    ("received", "ngày nhận"),
-    ("so_ky_hieu", "số/ký hiệu"),
-    ("trich_yeu", "trích yếu"),
-    ("state", "trạng thái"),
-]
 
-
-def fold(text: str) -> str:
-    """Lower case without diacritics (``Đắk Nông`` → ``dak nong``) for filtering."""
-    text = (text or "").replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def received_at(doc: Document) -> str:
-    """When the document reached its current holder (the last flow step)."""
-    flow = doc.get("flow") or []
-    return (flow[-1].get("at") if flow else None) or doc.get("updated_at") or ""
-
-
-def sender(doc: Document) -> str:
-    """Who sent the document to its current holder (the store's ``sender``; for a whole
-    Document, the ``from`` of the newest flow entry to the holder)."""
-    if "sender" in doc:
-        return doc["sender"] or ""
-    from kyso.core.store_rows import inbox_sender
-
-    return inbox_sender(doc) or ""
-
-
-def signature_badge(doc: Document) -> str:
-    """``✍`` when the main file's newest version is signed and I signed it, ``✓`` when it
-    is signed by someone else, else nothing."""
-    if not doc.get("signed"):
-        return ""
-    return "✍" if doc.get("signed_by_me") else "✓"
-
-
-class InboxScreen(ClerkKeys):
+class InboxScreen(InboxTable, ClerkKeys):
     """The documents table with filter, sort, multi-select and three views (and, for the
     văn thư, Phát hành and Sổ đăng ký: :class:`~kyso.tui.clerk.ClerkKeys`)."""
 
@@ -99,6 +72,7 @@ class InboxScreen(ClerkKeys):
         """What the table shows now: (row key, cells) in order."""
         self._complete = True
         self._resumed = False
+        self._columns: tuple[Column, ...] = ()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -111,19 +85,11 @@ class InboxScreen(ClerkKeys):
         )
         yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
-        yield Footer(compact=True)
+        yield KeyBar(FOOTER_PRIORITY, id="inbox-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("✓", width=1, key="sel")
-        table.add_column("★", width=2, key="mark")
-        table.add_column("Số/ký hiệu", width=12, key="so")
-        table.add_column("Trích yếu", width=31, key="trich_yeu")
-        table.add_column("Loại", width=10, key="loai")
-        table.add_column("Đơn vị soạn thảo", width=16, key="don_vi")
-        table.add_column("Từ", width=13, key="from")
-        table.add_column("Nhận lúc", width=16, key="received")
-        table.add_column("Trạng thái", width=16, key="state")
+        table.tooltip = legend()
         status = self.query_one(StatusBar)
         status.user = self.backend.user
         status.sync = self.backend.sync_status()
@@ -177,7 +143,7 @@ class InboxScreen(ClerkKeys):
     )
     def _fold_all(self, documents: list[Document]) -> None:
         """Fold every summary for the filter, off the UI thread, after the rows show."""
-        folded = {d["id"]: fold(self._haystack(d)) for d in documents}
+        folded = {d["id"]: fold(haystack(d)) for d in documents}
         self.app.call_from_thread(lambda: self._fold_cache.update(folded))
 
     @on(DocumentsLoaded)
@@ -207,129 +173,14 @@ class InboxScreen(ClerkKeys):
     def _token_changed(self, message: TokenStatusChanged) -> None:
         self.query_one(StatusBar).token = message.status
 
-    def visible_documents(self) -> list[Document]:
-        """The documents after the filter and the sort (all of them, not just the rows
-        in the table)."""
-        docs = self.documents
-        if self.filter_text:
-            needle = fold(self.filter_text)
-            docs = [d for d in docs if needle in self._folded(d)]
-        key = _SORTS[self.sort_index][0]
-        if key == "received":
-            return sorted(docs, key=received_at, reverse=True)
-        if key == "state":
-            return sorted(docs, key=lambda d: STATE_LABELS.get(d.get("state", ""), ""))
-        return sorted(docs, key=lambda d: fold(str(d.get(key) or "")))
-
-    def _folded(self, doc: Document) -> str:
-        cached = self._fold_cache.get(doc["id"])
-        if cached is None:
-            cached = self._fold_cache[doc["id"]] = fold(self._haystack(doc))
-        return cached
-
-    def _haystack(self, doc: Document) -> str:
-        fields = ("so_ky_hieu", "trich_yeu", "loai", "don_vi_soan_thao", "nguoi_soan")
-        parts = [str(doc.get(name) or "") for name in fields]
-        parts.append(sender(doc))
-        parts.append(STATE_LABELS.get(doc.get("state", ""), ""))
-        return " ".join(parts)
-
-    def _row(self, doc: Document) -> tuple[str, ...]:
-        who = sender(doc)
-        return (
-            "●" if doc["id"] in self.selected else "",
-            (("★" if doc.get("marked") else " ") + signature_badge(doc)).rstrip(),
-            doc.get("so_ky_hieu") or "—",
-            shorten(doc.get("trich_yeu", ""), 80),
-            doc.get("loai", ""),
-            doc.get("don_vi_soan_thao", ""),
-            doc.get("sender_name") or self.kyso.user_names.get(who, who),
-            datetime_vn(received_at(doc)),
-            STATE_LABELS.get(doc.get("state", ""), doc.get("state", ""))
-            + (" ⏳" if doc.get("pending") else ""),
-        )
-
-    def refresh_table(self) -> None:
-        """Redraw the rows, keeping the cursor on the same document when possible.
-
-        Only a window of :data:`WINDOW` rows is put in the table; more are appended as
-        the cursor nears the end, so a 10,000-document inbox stays responsive.
-        """
-        table = self.query_one(DataTable)
-        current = self.current_id()
-        self._visible = self.visible_documents()
-        index = None
-        if current is not None:
-            index = next((i for i, d in enumerate(self._visible) if d["id"] == current), None)
-        count = max(WINDOW, (index or 0) + WINDOW // 2, self._shown)
-        rows = [(str(d["id"]), self._row(d)) for d in self._visible[:count]]
-        if [key for key, _ in rows] == [key for key, _ in self._rows]:
-            # The same documents in the same order (a reload, a sync, the full list after
-            # the first screenful): change only the cells that differ.
-            columns = list(table.columns)
-            for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
-                for column, new, was in zip(columns, cells, old, strict=True):
-                    if new != was:
-                        table.update_cell(key, column, Text(new))
-            self._rows = rows
-        else:
-            table.clear()
-            self._rows = []
-            self._shown = 0
-            self._add_rows(rows)
-            if index is not None:
-                table.move_cursor(row=index, animate=False)
-        self._update_header()
-
-    def _add_rows(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
-        table = self.query_one(DataTable)
-        for key, cells in rows:
-            # Plain Text, not str: no markup parsing of user text (faster, and a “[” in a
-            # trích yếu stays a “[”).
-            table.add_row(*map(Text, cells), key=key)
-        self._rows.extend(rows)
-        self._shown += len(rows)
-
-    def _show_more(self, count: int = WINDOW) -> None:
-        """Append the next ``count`` documents of the current view to the table."""
-        chunk = self._visible[self._shown : self._shown + count]
-        self._add_rows([(str(d["id"]), self._row(d)) for d in chunk])
+    def on_resize(self) -> None:
+        if self._columns:
+            self.refresh_table()
 
     @on(DataTable.RowHighlighted, "#inbox-table")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row >= self._shown - 5 and self._shown < len(self._visible):
             self._show_more()
-
-    def _update_header(self) -> None:
-        title = f"Hộp văn bản — {SCOPES[self.scope]}"
-        self.query_one("#inbox-title", Static).update(title)
-        shown = len(self._visible)
-        total = len(self.documents) if self._complete else "…"
-        info = f"{shown}/{total} văn bản · sắp xếp: {_SORTS[self.sort_index][1]}"
-        if self.selected:
-            info += f" · đã chọn {len(self.selected)}"
-        if self.filter_text:
-            info += f" · lọc: “{self.filter_text}”"
-        self.query_one("#inbox-info", Static).update(info)
-
-    def current_id(self) -> int | None:
-        """The id of the document under the cursor."""
-        table = self.query_one(DataTable)
-        if not table.rows:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return int(key.value) if key.value is not None else None
-
-    def target_ids(self) -> list[int]:
-        """The selected documents, or the one under the cursor."""
-        if self.selected:
-            order = [d["id"] for d in self._visible if d["id"] in self.selected]
-            return order + sorted(self.selected - set(order))
-        current = self.current_id()
-        return [current] if current is not None else []
 
     # -- actions ---------------------------------------------------------------------
 
@@ -416,9 +267,9 @@ class InboxScreen(ClerkKeys):
 
     def action_sort(self) -> None:
         """Cycle the sort order."""
-        self.sort_index = (self.sort_index + 1) % len(_SORTS)
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
         self.refresh_table()
-        self.notify(f"Sắp xếp theo {_SORTS[self.sort_index][1]}", timeout=2)
+        self.notify(f"Sắp xếp theo {SORTS[self.sort_index][1]}", timeout=2)
 
     def action_toggle_select(self) -> None:
         """Select or unselect the document under the cursor, then move down."""
@@ -428,8 +279,8 @@ class InboxScreen(ClerkKeys):
         self.selected ^= {doc_id}
         table = self.query_one(DataTable)
         row = table.cursor_row
-        mark = "●" if doc_id in self.selected else ""
-        table.update_cell(str(doc_id), "sel", Text(mark))
+        mark = SELECTED if doc_id in self.selected else ""
+        table.update_cell(str(doc_id), "sel", cell(mark))
         if row < len(self._rows) and self._rows[row][0] == str(doc_id):
             key, cells = self._rows[row]
             self._rows[row] = (key, (mark, *cells[1:]))
@@ -487,11 +338,16 @@ class InboxScreen(ClerkKeys):
             self.reload()  # back from another screen: something may have changed
         self._resumed = True  # the first resume comes with the mount, which loads already
 
+    def legend_text(self) -> str:
+        """What the marks and the short state badges mean (shown by `?`)."""
+        return legend()
+
     def command_items(self) -> list[tuple[str, str, Any]]:
         """Extra palette commands: switch directly to a view."""
         items = []
         for key, label in SCOPES.items():
-            items.append((f"inbox: {label}", f"Xem hộp “{label}”", lambda k=key: self._goto(k)))
+            name = f"{screen_area(self)}: {label}"
+            items.append((name, f"Xem hộp “{label}”", lambda k=key: self._goto(k)))
         current = self.current_id()
         doc = next((d for d in self._visible if d["id"] == current), None)
         if doc is not None:

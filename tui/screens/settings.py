@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Label, Select, Static
 
+from kyso.tui.commands import theme_label
 from kyso.tui.screens.base import KysoScreen
 from kyso.tui.widgets.page_preview import image_widget_class
 
@@ -69,7 +70,10 @@ class SettingsScreen(KysoScreen):
             yield Label("Giao diện")
             themes = sorted(self.app.available_themes)
             yield Select(
-                [(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="set-theme"
+                [(theme_label(t, self.app.available_themes[t].dark), t) for t in themes],
+                value=self.app.theme,
+                allow_blank=False,
+                id="set-theme",
             )
         yield Footer(compact=True)
 

@@ -72,27 +72,33 @@ class TransitionScreen(KysoModal):
         self.users = users
 
     def compose(self) -> ComposeResult:
+        # Compact widgets (no borders): the whole dialog, buttons included, fits 80×24.
         with VerticalScroll(classes="dialog", id="transition-box"):
             yield Static(
-                f"Chuyển văn bản: {shorten(self.doc.get('trich_yeu', ''), 50)}\n"
+                f"Chuyển: {shorten(self.doc.get('trich_yeu', ''), 56)}\n"
                 "[dim]Ctrl+S: chuyển · Esc: đóng[/dim]",
                 classes="dialog-title",
             )
-            yield Label("Nội dung xử lý")
+            yield Label("Nội dung xử lý", classes="transition-label")
             yield OptionList(
-                *[Option(f"★ {ACTION_LABELS.get(a, a)}", id=a) for a in self.actions],
+                *[Option(ACTION_LABELS.get(a, a), id=a) for a in self.actions],
                 id="transition-actions",
+                compact=True,
             )
-            yield Label("Người nhận")
+            yield Label("Người nhận", classes="transition-label")
             yield Select[str](
-                [], prompt="Tự động theo quy trình", id="transition-to", allow_blank=True
+                [],
+                prompt="Tự động theo quy trình",
+                id="transition-to",
+                allow_blank=True,
+                compact=True,
             )
-            yield Label("Ý kiến xử lý")
-            yield TextArea(id="transition-note", soft_wrap=True)
-            yield Checkbox("Ký số token trước khi chuyển", id="transition-sign")
+            yield Label("Ý kiến xử lý", classes="transition-label")
+            yield TextArea(id="transition-note", soft_wrap=True, compact=True)
+            yield Checkbox("Ký số token trước khi chuyển", id="transition-sign", compact=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Chuyển", variant="primary", id="transition-ok")
-                yield Button("Đóng", id="transition-cancel")
+                yield Button("Chuyển", variant="primary", id="transition-ok", compact=True)
+                yield Button("Đóng", id="transition-cancel", compact=True)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -1,0 +1,76 @@
+"""What an inbox row says about a document: its texts, its marks, and the folded text the
+filter (and the command palette) search. Plain Python over the backend's documents."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+
+from kyso.tui.backend import STATE_LABELS, Document
+from kyso.tui.format import date_vn, datetime_vn
+from kyso.tui.widgets.inbox_columns import SELECTED, STATE_SHORT
+
+__all__ = ["fold", "haystack", "received_at", "row_texts", "sender", "signature_badge"]
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics (``Đắk Nông`` → ``dak nong``) for filtering."""
+    text = (text or "").replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def received_at(doc: Document) -> str:
+    """When the document reached its current holder (the last flow step)."""
+    flow = doc.get("flow") or []
+    return (flow[-1].get("at") if flow else None) or doc.get("updated_at") or ""
+
+
+def sender(doc: Document) -> str:
+    """Who sent the document to its current holder (the store's ``sender``; for a whole
+    Document, the ``from`` of the newest flow entry to the holder)."""
+    if "sender" in doc:
+        return doc["sender"] or ""
+    from kyso.core.store_rows import inbox_sender
+
+    return inbox_sender(doc) or ""
+
+
+def signature_badge(doc: Document) -> str:
+    """``✍`` when the main file's newest version is signed and I signed it, ``✓`` when it
+    is signed by someone else, else nothing."""
+    if not doc.get("signed"):
+        return ""
+    return "✍" if doc.get("signed_by_me") else "✓"
+
+
+def row_texts(doc: Document, selected: bool, names: Mapping[str, str]) -> dict[str, str]:
+    """Every text a row may show, whole (the layout picks the columns, the table cuts);
+    ``names`` maps usernames to full names."""
+    who = sender(doc)
+    state = doc.get("state", "")
+    pending = " ⏳" if doc.get("pending") else ""
+    received = received_at(doc)
+    return {
+        "sel": SELECTED if selected else "",
+        "mark": (("★" if doc.get("marked") else " ") + signature_badge(doc)).rstrip(),
+        "so": doc.get("so_ky_hieu") or "—",
+        "trich_yeu": " ".join(str(doc.get("trich_yeu") or "").split()),
+        "loai": doc.get("loai", ""),
+        "don_vi": doc.get("don_vi_soan_thao", ""),
+        "from": doc.get("sender_name") or names.get(who, who),
+        "received": datetime_vn(received),
+        "received_short": date_vn(received),
+        "state": STATE_LABELS.get(state, state) + pending,
+        "state_short": STATE_SHORT.get(state, STATE_LABELS.get(state, state)) + pending,
+    }
+
+
+def haystack(doc: Document) -> str:
+    """The text the filter looks in: số/ký hiệu, trích yếu, loại, đơn vị, người soạn,
+    sender, state."""
+    fields = ("so_ky_hieu", "trich_yeu", "loai", "don_vi_soan_thao", "nguoi_soan")
+    parts = [str(doc.get(name) or "") for name in fields]
+    parts.append(sender(doc))
+    parts.append(STATE_LABELS.get(doc.get("state", ""), ""))
+    return " ".join(parts)
