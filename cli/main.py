@@ -26,6 +26,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": ("kyso.cli.verify", "verify", "Kiểm tra chữ ký số trong tệp PDF."),
     "server": ("kyso.cli.server", "server", "Chạy máy chủ e-office tham chiếu."),
     "login": ("kyso.cli.office", "login", "Đăng nhập máy chủ e-office."),
+    "logout": ("kyso.cli.office", "logout", "Đăng xuất (thu hồi phiên trên máy chủ)."),
     "sync": ("kyso.cli.office", "sync", "Đồng bộ hộp văn bản với máy chủ."),
     "inbox": ("kyso.cli.office", "inbox", "Văn bản chờ xử lý (từ bộ nhớ đệm)."),
     "show": ("kyso.cli.office", "show", "Chi tiết một văn bản."),
@@ -77,12 +78,23 @@ def cli(ctx: click.Context, kiosk: bool) -> None:
         ctx.invoke(cli.get_command(ctx, "tui"), kiosk=kiosk)
 
 
+def _run() -> None:
+    try:
+        cli.main(standalone_mode=False, prog_name="kyso")
+    finally:
+        # Said once, on stderr: a repaired session-file mode (kyso.core.sessions).
+        from kyso.core.sessions import pop_notices
+
+        for notice in pop_notices():
+            click.echo(f"kyso: {notice}", err=True)
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit 1."""
     from kyso.core.errors import KysoError
 
     try:
-        cli.main(standalone_mode=False, prog_name="kyso")
+        _run()
     except click.exceptions.Abort:
         click.echo("Đã huỷ.", err=True)
         sys.exit(1)
@@ -92,7 +104,9 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KysoError as exc:
-        click.echo(f"kyso: {exc.message}", err=True)
+        from kyso.core.textsafe import safe_line
+
+        click.echo(f"kyso: {safe_line(exc.message)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Đã dừng (Ctrl-C).", err=True)

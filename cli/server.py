@@ -28,6 +28,7 @@ def server(host: str, port: int, data_dir: Path | None, seed_demo: bool) -> None
     import uvicorn
 
     from kyso.server.app import create_app
+    from kyso.server.settings import ServerSettings
 
     _check_port(host, port)
 
@@ -35,7 +36,7 @@ def server(host: str, port: int, data_dir: Path | None, seed_demo: bool) -> None
         from kyso.config.locations import data_dir as kyso_data_dir
 
         data_dir = kyso_data_dir() / "server"
-    app = create_app(data_dir, seed_demo=seed_demo)
+    app = create_app(data_dir, seed_demo=seed_demo, settings=ServerSettings.from_env())
     click.echo(f"kyso server: http://{host}:{port}/api/v1 (dữ liệu: {data_dir})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 

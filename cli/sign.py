@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import read_pin, token_options
+from kyso.cli.common import echo, read_pin, token_options
 
 
 @contextmanager
@@ -22,7 +22,7 @@ def _ctrl_c_stops(cancel: threading.Event) -> Iterator[None]:
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
-        click.echo("Đang dừng sau tệp đang ký… (Ctrl-C lần nữa để dừng ngay)", err=True)
+        echo("Đang dừng sau tệp đang ký… (Ctrl-C lần nữa để dừng ngay)", err=True)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
@@ -112,7 +112,7 @@ def sign(
 
     ready, failures = preflight(jobs, options)
     for failure in failures:
-        click.echo(f"✗ {failure.job.source}: {failure.error}", err=True)
+        echo(f"✗ {failure.job.source}: {failure.error}", err=True)
     if not ready:
         raise SigningError(f"Không tệp nào ký được ({len(failures)}/{len(jobs)} lỗi)")
 
@@ -125,12 +125,10 @@ def sign(
             if result.ok:
                 signed = result.signed
                 where = f", trang {signed.placement.page + 1}" if signed.placement else ""
-                click.echo(
-                    f"✓ {result.job.source} → {result.job.output} ({signed.field_name}{where})"
-                )
+                echo(f"✓ {result.job.source} → {result.job.output} ({signed.field_name}{where})")
             else:
                 mark = "…" if result.skipped else "✗"
-                click.echo(f"{mark} {result.job.source}: {result.error}", err=True)
+                echo(f"{mark} {result.job.source}: {result.error}", err=True)
 
         if workers is None:
             workers = default_workers(len(ready))

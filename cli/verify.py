@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo_json
+from kyso.cli.common import echo, echo_json
 
 
 @click.command()
@@ -35,7 +35,7 @@ def verify(files: tuple[Path, ...], trust: tuple[Path, ...], as_json: bool) -> N
             if as_json:
                 reports.append({"file": str(path), "ok": False, "error": exc.message})
             else:
-                click.echo(f"✗ {path}: {exc.message}", err=True)
+                echo(f"✗ {path}: {exc.message}", err=True)
             continue
         if not report.ok:
             bad += 1
@@ -43,17 +43,17 @@ def verify(files: tuple[Path, ...], trust: tuple[Path, ...], as_json: bool) -> N
             reports.append(report.to_json())
             continue
         mark = "✓" if report.ok else "✗"
-        click.echo(f"{mark} {path}: {len(report.signatures)} chữ ký")
+        echo(f"{mark} {path}: {len(report.signatures)} chữ ký")
         if not report.signatures:
-            click.echo("    (không có chữ ký số)")
+            echo("    (không có chữ ký số)")
         for sig in report.signatures:
             when = (
                 sig.signing_time.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S +07:00")
                 if sig.signing_time
                 else "?"
             )
-            click.echo(f"    [{sig.field}] {sig.signer_name} — {when} — PAdES {sig.pades_level}")
-            click.echo(f"      {sig.summary}")
+            echo(f"    [{sig.field}] {sig.signer_name} — {when} — PAdES {sig.pades_level}")
+            echo(f"      {sig.summary}")
     if as_json:
         echo_json(reports)
     if bad:

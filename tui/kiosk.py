@@ -224,7 +224,7 @@ class KioskApp(KysoApp):
         from kyso.tui.store_backend import StoreBackend
 
         try:
-            session = login(server, username, password)
+            session = login(server, username, password, kiosk=True)
             backend = StoreBackend(session, key_label=self.key_label, module=self.module)
         except KysoError as exc:
             self.call_from_thread(self._login_failed, exc.message)
@@ -292,7 +292,8 @@ class KioskApp(KysoApp):
         self.user_names = {}
         self.clear_notifications()
         with contextlib.suppress(OSError):
-            logout()  # the bearer token of the saved session
+            # Revoked on the server (a short timeout; queued when offline), file removed.
+            await asyncio.to_thread(logout)
         if self._renderer is not None:
             self._renderer.close()
             self._renderer.cache.clear()

@@ -125,7 +125,7 @@ def verify_pdf(source: Path | bytes, *, trust: list[bytes] | None = None) -> Ver
     from pyhanko_certvalidator import ValidationContext
 
     if isinstance(source, bytes | bytearray):
-        data, name = bytes(source), "<bytes>"
+        data, name = bytes(source), "tệp tải lên"
         if not data or b"%PDF-" not in data[:1024]:
             raise DocumentError("Không phải tệp PDF")
     else:
