@@ -11,8 +11,10 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 
 from kyso.config.settings import Settings
+from kyso.core.textsafe import safe_line, safe_lines
 from kyso.tui.actions import AppActions
 from kyso.tui.backend import Backend, TokenStatus
 from kyso.tui.commands import KysoCommands
@@ -57,6 +59,26 @@ class KysoApp(AppActions, App[None]):
         self._audit: Any = None
         if self.settings.ui.theme:
             self.theme = self.settings.ui.theme
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast is plain text: its message often quotes a document or the server
+        (``markup`` is accepted for Textual's signature and ignored)."""
+        del markup
+        super().notify(
+            safe_lines(message),
+            title=safe_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         from kyso.tui.screens.inbox import InboxScreen
