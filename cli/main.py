@@ -82,11 +82,12 @@ def _run() -> None:
     try:
         cli.main(standalone_mode=False, prog_name="kyso")
     finally:
-        # Said once, on stderr: a repaired session-file mode (kyso.core.sessions).
-        from kyso.core.sessions import pop_notices
+        # Said once, on stderr: a repaired file mode, a damaged cache moved aside.
+        from kyso.core.notices import pop_notices
+        from kyso.core.textsafe import safe_line
 
         for notice in pop_notices():
-            click.echo(f"kyso: {notice}", err=True)
+            click.echo(f"kyso: {safe_line(notice)}", err=True)
 
 
 def main() -> None:

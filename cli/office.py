@@ -47,17 +47,22 @@ _KINDS = {"transition": "chuyển", "opinion": "ý kiến", "mark": "đánh dấ
 
 
 def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
+    from kyso.core.errors import KysoError, SyncError
     from kyso.core.sync import push_quietly
 
-    note = push_quietly(store)
+    try:
+        note = push_quietly(store)
+    except KysoError as exc:  # e.g. a full disk while noting the sync: the action is saved
+        raise SyncError(
+            f"{message} Thao tác đã được lưu và đang chờ gửi (đừng làm lại); "
+            f"chưa gửi được: {exc.message}"
+        ) from None
     if note is None:
         echo(f"{message} Đã đồng bộ.")
     elif note.startswith("Đã xếp hàng"):
         echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
         echo(note, err=True)
     else:
-        from kyso.core.errors import SyncError
-
         raise SyncError(note)
 
 

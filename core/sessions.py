@@ -5,8 +5,8 @@
   removed all the same and the token is kept in a 0600 "pending revoke" list;
   :func:`retry_pending_revokes` (run at every login and sync) revokes it later.
 * :func:`protect` keeps the data folder 0700 and the session files 0600, repairing
-  looser modes; each repair leaves one notice (:func:`pop_notices`) for the front end
-  to show once.
+  looser modes; each repair leaves one notice (:mod:`kyso.core.notices`) for the front
+  end to show once.
 
 Tokens are never printed, logged or put in a message.
 """
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from kyso.config.locations import data_dir
 from kyso.core.atomic import write_atomic
+from kyso.core.notices import add_notice
 
 if TYPE_CHECKING:
     import httpx
@@ -32,26 +33,17 @@ __all__ = [
     "LogoutResult",
     "end_session",
     "pending_file",
-    "pop_notices",
     "protect",
     "retry_pending_revokes",
 ]
 
 PENDING_FILE = "pending-revokes.json"
 _TIMEOUT = 5.0
-_notices: list[str] = []
 
 
 def pending_file() -> Path:
     """The 0600 list of tokens still to revoke on their server."""
     return data_dir() / PENDING_FILE
-
-
-def pop_notices() -> list[str]:
-    """Notices left by :func:`protect` since the last call (each repair is said once)."""
-    out = list(_notices)
-    _notices.clear()
-    return out
 
 
 def _tighten(path: Path, wanted: int) -> bool:
@@ -77,7 +69,7 @@ def protect() -> None:
         if _tighten(folder / name, 0o600):
             fixed.append(f"{folder / name} → 0600")
     if fixed:
-        _notices.append(
+        add_notice(
             "Quyền truy cập quá rộng đã được sửa (người khác trên máy có thể đọc phiên đăng "
             "nhập): " + ", ".join(fixed) + "."
         )

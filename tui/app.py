@@ -88,6 +88,10 @@ class KysoApp(AppActions, App[None]):
         self.push_screen(InboxScreen())
         if self.greeting:
             self.notify(self.greeting, title="kyso", timeout=10)
+        from kyso.core.notices import pop_notices
+
+        for notice in pop_notices():  # a repaired file mode, a damaged cache rebuilt
+            self.notify(notice, title="kyso", severity="warning", timeout=15)
         self.refresh_user_names()
         # Looking for the token loads PKCS#11 modules: not while the first frame is drawn.
         self.call_after_refresh(self.refresh_token_status)
