@@ -1,6 +1,7 @@
 """Ending sessions and keeping the session file private.
 
-* :func:`end_session` revokes the saved bearer token on the server
+* :func:`end_session` (= :func:`detach_session` + :func:`revoke_or_queue`) revokes the
+  saved bearer token on the server
   (``POST /auth/logout``) and removes the local session file. Offline, the file is
   removed all the same and the token is kept in a 0600 "pending revoke" list;
   :func:`retry_pending_revokes` (run at every login and sync) revokes it later.
@@ -31,10 +32,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LogoutResult",
+    "detach_session",
     "end_session",
     "pending_file",
     "protect",
     "retry_pending_revokes",
+    "revoke_or_queue",
 ]
 
 PENDING_FILE = "pending-revokes.json"
@@ -116,16 +119,24 @@ def _write_pending(items: list[dict[str, object]]) -> None:
         pending_file().unlink(missing_ok=True)
 
 
-def end_session(transport: httpx.BaseTransport | None = None) -> LogoutResult:
-    """Log out: revoke the token on the server, remove the local session (always)."""
+def detach_session() -> Session | None:
+    """Remove the local session file at once; return the session it held (or ``None``).
+
+    The kiosk lock calls this on the UI thread, then :func:`revoke_or_queue` in a thread,
+    so a next user's login can never be removed by a slow revoke."""
     from kyso.core.errors import SyncError
     from kyso.core.sync import load_session, session_file
 
     try:
-        session: Session = load_session()
+        session: Session | None = load_session()
     except SyncError:
-        session_file().unlink(missing_ok=True)  # a damaged file goes too
-        return LogoutResult(False, False, "Chưa đăng nhập.")
+        session = None
+    session_file().unlink(missing_ok=True)  # a damaged file goes too
+    return session
+
+
+def revoke_or_queue(session: Session, transport: httpx.BaseTransport | None = None) -> bool:
+    """Revoke ``session``'s token; when the server cannot be told, queue it for later."""
     revoked = _revoke(session.server, session.token, session.verify_tls, transport)
     if not revoked:
         pending = _read_pending()
@@ -133,7 +144,15 @@ def end_session(transport: httpx.BaseTransport | None = None) -> LogoutResult:
             {"server": session.server, "token": session.token, "verify_tls": session.verify_tls}
         )
         _write_pending(pending)
-    session_file().unlink(missing_ok=True)
+    return revoked
+
+
+def end_session(transport: httpx.BaseTransport | None = None) -> LogoutResult:
+    """Log out: remove the local session (always) and revoke the token on the server."""
+    session = detach_session()
+    if session is None:
+        return LogoutResult(False, False, "Chưa đăng nhập.")
+    revoked = revoke_or_queue(session, transport)
     if revoked:
         return LogoutResult(True, True, f"Đã đăng xuất {session.username} ({session.server}).")
     return LogoutResult(
