@@ -8,7 +8,7 @@ import sys
 
 import click
 
-__all__ = ["echo_json", "read_pin", "token_options"]
+__all__ = ["echo", "echo_json", "read_pin", "token_options"]
 
 
 def read_pin(pin_stdin: bool) -> str | None:
@@ -43,6 +43,16 @@ def token_options(module: str | None, token: str | None, key: str | None):
     )
 
 
+def echo(text: object = "", *, err: bool = False) -> None:
+    """Print one line whose text may come from the server, a file or a token: control,
+    C1 and bidi-override characters are made visible instead of reaching the terminal."""
+    from kyso.core.textsafe import safe_line
+
+    click.echo(safe_line(text), err=err)
+
+
 def echo_json(data) -> None:
-    """Print JSON with Vietnamese left readable."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Print JSON with Vietnamese left readable (control characters escaped)."""
+    from kyso.core.textsafe import safe_json_text
+
+    click.echo(safe_json_text(json.dumps(data, ensure_ascii=False, indent=2, default=str)))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import read_pin, token_options
+from kyso.cli.common import echo, read_pin, token_options
 
 __all__ = ["export", "issue"]
 
@@ -69,7 +69,7 @@ def issue(
     day = _parse_date(date_text)
 
     def progress(step: str, message: str) -> None:
-        click.echo(f"… {_STEPS.get(step, step)}: {message}", err=True)
+        echo(f"… {_STEPS.get(step, step)}: {message}", err=True)
 
     with SyncClient.from_saved() as client:
         check_clerk(client.store)
@@ -82,7 +82,7 @@ def issue(
             seal_png, seal_source = default_seal(client.store, str(seal) if seal else configured)
             if seal is not None:
                 seal_source = f"con dấu từ tệp {seal}"
-            click.echo(f"Con dấu: {seal_source}.")
+            echo(f"Con dấu: {seal_source}.")
             from kyso.core.token.session import open_token
 
             pin = read_pin(pin_stdin)
@@ -100,14 +100,14 @@ def issue(
                 )
     when = result.date.strftime("%d/%m/%Y")
     how = "đã ký số cơ quan" if result.signed else "chỉ điền số, ngày"
-    click.echo(f"✓ Văn bản {document_id} đã ban hành: Số {result.so_ky_hieu}, ngày {when} ({how}).")
+    echo(f"✓ Văn bản {document_id} đã ban hành: Số {result.so_ky_hieu}, ngày {when} ({how}).")
     if result.reused_number:
-        click.echo("  (dùng lại số đã giữ cho văn bản này từ lần trước)")
-    click.echo(f"  Tệp chính: {result.main}")
+        echo("  (dùng lại số đã giữ cho văn bản này từ lần trước)")
+    echo(f"  Tệp chính: {result.main}")
     for path in result.appendices:
-        click.echo(f"  Phụ lục:   {path}")
+        echo(f"  Phụ lục:   {path}")
     if result.warning:
-        click.echo(result.warning, err=True)
+        echo(result.warning, err=True)
 
 
 @click.command()
@@ -127,4 +127,4 @@ def export(document_id: int, out: Path) -> None:
     with SyncClient.from_saved(retries=1) as client:
         # Files not downloaded yet are fetched when the server answers.
         path = export_edxml(client.store, document_id, out, fetch=client.fetch_attachment)
-    click.echo(f"✓ Đã xuất văn bản {document_id} ra {path}")
+    echo(f"✓ Đã xuất văn bản {document_id} ra {path}")

@@ -29,6 +29,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "trust": ("kyso.cli.trust", "trust", "Chứng thư gốc tin cậy: liệt kê, thêm, bỏ."),
     "server": ("kyso.cli.server", "server", "Chạy máy chủ e-office tham chiếu."),
     "login": ("kyso.cli.office", "login", "Đăng nhập máy chủ e-office."),
+    "logout": ("kyso.cli.office", "logout", "Đăng xuất (thu hồi phiên trên máy chủ)."),
     "sync": ("kyso.cli.office", "sync", "Đồng bộ hộp văn bản với máy chủ."),
     "inbox": ("kyso.cli.office", "inbox", "Văn bản chờ xử lý (từ bộ nhớ đệm)."),
     "show": ("kyso.cli.office", "show", "Chi tiết một văn bản."),
@@ -85,12 +86,24 @@ def cli(ctx: click.Context, kiosk: bool) -> None:
 localize(cli)
 
 
+def _run() -> None:
+    try:
+        cli.main(standalone_mode=False, prog_name="kyso")
+    finally:
+        # Said once, on stderr: a repaired file mode, a damaged cache moved aside.
+        from kyso.core.notices import pop_notices
+        from kyso.core.textsafe import safe_line
+
+        for notice in pop_notices():
+            click.echo(f"kyso: {safe_line(notice)}", err=True)
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit 1."""
     from kyso.core.errors import KysoError
 
     try:
-        cli.main(standalone_mode=False, prog_name="kyso")
+        _run()
     except click.exceptions.Abort:
         click.echo("Đã huỷ.", err=True)
         sys.exit(1)
@@ -100,7 +113,9 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KysoError as exc:
-        click.echo(f"kyso: {exc.message}", err=True)
+        from kyso.core.textsafe import safe_line
+
+        click.echo(f"kyso: {safe_line(exc.message)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Đã dừng (Ctrl-C).", err=True)

@@ -1,4 +1,4 @@
-"""E-office commands: login, sync, inbox, show, transition, mark, opinion.
+"""E-office commands: login, logout, sync, inbox, show, transition, mark, opinion.
 
 They read the local cache only (``inbox``, ``show``) or write an action to the cache and
 its outbox, then try to push it at once; when the server cannot be reached the action
@@ -8,17 +8,20 @@ inside the commands.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import click
 
-__all__ = ["inbox", "login", "mark", "opinion", "show", "sync", "transition"]
+from kyso.cli.common import echo
+
+__all__ = ["inbox", "login", "logout", "mark", "opinion", "show", "sync", "transition"]
 
 
 def _echo_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False))
+    from kyso.core.textsafe import safe_json
+
+    sys.stdout.write(safe_json(data))
     sys.stdout.write("\n")
 
 
@@ -44,17 +47,22 @@ _KINDS = {"transition": "chuyển", "opinion": "ý kiến", "mark": "đánh dấ
 
 
 def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
+    from kyso.core.errors import KysoError, SyncError
     from kyso.core.sync import push_quietly
 
-    note = push_quietly(store)
+    try:
+        note = push_quietly(store)
+    except KysoError as exc:  # e.g. a full disk while noting the sync: the action is saved
+        raise SyncError(
+            f"{message} Thao tác đã được lưu và đang chờ gửi (đừng làm lại); "
+            f"chưa gửi được: {exc.message}"
+        ) from None
     if note is None:
-        click.echo(f"{message} Đã đồng bộ.")
+        echo(f"{message} Đã đồng bộ.")
     elif note.startswith("Đã xếp hàng"):
-        click.echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
-        click.echo(note, err=True)
+        echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
+        echo(note, err=True)
     else:
-        from kyso.core.errors import SyncError
-
         raise SyncError(note)
 
 
@@ -76,8 +84,20 @@ def login(server: str | None, username: str) -> None:
     if password is None:
         password = click.prompt("Mật khẩu", hide_input=True, err=True)
     session = do_login(server, username, password)
-    click.echo(f"Đã đăng nhập {session.server} với tài khoản {session.username}.")
-    click.echo("Chạy `kyso sync` để tải văn bản về.")
+    echo(f"Đã đăng nhập {session.server} với tài khoản {session.username}.")
+    echo("Chạy `kyso sync` để tải văn bản về.")
+
+
+@click.command()
+def logout() -> None:
+    """Đăng xuất: thu hồi mã phiên trên máy chủ và xoá phiên trên máy này.
+
+    Khi không kết nối được, phiên trên máy vẫn bị xoá và mã phiên được thu hồi ở lần
+    đăng nhập hoặc đồng bộ sau."""
+    from kyso.core.sessions import end_session
+
+    result = end_session()
+    echo(result.message, err=not result.revoked and result.was_logged_in)
 
 
 @click.command()
@@ -86,21 +106,21 @@ def sync() -> None:
     from kyso.core.sync import sync as do_sync
 
     report = do_sync()
-    click.echo(f"Đã gửi {report.pushed} thao tác, nhận {report.pulled} văn bản.")
+    echo(f"Đã gửi {report.pushed} thao tác, nhận {report.pulled} văn bản.")
     for c in report.conflicts:
-        click.echo(
+        echo(
             f"Xung đột: văn bản {c.document_id} đã được người khác thay đổi; "
             f"thao tác “{_KINDS.get(c.kind, c.kind)}” không được áp dụng ({c.message}).",
             err=True,
         )
     for c in report.rejected:
-        click.echo(
+        echo(
             f"Bị từ chối: văn bản {c.document_id}, thao tác “{_KINDS.get(c.kind, c.kind)}” "
             f"({c.status}): {c.message}",
             err=True,
         )
     if report.outbox:
-        click.echo(f"Còn {report.outbox} thao tác chờ gửi.", err=True)
+        echo(f"Còn {report.outbox} thao tác chờ gửi.", err=True)
 
 
 @click.command()
@@ -113,19 +133,22 @@ def inbox(scope: str | None, as_json: bool) -> None:
 
     with open_store() as store:
         if as_json:
-            sys.stdout.write(store.inbox_json(scope or "inbox"))  # type: ignore[arg-type]
+            from kyso.core.textsafe import safe_json_text
+
+            text = store.inbox_json(scope or "inbox")  # type: ignore[arg-type]
+            sys.stdout.write(safe_json_text(text))
             sys.stdout.write("\n")
             return
         rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
     if not rows:
-        click.echo("Không có văn bản nào.")
+        echo("Không có văn bản nào.")
         return
     for row in rows:
         star = "★" if row.marked else " "
         wait = " ⇡" if row.pending else ""
         number = row.so_ky_hieu or "—"
         summary = row.trich_yeu if len(row.trich_yeu) <= 70 else row.trich_yeu[:69] + "…"
-        click.echo(
+        echo(
             f"{row.id:>6} {star} {number:<16} {_state_label(row.state):<30} "
             f"{row.holder or '—':<12} {summary}{wait}"
         )
@@ -143,37 +166,37 @@ def show(document_id: int, as_json: bool) -> None:
     if as_json:
         _echo_json(d.as_dict())
         return
-    click.echo(f"Văn bản {d.id} (phiên bản {d.version})")
-    click.echo(f"  Trích yếu:        {d.trich_yeu}")
-    click.echo(f"  Loại:             {d.loai}")
-    click.echo(f"  Số/ký hiệu:       {d.so_ky_hieu or '—'}")
-    click.echo(f"  Ngày ban hành:    {d.ngay_ban_hanh or '—'}")
-    click.echo(f"  Đơn vị soạn thảo: {d.don_vi_soan_thao}")
-    click.echo(f"  Người soạn:       {d.nguoi_soan or '—'}")
-    click.echo(f"  Trạng thái:       {_state_label(d.state)}")
-    click.echo(f"  Đang xử lý:       {d.holder or '—'}")
-    click.echo(f"  Đánh dấu:         {'có' if d.marked else 'không'}")
+    echo(f"Văn bản {d.id} (phiên bản {d.version})")
+    echo(f"  Trích yếu:        {d.trich_yeu}")
+    echo(f"  Loại:             {d.loai}")
+    echo(f"  Số/ký hiệu:       {d.so_ky_hieu or '—'}")
+    echo(f"  Ngày ban hành:    {d.ngay_ban_hanh or '—'}")
+    echo(f"  Đơn vị soạn thảo: {d.don_vi_soan_thao}")
+    echo(f"  Người soạn:       {d.nguoi_soan or '—'}")
+    echo(f"  Trạng thái:       {_state_label(d.state)}")
+    echo(f"  Đang xử lý:       {d.holder or '—'}")
+    echo(f"  Đánh dấu:         {'có' if d.marked else 'không'}")
     if d.pending:
-        click.echo(f"  Chờ đồng bộ:      {d.pending} thao tác")
-    click.echo("Tệp đính kèm:")
+        echo(f"  Chờ đồng bộ:      {d.pending} thao tác")
+    echo("Tệp đính kèm:")
     for a in d.attachments:
         main = " (chính)" if a.is_main else ""
-        click.echo(f"  [{a.id}] {a.name}{main}")
+        echo(f"  [{a.id}] {a.name}{main}")
         for v in a.versions:
             signed = "đã ký" if v.signed else "chưa ký"
             wait = " (chờ gửi)" if v.pending else ""
-            click.echo(f"      v{v.n} {v.uploaded_at} {v.uploaded_by} {signed} {v.size} B{wait}")
+            echo(f"      v{v.n} {v.uploaded_at} {v.uploaded_by} {signed} {v.size} B{wait}")
     if d.opinions:
-        click.echo("Ý kiến xử lý:")
+        echo("Ý kiến xử lý:")
         for o in d.opinions:
             wait = " (chờ gửi)" if o.pending else ""
-            click.echo(f"  {o.at} {o.author}: {o.text}{wait}")
+            echo(f"  {o.at} {o.author}: {o.text}{wait}")
     if d.flow:
-        click.echo("Luồng văn bản:")
+        echo("Luồng văn bản:")
         for f in d.flow:
             wait = " (chờ gửi)" if f.pending else ""
             note = f" — {f.note}" if f.note else ""
-            click.echo(
+            echo(
                 f"  {f.at} {f.from_user or '—'} → {f.to_user or '—'}: "
                 f"{_action_label(f.action)}{note}{wait}"
             )

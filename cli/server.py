@@ -58,6 +58,7 @@ def server(
     import uvicorn
 
     from kyso.server.app import create_app
+    from kyso.server.settings import ServerSettings
 
     _check_port(host, port)
 
@@ -65,7 +66,13 @@ def server(
         from kyso.config.locations import data_dir as kyso_data_dir
 
         data_dir = kyso_data_dir() / "server"
-    app = create_app(data_dir, seed_demo=seed_demo, trust_files=trust_files, bindings=bindings)
+    app = create_app(
+        data_dir,
+        seed_demo=seed_demo,
+        trust_files=trust_files,
+        bindings=bindings,
+        settings=ServerSettings.from_env(),
+    )
     click.echo(f"kyso server: http://{host}:{port}/api/v1 (dữ liệu: {data_dir})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import read_pin, token_options
+from kyso.cli.common import echo, read_pin, token_options
 from kyso.cli.presign import presign_token, same_certificate
 
 
@@ -24,7 +24,7 @@ def _ctrl_c_stops(cancel: threading.Event) -> Iterator[None]:
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
-        click.echo("Đang dừng sau tệp đang ký… (Ctrl-C lần nữa để dừng ngay)", err=True)
+        echo("Đang dừng sau tệp đang ký… (Ctrl-C lần nữa để dừng ngay)", err=True)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
@@ -135,10 +135,10 @@ def sign(
 
     ready, failures = preflight(jobs, options)
     for failure in failures:
-        click.echo(f"✗ {failure.job.source}: {failure.error}", err=True)
+        echo(f"✗ {failure.job.source}: {failure.error}", err=True)
     for item in ready:
         if item.check.repaired_with:
-            click.echo(
+            echo(
                 f"⚠ {item.job.source}: tệp hỏng, đã sửa bằng {item.check.repaired_with} "
                 "trên bản sao trước khi ký (tệp gốc giữ nguyên)",
                 err=True,
@@ -161,12 +161,10 @@ def sign(
                 where = ""
                 if signed.placement:
                     where = f", trang {signed.placement.page + 1}, {signed.placement.rule_text}"
-                click.echo(
-                    f"✓ {result.job.source} → {result.job.output} ({signed.field_name}{where})"
-                )
+                echo(f"✓ {result.job.source} → {result.job.output} ({signed.field_name}{where})")
             else:
                 mark = "…" if result.skipped else "✗"
-                click.echo(f"{mark} {result.job.source}: {result.error}", err=True)
+                echo(f"{mark} {result.job.source}: {result.error}", err=True)
 
         if workers is None:
             workers = default_workers(len(ready))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kyso.cli.common import echo_json
+from kyso.cli.common import echo, echo_json
 
 if TYPE_CHECKING:
     from kyso.core.token.doctor import Diagnosis
@@ -44,29 +44,29 @@ def list_tokens(module: str | None, as_json: bool) -> None:
 
 
 def _print_report(report) -> None:
-    click.echo(f"Module: {report.path}  ({report.name}, từ {report.source})")
+    echo(f"Module: {report.path}  ({report.name}, từ {report.source})")
     if report.error:
-        click.echo(f"  Lỗi: {report.error}")
+        echo(f"  Lỗi: {report.error}")
         return
     if not report.slots:
-        click.echo("  (không có token)")
+        echo("  (không có token)")
     for slot in report.slots:
         if slot.token is None:
-            click.echo(f"  Khe {slot.slot_id}: {slot.error or 'trống'}")
+            echo(f"  Khe {slot.slot_id}: {slot.error or 'trống'}")
             continue
         tok = slot.token
         extra = ", bàn phím PIN" if tok.pin_pad else ""
-        click.echo(
+        echo(
             f"  Khe {slot.slot_id}: token {tok.label!r} ({tok.manufacturer} {tok.model}, "
             f"số sê-ri {tok.serial}{extra}, PIN: {tok.pin_state})"
         )
         if slot.error:
-            click.echo(f"    Lỗi: {slot.error}")
+            echo(f"    Lỗi: {slot.error}")
         for cert in tok.certificates:
             usage = ", ".join(cert.key_usage) or "mọi mục đích"
-            click.echo(f"    Chứng thư {cert.label!r} (id {cert.key_id}): {cert.subject}")
-            click.echo(f"      Nơi cấp: {cert.issuer}")
-            click.echo(
+            echo(f"    Chứng thư {cert.label!r} (id {cert.key_id}): {cert.subject}")
+            echo(f"      Nơi cấp: {cert.issuer}")
+            echo(
                 f"      Hiệu lực: {cert.not_before:%d/%m/%Y} – {cert.not_after:%d/%m/%Y}; "
                 f"dùng cho: {usage}"
             )
@@ -132,51 +132,49 @@ def doctor(module: str | None, as_json: bool) -> None:
 
 def _print_diagnosis(diagnosis: Diagnosis) -> None:
     fwd = diagnosis.forwarding
-    click.echo("Token chuyển tiếp (p11-kit):")
+    echo("Token chuyển tiếp (p11-kit):")
     if fwd.address is None:
-        click.echo("  P11_KIT_SERVER_ADDRESS: chưa đặt (không dùng token chuyển tiếp)")
+        echo("  P11_KIT_SERVER_ADDRESS: chưa đặt (không dùng token chuyển tiếp)")
     else:
-        click.echo(f"  P11_KIT_SERVER_ADDRESS={fwd.address}")
+        echo(f"  P11_KIT_SERVER_ADDRESS={fwd.address}")
         state = _SOCKET_STATE.get(fwd.state, fwd.state)
         mark = "✓" if fwd.answers else "✗"
         target = f"socket {fwd.socket}" if fwd.socket else "địa chỉ"
-        click.echo(f"  {mark} {target}: {state}")
+        echo(f"  {mark} {target}: {state}")
     if fwd.client_module:
-        click.echo(f"  ✓ p11-kit-client.so: {fwd.client_module}")
+        echo(f"  ✓ p11-kit-client.so: {fwd.client_module}")
     else:
-        click.echo("  · p11-kit-client.so: chưa cài (gói p11-kit-modules)")
-    click.echo("Module PKCS#11:")
+        echo("  · p11-kit-client.so: chưa cài (gói p11-kit-modules)")
+    echo("Module PKCS#11:")
     for check in diagnosis.modules:
         mark = {"loaded": "✓", "load_error": "✗", "not_found": "✗"}.get(check.state, "·")
         where = f" {check.path}" if check.path else ""
         origin = (
             f", từ {_SOURCE.get(check.source, check.source)}" if check.source != "known" else ""
         )
-        click.echo(
-            f"  {mark} {check.name}{where}: {_MODULE_STATE.get(check.state, check.state)}{origin}"
-        )
+        echo(f"  {mark} {check.name}{where}: {_MODULE_STATE.get(check.state, check.state)}{origin}")
         if check.state == "loaded" and not check.tokens:
-            click.echo("      (không có token)")
+            echo("      (không có token)")
         for tok in check.tokens:
             pad = ", bàn phím PIN" if tok.pin_pad else ""
-            click.echo(
+            echo(
                 f"      Khe {tok.slot}: token {tok.label!r} ({tok.manufacturer} {tok.model}, "
                 f"số sê-ri {tok.serial}{pad}), PIN: {_PIN_STATE.get(tok.pin_state, tok.pin_state)}"
             )
             for cert in tok.certificates:
                 if cert.can_sign:
-                    click.echo(
+                    echo(
                         f"        ✓ {cert.label!r} — {cert.common_name}: ký được "
                         f"(hết hạn {cert.not_after:%d/%m/%Y})"
                     )
                 else:
-                    click.echo(f"        ✗ {cert.label!r} — {cert.common_name}: {cert.problem}")
+                    echo(f"        ✗ {cert.label!r} — {cert.common_name}: {cert.problem}")
     problems = [f for f in diagnosis.findings if f.level != "info" or f.fix]
     if problems:
-        click.echo("Cần xem:")
+        echo("Cần xem:")
         for finding in problems:
-            click.echo(f"  {_MARK.get(finding.level, '·')} {finding.message}")
+            echo(f"  {_MARK.get(finding.level, '·')} {finding.message}")
             for step in finding.fix:
-                click.echo(f"      → {step}")
+                echo(f"      → {step}")
     if diagnosis.ok:
-        click.echo(f"✓ {diagnosis.summary}")
+        echo(f"✓ {diagnosis.summary}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo_json
+from kyso.cli.common import echo, echo_json
 
 NO_ANCHORS = (
     "Đã kiểm tra tính toàn vẹn nhưng CHƯA kiểm tra nơi cấp tin cậy: chưa có chứng thư gốc "
@@ -46,7 +46,7 @@ def verify(files: tuple[Path, ...], trust: tuple[Path, ...], no_trust_check: boo
             if as_json:
                 reports.append({"file": str(path), "ok": False, "error": exc.message})
             else:
-                click.echo(f"✗ {path}: {exc.message}", err=True)
+                echo(f"✗ {path}: {exc.message}", err=True)
             continue
         if not report.ok:
             bad += 1
@@ -66,22 +66,22 @@ def _print(path: Path, report) -> None:
     from kyso.core.docs.docmdp import DOCMDP_WORDS
 
     mark = ("✓" if report.trust_checked else "⚠") if report.ok else "✗"
-    click.echo(f"{mark} {path}: {len(report.signatures)} chữ ký")
+    echo(f"{mark} {path}: {len(report.signatures)} chữ ký")
     if not report.signatures:
-        click.echo("    (không có chữ ký số)")
+        echo("    (không có chữ ký số)")
     if report.docmdp is not None:
-        click.echo(f"    Tài liệu được chứng nhận: {DOCMDP_WORDS.get(report.docmdp, '')}")
+        echo(f"    Tài liệu được chứng nhận: {DOCMDP_WORDS.get(report.docmdp, '')}")
     for sig in report.signatures + report.timestamps:
         when = sig.signing_time.strftime("%d/%m/%Y %H:%M:%S +07:00") if sig.signing_time else "?"
         sign = "✓" if sig.ok else "✗"
         what = "Dấu thời gian" if sig.kind == "timestamp" else "PAdES " + sig.pades_level
-        click.echo(f"  {sign} [{sig.field}] {sig.signer_name} — {when} — {what}")
+        echo(f"  {sign} [{sig.field}] {sig.signer_name} — {when} — {what}")
         if sig.ok or not sig.reasons:
-            click.echo(f"      {sig.summary}")
+            echo(f"      {sig.summary}")
         for line in sig.reasons:
-            click.echo(f"      - {line}")
+            echo(f"      - {line}")
         if sig.revocation != "unknown":
             word = "còn hiệu lực" if sig.revocation == "good" else "ĐÃ BỊ THU HỒI"
-            click.echo(f"      Trạng thái chứng thư lúc ký: {word}")
+            echo(f"      Trạng thái chứng thư lúc ký: {word}")
     for line in report.problems:
-        click.echo(f"    ✗ {line}")
+        echo(f"    ✗ {line}")

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kyso.core.atomic import write_atomic
 from kyso.core.errors import DocumentError, KysoError, StoreError, WorkflowError
+from kyso.core.notices import add_notice
+from kyso.core.store_check import check_on_open, remember
 from kyso.core.store_schema import migrate
 
 if TYPE_CHECKING:
@@ -149,6 +151,7 @@ class Store:
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            salvage = check_on_open(self.path)  # a file changed outside kyso is checked
             self._conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
             )
@@ -160,13 +163,29 @@ class Store:
             raise StoreError(f"Không mở được bộ nhớ đệm {self.path}: {exc}") from None
         except OSError as exc:
             raise StoreError(f"Không tạo được bộ nhớ đệm {self.path}: {exc.strerror}") from None
+        if salvage is not None:
+            self._requeue(salvage.outbox)
+            add_notice(salvage.notice())
+
+    def _requeue(self, rows: list[dict[str, Any]]) -> None:
+        """Put the unsent actions read from a damaged file into this fresh store."""
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(outbox)")}
+        with self.transaction() as conn:
+            for row in rows:
+                kept = {k: v for k, v in row.items() if k in columns}
+                names = ", ".join(kept)
+                marks = ", ".join("?" * len(kept))
+                conn.execute(
+                    f"INSERT OR IGNORE INTO outbox ({names}) VALUES ({marks})", list(kept.values())
+                )
 
     # -- lifecycle -----------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and note the file as kyso leaves it)."""
         with self._lock:
             self._conn.close()
+        remember(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -185,6 +204,12 @@ class Store:
                 raise StoreError(f"Bộ nhớ đệm đang bận: {exc}") from None
             try:
                 yield conn
+            except sqlite3.DatabaseError as exc:
+                with contextlib.suppress(sqlite3.DatabaseError):
+                    conn.execute("ROLLBACK")
+                raise StoreError(
+                    f"Không ghi được bộ nhớ đệm ({exc}); thay đổi chưa được lưu."
+                ) from None
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -193,7 +218,9 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 with contextlib.suppress(sqlite3.DatabaseError):
                     conn.execute("ROLLBACK")
-                raise StoreError(f"Không ghi được bộ nhớ đệm: {exc}") from None
+                raise StoreError(
+                    f"Không ghi được bộ nhớ đệm ({exc}); thay đổi chưa được lưu."
+                ) from None
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:

@@ -98,7 +98,13 @@ def save_session(session: Session) -> None:
 
 
 def load_session() -> Session:
-    """The saved session; :class:`SyncError` when nobody is logged in."""
+    """The saved session; :class:`SyncError` when nobody is logged in.
+
+    Looser modes on the data folder or the file are repaired first
+    (:func:`kyso.core.sessions.protect`)."""
+    from kyso.core.sessions import protect
+
+    protect()
     path = session_file()
     try:
         raw = json.loads(path.read_text("utf-8"))
@@ -114,9 +120,12 @@ def load_session() -> Session:
         raise SyncError(f"Tệp phiên đăng nhập {path} bị hỏng; hãy chạy `kyso login` lại.") from None
 
 
-def logout() -> None:
-    """Forget the saved session (the local cache and its outbox stay)."""
-    session_file().unlink(missing_ok=True)
+def logout() -> str:
+    """End the saved session: the token is revoked on the server (later when offline) and
+    the local file removed; the local cache and its outbox stay. Returns a message."""
+    from kyso.core.sessions import end_session
+
+    return end_session().message
 
 
 def _normalize_server(server: str) -> str:
@@ -257,11 +266,17 @@ class SyncClient:
     def pull(self) -> int:
         """Read the changes feed from the saved cursor; return how many documents arrived."""
         total = 0
+        restarted = False
         while True:
             cursor = self.store.cursor
             response = self._request(
                 "GET", "/changes", params={"since": cursor, "limit": self.page_size}
             )
+            if response.status_code == 410 and not restarted:
+                # The server is behind our cursor (restored from a backup): read it all again.
+                restarted = True
+                self.store.reset_cursor()
+                continue
             if response.status_code != 200:
                 raise SyncError(
                     f"Không đọc được thay đổi (HTTP {response.status_code}): {_detail(response)}"
@@ -434,8 +449,11 @@ def login(
     *,
     verify_tls: bool | None = None,
     transport: httpx.BaseTransport | None = None,
+    kiosk: bool = False,
 ) -> Session:
-    """Log in, save the session (0600 file) and fetch my profile into the store."""
+    """Log in, save the session (0600 file) and fetch my profile into the store.
+
+    ``kiosk`` asks for a shared station's shorter session."""
     import httpx
 
     server = _normalize_server(server)
@@ -447,11 +465,15 @@ def login(
             verify=verify,
             transport=transport,
         ) as http:
-            response = http.post("/auth/login", json={"username": username, "password": password})
+            body = {"username": username, "password": password}
+            response = http.post("/auth/login", json={**body, "kiosk": True} if kiosk else body)
     except httpx.TransportError as exc:
         raise SyncError(_offline_message(server, exc).split(";")[0] + ".") from None
     if response.status_code in (400, 401, 403):
         raise SyncError("Sai tên đăng nhập hoặc mật khẩu.")
+    if response.status_code == 429:
+        wait = response.headers.get("retry-after", "?")
+        raise SyncError(f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {wait} giây.")
     if response.status_code != 200:
         raise SyncError(f"Đăng nhập thất bại (HTTP {response.status_code}): {_detail(response)}")
     try:
@@ -462,6 +484,10 @@ def login(
         raise SyncError("Máy chủ trả lời đăng nhập không hợp lệ.") from None
     session = Session(server, username, token, verify)
     save_session(session)
+    from kyso.core.sessions import protect, retry_pending_revokes
+
+    protect()
+    retry_pending_revokes(transport)
     with session.store() as store:
         if user:
             store.set_meta("me", json.dumps(user, ensure_ascii=False))
@@ -479,7 +505,10 @@ def open_store(session: Session | None = None) -> Store:
 
 def sync(session: Session | None = None, *, retries: int = 3) -> SyncReport:
     """Push then pull for the saved (or given) session."""
+    from kyso.core.sessions import retry_pending_revokes
+
     session = session or load_session()
+    retry_pending_revokes()
     with SyncClient(session, retries=retries) as client:
         return client.sync()
 

@@ -20,8 +20,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kyso.server.blob_guard import BlobGuardMiddleware, sweep
 from kyso.server.blobs import BlobStore
+from kyso.server.body_digest import BodyDigestMiddleware
 from kyso.server.db import DB_NAME, Database
+from kyso.server.settings import ServerSettings
+from kyso.server.text_rules import CONTROL_ERROR, CONTROL_MESSAGE
+from kyso.server.throttle import LoginThrottle
 from kyso.server.uploads import BodyLimitMiddleware
 from kyso.server.writes import json_response
 
@@ -39,6 +44,7 @@ _DEFAULT_DETAILS = {
     406: "Định dạng không được hỗ trợ.",
     413: "Tệp vượt quá 50 MB.",
     415: "Kiểu nội dung không được hỗ trợ.",
+    429: "Thử lại sau.",
 }
 
 
@@ -53,6 +59,8 @@ def _validation_detail(exc: RequestValidationError) -> str:
         return "Dữ liệu JSON không hợp lệ."
     if kind == "missing":
         what = "thiếu"
+    elif kind == CONTROL_ERROR:
+        what = CONTROL_MESSAGE
     elif kind.startswith(("string_too", "too_")):
         what = "độ dài không hợp lệ"
     elif kind in {"less_than_equal", "greater_than_equal", "less_than", "greater_than"}:
@@ -87,8 +95,10 @@ def create_app(
     seed_demo: bool = False,
     trust_files: Sequence[Path] = (),
     bindings: Sequence[str] = (),
+    settings: ServerSettings | None = None,
 ) -> FastAPI:
-    """The server application over ``data_dir`` (created if missing).
+    """The server application over ``data_dir`` (created if missing), with ``settings``
+    (token lifetimes, login throttling; default :class:`ServerSettings`).
 
     The database is migrated to the current schema (:mod:`kyso.server.migrations`).
     With ``seed_demo`` an empty database gets the demo organization, its four users and
@@ -115,6 +125,7 @@ def create_app(
         from kyso.server.trust import configure
 
         configure(db, trust_files=trust_files, bindings=bindings)
+    sweep(db, blobs)  # what a crash between storing a file and its row left behind
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -130,9 +141,13 @@ def create_app(
     app.state.db = db
     app.state.blobs = blobs
     app.state.data_dir = data_dir
+    app.state.settings = settings or ServerSettings()
+    app.state.throttle = LoginThrottle(app.state.settings)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(Exception, _on_unexpected)
+    app.add_middleware(BodyDigestMiddleware)
+    app.add_middleware(BlobGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware)
 
     from kyso.server import (
@@ -205,4 +220,4 @@ def app_from_env() -> FastAPI:
     """An app for ``uvicorn --factory``: data folder from ``KYSO_SERVER_DATA``."""
     data = os.environ.get("KYSO_SERVER_DATA", "kyso-server-data")
     seed = os.environ.get("KYSO_SERVER_SEED_DEMO", "") not in ("", "0", "false")
-    return create_app(Path(data), seed_demo=seed)
+    return create_app(Path(data), seed_demo=seed, settings=ServerSettings.from_env())

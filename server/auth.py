@@ -31,6 +31,7 @@ __all__ = [
     "issue_token",
     "load_user",
     "login",
+    "revoke_token",
     "verify_password",
 ]
 
@@ -131,8 +132,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def login(db: Database, username: str, password: str) -> tuple[str, CurrentUser] | None:
-    """A new token and the user, or ``None`` when the name or password is wrong."""
+def login(
+    db: Database, username: str, password: str, *, hours: float = TOKEN_DAYS * 24
+) -> tuple[str, CurrentUser] | None:
+    """A new token (valid ``hours``) and the user, or ``None`` when the name or password
+    is wrong."""
     with db.connect() as conn:
         row = conn.execute(_USER_SQL + " WHERE u.username = ?", (username,)).fetchone()
     if row is None:
@@ -141,20 +145,27 @@ def login(db: Database, username: str, password: str) -> tuple[str, CurrentUser]
     if not verify_password(password, row["password_hash"]):
         return None
     user = _user_from_row(row)
-    return issue_token(db, user.id), user
+    return issue_token(db, user.id, hours=hours), user
 
 
-def issue_token(db: Database, user_id: int) -> str:
-    """A fresh bearer token for ``user_id``, valid for :data:`TOKEN_DAYS` days."""
+def issue_token(db: Database, user_id: int, *, hours: float = TOKEN_DAYS * 24) -> str:
+    """A fresh bearer token for ``user_id``, valid for ``hours`` (default 30 days)."""
     token = secrets.token_urlsafe(32)
     now = dt.datetime.now(VN_TZ)
-    expires = (now + dt.timedelta(days=TOKEN_DAYS)).isoformat(timespec="seconds")
+    expires = (now + dt.timedelta(hours=hours)).isoformat(timespec="seconds")
     with db.write() as conn:
         conn.execute(
             "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
             (_token_hash(token), user_id, now.isoformat(timespec="seconds"), expires),
         )
     return token
+
+
+def revoke_token(db: Database, token: str) -> bool:
+    """Forget ``token`` (logout); whether it was still known."""
+    with db.write() as conn:
+        cur = conn.execute("DELETE FROM tokens WHERE token_hash = ?", (_token_hash(token),))
+    return cur.rowcount > 0
 
 
 def _unauthorized(detail: str) -> HTTPException:

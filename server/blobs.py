@@ -2,7 +2,9 @@
 
 A file is streamed to a temporary file beside the store while it is hashed and counted,
 fsynced, then renamed into place; the same content is stored once however many versions
-point at it. Nothing in the store is ever modified or deleted by the server.
+point at it. A blob is never modified; one that no version references is deleted by
+:mod:`kyso.server.blob_guard` (a refused upload, or the sweep at start). Blobs stored
+during a request are pinned until it ends, so neither removes them meanwhile.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import hashlib
 import io
 import os
 import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,6 +37,20 @@ class BlobStore:
         self.root = Path(root)
         self._tmp = self.root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
+        self.pin_lock = threading.RLock()
+        self._pins: Counter[str] = Counter()
+
+    def pinned(self, sha256: str) -> bool:
+        """Whether a request in flight stored this blob (call with ``pin_lock`` held)."""
+        return self._pins[sha256] > 0
+
+    def unpin(self, shas: Iterable[str]) -> None:
+        """The request that stored ``shas`` has ended."""
+        with self.pin_lock:
+            for sha in shas:
+                self._pins[sha] -= 1
+                if self._pins[sha] <= 0:
+                    del self._pins[sha]
 
     def path(self, sha256: str) -> Path:
         """Where the file with this hash lives."""
@@ -58,11 +77,18 @@ class BlobStore:
                 os.fsync(fh.fileno())
             sha = digest.hexdigest()
             target = self.path(sha)
-            if target.exists():
-                os.unlink(tmp)
-            else:
-                target.parent.mkdir(exist_ok=True)
-                os.replace(tmp, target)
+            from kyso.server.blob_guard import created_blobs
+
+            created = created_blobs.get()
+            with self.pin_lock:  # pinned before it is visible, so no sweep can race us
+                if created is not None:
+                    self._pins[sha] += 1
+                    created.append(sha)
+                if target.exists():
+                    os.unlink(tmp)
+                else:
+                    target.parent.mkdir(exist_ok=True)
+                    os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

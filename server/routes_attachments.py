@@ -25,6 +25,7 @@ from kyso.server.db import add_version_row, touch
 from kyso.server.params import AttId, DocId, Me, error_responses
 from kyso.server.schemas import Document, Error, RenameRequest
 from kyso.server.signed import check_signed_upload
+from kyso.server.text_rules import MultiLine
 from kyso.server.trust import anchors as trust_anchors
 from kyso.server.uploads import safe_name
 from kyso.server.writes import Result, check_if_match, document_response, idempotent_write
@@ -116,6 +117,18 @@ def _check_signed(user: CurrentUser, doc: sqlite3.Row) -> None:
         raise HTTPException(409, "Văn bản ở trạng thái này không nhận bản ký số.")
 
 
+def _may_upload(
+    request: Request, user: CurrentUser, doc_id: int, att_id: int | None, *, signed: bool
+) -> None:
+    """The refusals known before the file is stored (the effect checks again under the
+    write lock): a file nobody may add never reaches the blob store."""
+    with request.app.state.db.connect() as conn:
+        doc = visible_row(conn, user, doc_id)
+        if att_id is not None:
+            _attachment(conn, doc_id, att_id)
+    (_check_signed if signed else _check_edit)(user, doc)
+
+
 @router.get(
     "/documents/{doc_id}/attachments/{att_id}/versions/{n}/content",
     response_class=FileResponse,
@@ -154,10 +167,11 @@ def post_version(
     user: Me,
     request: Request,
     file: Annotated[UploadFile, File(description="Phiên bản mới.")],
-    note: Annotated[str, Form(max_length=2000)] = "",
+    note: Annotated[MultiLine, Form(max_length=2000)] = "",
     signed: Annotated[bool, Form(description="Bản đã ký số: máy chủ kiểm tra.")] = False,
 ) -> Response:
     """Tải lên phiên bản mới; với ``signed=true`` máy chủ kiểm tra chữ ký (422 nếu sai)."""
+    _may_upload(request, user, doc_id, att_id, signed=signed)
     blobs = request.app.state.blobs
     sha, size = blobs.put_stream(file.file)
     # Verify before taking the write lock (it can take a while on a big file); the
@@ -220,10 +234,11 @@ def post_attachment(
     user: Me,
     request: Request,
     file: Annotated[UploadFile, File(description="Tệp đính kèm mới.")],
-    note: Annotated[str, Form(max_length=2000)] = "",
+    note: Annotated[MultiLine, Form(max_length=2000)] = "",
 ) -> Response:
     """Thêm tệp đính kèm (ví dụ phụ lục) vào văn bản."""
     name = safe_name(file.filename)
+    _may_upload(request, user, doc_id, None, signed=False)
     sha, size = request.app.state.blobs.put_stream(file.file)
 
     def effect(conn: sqlite3.Connection) -> Result:

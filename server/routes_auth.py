@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from kyso.server.auth import login
+from kyso.server.auth import login, revoke_token
 from kyso.server.params import Me
 from kyso.server.schemas import Error, LoginRequest, LoginResponse, User
 from kyso.server.writes import json_response
@@ -16,16 +19,43 @@ router = APIRouter(tags=["auth"])
 _401 = {401: {"model": Error}}
 
 
-@router.post("/auth/login", response_model=LoginResponse, responses=_401)
+_bearer = HTTPBearer(auto_error=False)
+
+
+@router.post("/auth/login", response_model=LoginResponse, responses={**_401, 429: {"model": Error}})
 def post_login(body: LoginRequest, request: Request) -> Response:
-    """Đăng nhập bằng tên và mật khẩu; trả về mã phiên (bearer token)."""
-    result = login(request.app.state.db, body.username, body.password)
+    """Đăng nhập bằng tên và mật khẩu; trả về mã phiên (bearer token).
+
+    Sai mật khẩu nhiều lần: 429 kèm ``Retry-After`` (giây), thời gian chờ tăng dần.
+    """
+    settings = request.app.state.settings
+    throttle = request.app.state.throttle
+    address = request.client.host if request.client else "?"
+    throttle.check(body.username, address)
+    hours = settings.kiosk_token_hours if body.kiosk else settings.token_hours
+    result = login(request.app.state.db, body.username, body.password, hours=hours)
     if result is None:
+        throttle.failed(body.username, address)
         raise HTTPException(
             401, "Sai tên đăng nhập hoặc mật khẩu.", headers={"WWW-Authenticate": "Bearer"}
         )
+    throttle.succeeded(body.username)
     token, user = result
     return json_response(200, {"token": token, "user": user.to_api()})
+
+
+@router.post("/auth/logout", status_code=204, responses=_401)
+def post_logout(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Response:
+    """Đăng xuất: mã phiên bị thu hồi ngay (gọi lại với mã đã thu hồi vẫn trả 204)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            401, "Chưa đăng nhập (thiếu mã phiên).", headers={"WWW-Authenticate": "Bearer"}
+        )
+    revoke_token(request.app.state.db, credentials.credentials)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=User, responses=_401)

@@ -11,16 +11,22 @@ from kyso.server.params import Me
 from kyso.server.schemas import ChangesPage, Error
 from kyso.server.writes import json_response
 
-__all__ = ["MAX_LIMIT", "router"]
+__all__ = ["CURSOR_AHEAD", "MAX_LIMIT", "router"]
 
 router = APIRouter(tags=["changes"])
 MAX_LIMIT = 500
+CURSOR_AHEAD = "Con trỏ vượt quá thay đổi mới nhất của máy chủ; hãy đồng bộ lại từ đầu."
+
+
+def _newest(conn) -> int:
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+    return int(row[0]) if row else 0
 
 
 @router.get(
     "/changes",
     response_model=ChangesPage,
-    responses={c: {"model": Error} for c in (400, 401)},
+    responses={c: {"model": Error} for c in (400, 401, 410)},
 )
 def get_changes(
     user: Me,
@@ -28,7 +34,11 @@ def get_changes(
     since: Annotated[str, Query(max_length=40, description="Con trỏ trước đó; 0 = từ đầu.")] = "0",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
 ) -> Response:
-    """Thay đổi sau con trỏ ``since``, cũ trước mới sau; mỗi văn bản một lần, bản mới nhất."""
+    """Thay đổi sau con trỏ ``since``, cũ trước mới sau; mỗi văn bản một lần, bản mới nhất.
+
+    Con trỏ vượt quá thay đổi mới nhất (máy chủ được khôi phục từ bản sao lưu cũ hơn):
+    410 — máy khách đồng bộ lại từ 0.
+    """
     since = since.strip() or "0"
     if not (since.isascii() and since.isdigit()) or len(since) > 18:
         raise HTTPException(400, "Con trỏ không hợp lệ.")
@@ -46,6 +56,8 @@ def get_changes(
                 " ORDER BY d.change_seq LIMIT ?",
                 (user.username, user.org_id, cursor, limit + 1),
             ).fetchall()
+            if cursor and cursor > _newest(conn):
+                raise HTTPException(410, CURSOR_AHEAD)
             has_more = len(rows) > limit
             rows = rows[:limit]
             docs = load_documents(conn, [r[0] for r in rows], user.username)

@@ -32,6 +32,7 @@ from kyso.server.schemas import (
     OpinionRequest,
     TransitionRequest,
 )
+from kyso.server.text_rules import Line
 from kyso.server.transitions import apply_transition
 from kyso.server.uploads import safe_name
 from kyso.server.writes import (
@@ -100,9 +101,9 @@ def create_document(
     user: Me,
     request: Request,
     file: Annotated[UploadFile, File(description="Tệp chính (dự thảo).")],
-    trich_yeu: Annotated[str, Form(min_length=1, max_length=2000)],
-    loai_ky_hieu: Annotated[str, Form(max_length=10)],
-    don_vi_soan_thao: Annotated[str, Form(max_length=200)] = "",
+    trich_yeu: Annotated[Line, Form(min_length=1, max_length=2000)],
+    loai_ky_hieu: Annotated[Line, Form(max_length=10)],
+    don_vi_soan_thao: Annotated[Line, Form(max_length=200)] = "",
 ) -> Response:
     """Chuyên viên tạo dự thảo mới với tệp chính."""
     if user.role != Role.CHUYEN_VIEN:

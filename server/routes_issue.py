@@ -25,6 +25,7 @@ from kyso.server.params import DocId, Me, error_responses
 from kyso.server.registry import clerk_document, leader_signed_main, pending_entry
 from kyso.server.registry_issue import BookDetails, mark_issued
 from kyso.server.schemas import Document
+from kyso.server.text_rules import Line, MultiLine
 from kyso.server.trust import anchors as trust_anchors
 from kyso.server.trust import org_certificate
 from kyso.server.writes import Result, check_if_match, document_response, idempotent_write
@@ -127,15 +128,15 @@ def post_issue(
     user: Me,
     request: Request,
     main: Annotated[UploadFile, File(description="Tệp chính đã điền số, ngày và ký số cơ quan.")],
-    so_ky_hieu: Annotated[str, Form(min_length=1, max_length=100)],
+    so_ky_hieu: Annotated[Line, Form(min_length=1, max_length=100)],
     only_number: Annotated[bool, Form(description="Chỉ điền số KH, ngày tháng năm.")] = False,
     appendix: Annotated[list[UploadFile] | None, File(description="Phụ lục đã ký số.")] = None,
     appendix_id: Annotated[list[int] | None, Form(description="Mã tệp của từng phụ lục.")] = None,
-    noi_nhan: Annotated[str, Form(max_length=4000)] = "",
-    noi_luu: Annotated[str, Form(max_length=1000)] = "",
+    noi_nhan: Annotated[MultiLine, Form(max_length=4000)] = "",
+    noi_luu: Annotated[MultiLine, Form(max_length=1000)] = "",
     so_luong_ban: Annotated[int | None, Form(ge=1, le=100000)] = None,
-    ky_nhan: Annotated[str, Form(max_length=1000)] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
+    ky_nhan: Annotated[Line, Form(max_length=1000)] = "",
+    note: Annotated[MultiLine, Form(max_length=2000)] = "",
 ) -> Response:
     """Phát hành: máy chủ kiểm tra tệp chính (chữ ký lãnh đạo còn nguyên, số và ngày đúng
     số đã cấp, chữ ký cơ quan) và các phụ lục, rồi lưu phiên bản mới, ghi số vào văn bản,

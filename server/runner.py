@@ -11,8 +11,12 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kyso.core.errors import KysoError
+
+if TYPE_CHECKING:
+    from kyso.server.settings import ServerSettings
 
 __all__ = ["ServerThread", "free_port"]
 
@@ -34,11 +38,13 @@ class ServerThread:
         host: str = "127.0.0.1",
         port: int | None = None,
         seed_demo: bool = False,
+        settings: ServerSettings | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port or free_port(host)
         self.seed_demo = seed_demo
+        self.settings = settings
         self.app = None
         self._server = None
         self._thread: threading.Thread | None = None
@@ -65,7 +71,7 @@ class ServerThread:
 
         if self.running:
             return self
-        self.app = create_app(self.data_dir, seed_demo=self.seed_demo)
+        self.app = create_app(self.data_dir, seed_demo=self.seed_demo, settings=self.settings)
         config = uvicorn.Config(
             self.app,
             host=self.host,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from kyso.core.workflow import Action, Role, State
+from kyso.server.text_rules import Line, MultiLine
 
 __all__ = [
     "Attachment",
@@ -49,8 +50,9 @@ class User(BaseModel):
 
 
 class LoginRequest(_Strict):
-    username: str = Field(min_length=1, max_length=100)
+    username: Line = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=1000)
+    kiosk: bool = Field(default=False, description="Máy trạm dùng chung: phiên ngắn hơn.")
 
 
 class LoginResponse(BaseModel):
@@ -128,13 +130,13 @@ class ChangesPage(BaseModel):
 
 class TransitionRequest(_Strict):
     action: Action
-    to: str | None = Field(default=None, max_length=100)
-    note: str = Field(default="", max_length=10000)
+    to: Line | None = Field(default=None, max_length=100)
+    note: MultiLine = Field(default="", max_length=10000)
     so: int | None = Field(default=None, ge=1, le=999999, description="Chỉ cho ban_hanh.")
 
 
 class OpinionRequest(_Strict):
-    text: str = Field(min_length=1, max_length=10000)
+    text: MultiLine = Field(min_length=1, max_length=10000)
 
 
 class MarkRequest(_Strict):
@@ -142,4 +144,4 @@ class MarkRequest(_Strict):
 
 
 class RenameRequest(_Strict):
-    name: str = Field(min_length=1, max_length=255)
+    name: Line = Field(min_length=1, max_length=255)

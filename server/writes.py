@@ -5,6 +5,9 @@
 stored in the same transaction as the effect, so a replay — after a lost response or a
 server crash — returns exactly the first response and never repeats the effect. A
 workflow refusal (403/404/409/412/422) is stored too: the first answer is the answer.
+The key is bound to the request's method, path, query and body digest
+(:mod:`kyso.server.body_digest`): the same key with anything else is a 422, never a
+silent replay that would lose the second body.
 """
 
 from __future__ import annotations
@@ -65,6 +68,21 @@ def check_if_match(request: Request, version: int) -> None:
         )
 
 
+def _fingerprint(request: Request) -> str:
+    """``METHOD path?query sha256-of-body`` (the body digest left out when not measured)."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    digest = getattr(request.state, "body_digest", None)
+    body = digest.hexdigest() if digest is not None else "-"
+    return f"{request.method} {target} {body}"
+
+
+def _same_request(stored: str, current: str) -> bool:
+    # Keys stored before bodies were fingerprinted hold only "METHOD path".
+    if stored.count(" ") == 1:
+        return current.split(" ")[:2] == stored.split(" ")
+    return stored == current
+
+
 def idempotent_write(
     request: Request, user: CurrentUser, effect: Callable[[sqlite3.Connection], Result]
 ) -> Response:
@@ -72,7 +90,7 @@ def idempotent_write(
     key = request.headers.get("idempotency-key")
     if key is not None and not _KEY_RE.match(key):
         raise HTTPException(400, "Idempotency-Key không hợp lệ (tối đa 200 ký tự ASCII).")
-    fingerprint = f"{request.method} {request.url.path}"
+    fingerprint = _fingerprint(request)
     db: Database = request.app.state.db
     with db.write() as conn:
         if key is not None:
@@ -82,7 +100,7 @@ def idempotent_write(
                 (user.id, key),
             ).fetchone()
             if row is not None:
-                if row["fingerprint"] != fingerprint:
+                if not _same_request(row["fingerprint"], fingerprint):
                     raise HTTPException(422, "Idempotency-Key này đã dùng cho một yêu cầu khác.")
                 return json_response(row["status"], bytes(row["body"]), row["etag"])
         conn.execute("SAVEPOINT effect")

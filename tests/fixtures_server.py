@@ -12,7 +12,8 @@ Fixtures:
   organization if asked (for isolation tests).
 - ``shared_demo_server`` — one seeded server for the whole session, for tests that only read
   or create their own documents (schemathesis). Do not stop it.
-- ``demo_server_factory`` — ``demo_server_factory(seed_demo=True)`` makes more servers in the test.
+- ``demo_server_factory`` — ``demo_server_factory(seed_demo=True)`` makes more servers in the test
+  (``settings=ServerSettings(...)`` for shorter token lifetimes or login delays).
 
 Seeding renders PDFs; it is done once per session into a template folder that each
 ``demo_server`` copies. Besides the demo PKI the seed trusts and binds, the template
@@ -33,6 +34,7 @@ import httpx
 import pytest
 
 from kyso.server.runner import ServerThread, free_port
+from kyso.server.settings import ServerSettings
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoServer", "free_port"]
 
@@ -45,8 +47,13 @@ class DemoServer(ServerThread):
 
     __test__ = False
 
-    def __init__(self, data_dir: Path, *, seed_demo: bool = True, port: int | None = None):
-        super().__init__(data_dir, port=port, seed_demo=seed_demo)
+    def __init__(
+        self, data_dir: Path, *, seed_demo: bool = True, port: int | None = None, settings=None
+    ):
+        # Every test client comes from 127.0.0.1: the per-address login limit would let
+        # one test's wrong passwords (schemathesis sends many) lock out the next test.
+        settings = settings or ServerSettings(address_free_failures=1_000_000)
+        super().__init__(data_dir, port=port, seed_demo=seed_demo, settings=settings)
         self._clients: list[httpx.Client] = []
 
     def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
@@ -166,11 +173,11 @@ def demo_server_factory(tmp_path, _seeded_template):
     """Make servers: ``demo_server_factory(seed_demo=True, start=True)``; all stop at teardown."""
     servers: list[DemoServer] = []
 
-    def make(*, seed_demo: bool = True, start: bool = True) -> DemoServer:
+    def make(*, seed_demo: bool = True, start: bool = True, settings=None) -> DemoServer:
         folder = tmp_path / f"server-{len(servers)}"
         if seed_demo:
             _copy_template(_seeded_template, folder)
-        server = DemoServer(folder, seed_demo=seed_demo)
+        server = DemoServer(folder, seed_demo=seed_demo, settings=settings)
         servers.append(server)
         return server.start() if start else server
 

@@ -107,6 +107,7 @@ def test_every_route_in_the_schema_is_covered_by_the_token_test(demo_server):
     routes = {path.removeprefix("/api/v1") for path in schema["paths"]}
     assert routes == {
         "/auth/login",
+        "/auth/logout",
         "/me",
         "/me/certificate",
         "/users",

@@ -61,11 +61,18 @@ def test_newer_schema_is_refused(tmp_path):
         Store(path, "ldso")
 
 
-def test_garbage_file_gives_store_error(tmp_path):
+def test_garbage_file_is_moved_aside_and_the_store_starts_afresh(tmp_path):
+    from kyso.core.notices import pop_notices
+
+    pop_notices()
     path = tmp_path / "bad.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError):
-        Store(path, "ldso")
+    with Store(path, "ldso") as store:
+        assert store.outbox_size() == 0 and store.cursor == "0"
+    aside = [p for p in tmp_path.iterdir() if ".damaged-" in p.name]
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")
+    notices = pop_notices()
+    assert len(notices) == 1 and "Bộ nhớ đệm bị hỏng" in notices[0]
 
 
 def test_page_and_cursor_land_together(store):

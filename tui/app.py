@@ -13,9 +13,11 @@ from typing import Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from kyso.config.settings import Settings
+from kyso.core.textsafe import safe_line, safe_lines
 from kyso.tui.actions import AppActions
 from kyso.tui.backend import Backend, TokenStatus
 from kyso.tui.commands import (
@@ -67,6 +69,26 @@ class KysoApp(AppActions, App[None]):
         if self.settings.ui.theme:
             self.theme = self.settings.ui.theme
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast is plain text: its message often quotes a document or the server
+        (``markup`` is accepted for Textual's signature and ignored)."""
+        del markup
+        super().notify(
+            safe_lines(message),
+            title=safe_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     def on_mount(self) -> None:
         from kyso.tui.screens.inbox import InboxScreen
 
@@ -75,6 +97,10 @@ class KysoApp(AppActions, App[None]):
         self.push_screen(InboxScreen())
         if self.greeting:
             self.notify(self.greeting, title="kyso", timeout=10)
+        from kyso.core.notices import pop_notices
+
+        for notice in pop_notices():  # a repaired file mode, a damaged cache rebuilt
+            self.notify(notice, title="kyso", severity="warning", timeout=15)
         self.refresh_user_names()
         # Looking for the token loads PKCS#11 modules: not while the first frame is drawn.
         self.call_after_refresh(self.refresh_token_status)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -223,7 +224,7 @@ class KioskApp(KysoApp):
         from kyso.tui.store_backend import StoreBackend
 
         try:
-            session = login(server, username, password)
+            session = login(server, username, password, kiosk=True)
             backend = StoreBackend(session, key_label=self.key_label, module=self.module)
         except KysoError as exc:
             self.call_from_thread(self._login_failed, exc.message)
@@ -272,7 +273,7 @@ class KioskApp(KysoApp):
         self.run_worker(self._lock(note), group="kiosk-lock", exit_on_error=False)
 
     async def _lock(self, note: str) -> None:
-        from kyso.core.sync import logout
+        from kyso.core.sessions import detach_session, revoke_or_queue
         from kyso.tui.screens.batch import BatchScreen
         from kyso.tui.screens.welcome import WelcomeScreen
 
@@ -291,7 +292,13 @@ class KioskApp(KysoApp):
         self.user_names = {}
         self.clear_notifications()
         with contextlib.suppress(OSError):
-            logout()  # the bearer token of the saved session
+            # The file goes now; the token is revoked on the server off the UI thread
+            # (queued for a later login when the server cannot be reached).
+            ended = detach_session()
+            if ended is not None:
+                threading.Thread(
+                    target=_quietly, args=(revoke_or_queue, ended), name="kiosk-revoke", daemon=True
+                ).start()
         if self._renderer is not None:
             self._renderer.close()
             self._renderer.cache.clear()
@@ -471,3 +478,9 @@ def run_kiosk(*, images: str | None = None, key_label: str | None = None) -> Non
         except Exception:
             mode = "off"
     KioskApp(settings, images=mode, key_label=key_label).run()
+
+
+def _quietly(func: Any, *args: Any) -> None:
+    """Run ``func`` in a background thread where nobody could show its error."""
+    with contextlib.suppress(Exception):
+        func(*args)

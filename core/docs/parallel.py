@@ -106,7 +106,7 @@ def _sign_raw(key, data: bytes, digest_algorithm: str) -> bytes:
         raise
     except Exception as exc:
         if type(exc).__module__.startswith("pkcs11"):
-            raise translate(exc, "ký") from None
+            raise translate(exc, "ký", in_session=True) from None
         raise SigningError(f"Token không ký được: {exc}") from None
 
 

@@ -298,11 +298,11 @@ def run_pdf_signer(pdf_signer, writer, params: dict, *, bytes_reserved: int, wha
         if isinstance(cause, KysoError):
             raise cause from None
         if cause is not None and type(cause).__module__.startswith("pkcs11"):
-            raise translate(cause, "ký") from None
+            raise translate(cause, "ký", in_session=True) from None
         raise SigningError(f"{what} thất bại: {exc}") from None
     except Exception as exc:
         if type(exc).__module__.startswith("pkcs11"):
-            raise translate(exc, "ký") from None
+            raise translate(exc, "ký", in_session=True) from None
         raise SigningError(f"{what} thất bại: {exc}") from None
     return out.getvalue()
 

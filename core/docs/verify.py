@@ -60,7 +60,7 @@ def verify_pdf(source: Path | bytes, *, trust=None) -> VerificationReport:
     from kyso.core.docs.revisions import read_revision_facts
 
     if isinstance(source, bytes | bytearray):
-        data, name = bytes(source), "<bytes>"
+        data, name = bytes(source), "tệp tải lên"
         if not data or b"%PDF-" not in data[:1024]:
             raise DocumentError("Không phải tệp PDF")
     else:

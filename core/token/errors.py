@@ -20,10 +20,18 @@ _REMOVAL = (
     "CryptokiNotInitialised",
 )
 
+# Handles that worked a moment ago and are now unknown: the token's storage vanished
+# (a SoftHSM token directory deleted, a token reset) — for the batch, the token is gone.
+_LOST_IN_SESSION = ("ObjectHandleInvalid", "KeyHandleInvalid")
 
-def is_removal(exc: BaseException) -> bool:
-    """True when the exception means the token or the link to it went away."""
-    return type(exc).__name__ in _REMOVAL
+
+def is_removal(exc: BaseException, *, in_session: bool = False) -> bool:
+    """True when the exception means the token or the link to it went away.
+
+    ``in_session``: raised while using a key found in this (working) session, where an
+    unknown object or key handle also means the token's contents are gone."""
+    name = type(exc).__name__
+    return name in _REMOVAL or (in_session and name in _LOST_IN_SESSION)
 
 
 def pin_error_from_flags(flags: int | None) -> PinError:
@@ -44,10 +52,11 @@ def pin_error_from_flags(flags: int | None) -> PinError:
     return PinError("Sai mã PIN.")
 
 
-def translate(exc: BaseException, doing: str) -> KysoError:
-    """A :class:`KysoError` for a python-pkcs11 exception raised while ``doing`` something."""
+def translate(exc: BaseException, doing: str, *, in_session: bool = False) -> KysoError:
+    """A :class:`KysoError` for a python-pkcs11 exception raised while ``doing`` something
+    (``in_session``: with a key of a session that was working, see :func:`is_removal`)."""
     name = type(exc).__name__
-    if is_removal(exc):
+    if is_removal(exc, in_session=in_session):
         return TokenRemovedError(f"Token đã bị rút ra hoặc mất kết nối khi {doing}.")
     if name == "PinLocked":
         return PinLockedError(

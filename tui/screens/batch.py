@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from kyso.core.errors import KysoError
+from kyso.tui.format import plain
 from kyso.tui.messages import SignFinished, SignProgress
 from kyso.tui.screens.base import KysoScreen
 from kyso.tui.signing import BatchOutcome, SignItem, SignItemResult
@@ -53,7 +54,9 @@ class BatchScreen(KysoScreen):
         table.add_column("Kết quả", width=12, key="state")
         table.add_column("Chi tiết", key="detail")
         for item in self.items:
-            table.add_row(item.title, "chờ", item.problem, key=f"{item.document_id}")
+            table.add_row(
+                plain(item.title), plain("chờ"), plain(item.problem), key=f"{item.document_id}"
+            )
         pin, self._pin = self._pin, None
         self.start(self.items, pin)
 
@@ -113,7 +116,7 @@ class BatchScreen(KysoScreen):
     def _progress(self, message: SignProgress) -> None:
         self.query_one(ProgressBar).update(progress=message.done)
         self.query_one("#batch-current", Static).update(
-            f"{message.done}/{message.total}: {message.current}"
+            plain(f"{message.done}/{message.total}: {message.current}")
         )
         result: SignItemResult = message.result
         self._show_result(result)

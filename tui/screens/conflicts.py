@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from kyso.tui.backend import ACTION_LABELS
-from kyso.tui.format import datetime_vn
+from kyso.tui.format import datetime_vn, plain
 from kyso.tui.screens.base import KysoScreen
 
 __all__ = ["ConflictsScreen"]
@@ -73,11 +73,8 @@ class ConflictsScreen(KysoScreen):
                 what += f": {ACTION_LABELS.get(action, action)}"
             why = "xung đột" if c["reason"] == "conflict" else f"bị từ chối ({c['status']})"
             table.add_row(
-                datetime_vn(c["at"]),
-                f"#{c['document_id']}",
-                what,
-                why,
-                c["message"],
+                *map(plain, (datetime_vn(c["at"]), f"#{c['document_id']}", what, why)),
+                plain(c["message"]),
                 key=str(c["id"]),
             )
         count = len(message.conflicts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,7 +20,7 @@ from textual.widgets import (
 )
 
 from kyso.tui.backend import ACTION_LABELS, STATE_LABELS, Document
-from kyso.tui.format import datetime_vn
+from kyso.tui.format import datetime_vn, labelled, plain
 from kyso.tui.messages import DocumentChanged
 from kyso.tui.screens.base import KysoScreen
 from kyso.tui.widgets.status_bar import StatusBar
@@ -105,7 +106,9 @@ class DocumentScreen(KysoScreen):
         star = "★ " if doc.get("marked") else ""
         pending = " · chờ đồng bộ" if doc.get("pending") else ""
         self.query_one("#document-title", Static).update(
-            f"{star}THÔNG TIN VĂN BẢN ĐI — {STATE_LABELS.get(doc.get('state', ''), '')}{pending}"
+            plain(
+                star, "THÔNG TIN VĂN BẢN ĐI — ", STATE_LABELS.get(doc.get("state", ""), ""), pending
+            )
         )
         signed = any(
             v.get("signed") for a in doc.get("attachments") or [] for v in a.get("versions") or []
@@ -120,8 +123,7 @@ class DocumentScreen(KysoScreen):
             ("Ngày ban hành", doc.get("ngay_ban_hanh") or "—"),
             ("Chữ ký số", "✔ đã ký" if signed else "chưa ký"),
         ]
-        text = "\n".join(f"[b]{label}:[/b] {_escape(value)}" for label, value in fields)
-        self.query_one("#document-fields", Static).update(text)
+        self.query_one("#document-fields", Static).update(labelled(fields))
 
         table = self.query_one("#attachments", DataTable)
         cursor = table.cursor_row
@@ -131,11 +133,11 @@ class DocumentScreen(KysoScreen):
             last = versions[-1] if versions else {}
             main = " (chính)" if att.get("is_main") else ""
             table.add_row(
-                f"{att.get('name', '')}{main}",
-                f"v{last.get('n', '?')}/{len(versions)}",
-                "✔ đã ký" if last.get("signed") else "—",
-                self._who(last.get("uploaded_by")),
-                datetime_vn(last.get("uploaded_at")),
+                plain(att.get("name", ""), main),
+                plain(f"v{last.get('n', '?')}/{len(versions)}"),
+                plain("✔ đã ký" if last.get("signed") else "—"),
+                plain(self._who(last.get("uploaded_by"))),
+                plain(datetime_vn(last.get("uploaded_at"))),
                 key=str(att["id"]),
             )
         if table.rows:
@@ -149,28 +151,34 @@ class DocumentScreen(KysoScreen):
         opinions.clear()
         for op in doc.get("opinions") or []:
             opinions.add_row(
-                self._who(op.get("author")), op.get("text", ""), datetime_vn(op.get("at"))
+                plain(self._who(op.get("author"))),
+                plain(op.get("text", "")),
+                plain(datetime_vn(op.get("at"))),
             )
-        detail = "\n\n".join(
-            f"[b]{_escape(self._who(op.get('author')))}[/b] — {datetime_vn(op.get('at'))}\n"
-            f"{_escape(op.get('text', ''))}"
-            for op in doc.get("opinions") or []
-        )
-        self.query_one("#opinion-detail", Static).update(detail or "(chưa có ý kiến)")
+        detail = Text()
+        for op in doc.get("opinions") or []:
+            if detail:
+                detail.append("\n\n")
+            detail.append_text(plain(self._who(op.get("author")), style="bold"))
+            detail.append(f" — {datetime_vn(op.get('at'))}\n")
+            detail.append_text(plain(op.get("text", ""), lines=True))
+        self.query_one("#opinion-detail", Static).update(detail or plain("(chưa có ý kiến)"))
 
         tree = self.query_one("#flow", Tree)
         tree.clear()
-        tree.root.set_label(f"{doc.get('loai', '')}: {doc.get('trich_yeu', '')[:60]}")
+        tree.root.set_label(plain(f"{doc.get('loai', '')}: {doc.get('trich_yeu', '')[:60]}"))
         node = tree.root
         for step in doc.get("flow") or []:
             label = ACTION_LABELS.get(step.get("action", ""), step.get("action", ""))
             node = node.add(
-                f"{datetime_vn(step.get('at'))}  {self._who(step.get('from'))} → "
-                f"{self._who(step.get('to'))}: {label}",
+                plain(
+                    f"{datetime_vn(step.get('at'))}  {self._who(step.get('from'))} → "
+                    f"{self._who(step.get('to'))}: {label}"
+                ),
                 expand=True,
             )
             if step.get("note"):
-                node.add_leaf(f"“{step['note']}”")
+                node.add_leaf(plain(f"“{step['note']}”"))
         tree.root.expand_all()
 
     # -- attachment actions ----------------------------------------------------------
@@ -244,16 +252,19 @@ class DocumentScreen(KysoScreen):
         att = self._attachment()
         if att is None:
             return
-        lines = [f"[b]Lịch sử: {_escape(att.get('name', ''))}[/b]"]
+        history = plain("Lịch sử: ", att.get("name", ""), style="bold")
         for v in att.get("versions") or []:
             sign = "✔ ký số" if v.get("signed") else "bản thường"
             note = f" — {v['note']}" if v.get("note") else ""
-            lines.append(
-                f"v{v.get('n')}  {datetime_vn(v.get('uploaded_at'))}  "
-                f"{_escape(self._who(v.get('uploaded_by')))}  {sign}  "
-                f"{v.get('size', 0):,} byte{_escape(note)}"
+            history.append("\n")
+            history.append_text(
+                plain(
+                    f"v{v.get('n')}  {datetime_vn(v.get('uploaded_at'))}  "
+                    f"{self._who(v.get('uploaded_by'))}  {sign}  "
+                    f"{v.get('size', 0):,} byte{note}"
+                )
             )
-        self.query_one("#attachment-history", Static).update("\n".join(lines))
+        self.query_one("#attachment-history", Static).update(history)
 
     def action_sign(self) -> None:
         """Ký số token on this document."""
@@ -280,9 +291,3 @@ class DocumentScreen(KysoScreen):
         """Đánh dấu."""
         if self.doc is not None:
             self.kyso.set_marked([self.doc_id], not self.doc.get("marked"))
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(str(text))

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Static, TextArea
 
+from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoModal
 
 __all__ = ["OpinionScreen"]
@@ -29,7 +30,7 @@ class OpinionScreen(KysoModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Ý kiến xử lý: {self.doc_title}", classes="dialog-title")
+            yield Static(plain("Ý kiến xử lý: ", self.doc_title), classes="dialog-title")
             yield TextArea(id="opinion-text", soft_wrap=True)
             yield Button("Lưu ý kiến", variant="primary", id="opinion-ok")
             yield Static("Ctrl+S: lưu · Esc: huỷ", classes="dialog-hint")

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Static
 
 from kyso.core.errors import KysoError
+from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
 from kyso.tui.widgets.page_preview import PagePreview
 
@@ -61,7 +62,7 @@ class PreviewScreen(KysoScreen):
         self.zoom = 1
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Xem: {self.file_name}", id="preview-title")
+        yield Static(plain(f"Xem: {self.file_name}"), id="preview-title")
         # Disabled while hidden, so it never takes the keys meant for the screen.
         yield Input(placeholder="Đến trang số…", id="preview-goto", type="integer", disabled=True)
         yield PagePreview(self.kyso.images, id="preview-page")
@@ -110,14 +111,16 @@ class PreviewScreen(KysoScreen):
         if message.error:
             preview.show_error(message.error)
             self.query_one("#preview-title", Static).update(
-                f"Xem: {self.file_name} — không mở được"
+                plain(f"Xem: {self.file_name} — không mở được")
             )
             return
         self.page, self.page_count = message.page, message.count
         preview.show_page(message.text, message.png, title=f"Trang {self.page + 1}")
         self.query_one("#preview-title", Static).update(
-            f"Xem: {self.file_name} — trang {self.page + 1}/{self.page_count}"
-            f" · thu phóng {self.zoom + 1}/{len(ZOOM_WIDTHS)}"
+            plain(
+                f"Xem: {self.file_name} — trang {self.page + 1}/{self.page_count}"
+                f" · thu phóng {self.zoom + 1}/{len(ZOOM_WIDTHS)}"
+            )
         )
 
     def action_back(self) -> None:

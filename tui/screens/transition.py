@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Label, OptionList, Select, Static,
 from textual.widgets.option_list import Option
 
 from kyso.tui.backend import ACTION_LABELS, ROLE_LABELS, Document
-from kyso.tui.format import shorten
+from kyso.tui.format import plain, shorten
 from kyso.tui.screens.base import KysoModal
 
 __all__ = ["TransitionChoice", "TransitionScreen"]
@@ -74,11 +74,9 @@ class TransitionScreen(KysoModal):
     def compose(self) -> ComposeResult:
         # Compact widgets (no borders): the whole dialog, buttons included, fits 80×24.
         with VerticalScroll(classes="dialog", id="transition-box"):
-            yield Static(
-                f"Chuyển: {shorten(self.doc.get('trich_yeu', ''), 56)}\n"
-                "[dim]Ctrl+S: chuyển · Esc: đóng[/dim]",
-                classes="dialog-title",
-            )
+            title = plain("Chuyển: ", shorten(self.doc.get("trich_yeu", ""), 56))
+            title.append("\nCtrl+S: chuyển · Esc: đóng", style="dim")
+            yield Static(title, classes="dialog-title")
             yield Label("Nội dung xử lý", classes="transition-label")
             yield OptionList(
                 *[Option(ACTION_LABELS.get(a, a), id=a) for a in self.actions],
