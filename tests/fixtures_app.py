@@ -135,7 +135,7 @@ def make_backend(folder: Path) -> StaticBackend:
         user=LEADER,
         docs=docs,
         files=files,
-        people=PEOPLE,
+        people=[dict(person) for person in PEOPLE],  # tests may change theirs
         status=SyncStatus(state="offline", queued=2),
         token=TokenStatus(True, "kyso-demo", "Nguyễn Văn Ký", "31/12/2027"),
     )

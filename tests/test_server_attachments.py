@@ -254,10 +254,10 @@ def test_tampered_signed_upload_is_422(demo_server, waiting_for_leader, signing_
     r = upload(ld, doc, bytes(signed), signed=True)
     assert r.status_code == 422, r.text
     assert "không còn nguyên vẹn" in r.json()["detail"]
-    # bytes appended after the signature: it no longer covers the file
+    # bytes appended after the signature, outside any revision: refused, and said
     r = upload(ld, doc, good + b"% them sau khi ky\n", signed=True)
     assert r.status_code == 422
-    assert "bao phủ" in r.json()["detail"]
+    assert "sau cuối tệp, ngoài mọi chữ ký" in r.json()["detail"]
     assert len(ld.get(f"/documents/{doc['id']}").json()["attachments"][0]["versions"]) == 1
 
 
