@@ -23,24 +23,18 @@ def presign_token(
     level: str | None = None,
     timestamp_url: str | None = None,
 ) -> Any:
-    """:func:`kyso.core.docs.presign.presign` for the certificate the token would sign
-    with (``options`` a ``TokenOptions``); the trust anchors are the configured ones
-    (``kyso trust``) plus the ``trust`` files."""
+    """:func:`kyso.core.docs.presign.presign_token`, its warnings printed on stderr."""
     from kyso.config.settings import load_settings
-    from kyso.core.docs.presign import PresignConfig, presign
-    from kyso.core.docs.trust import load_anchors
-    from kyso.core.token.preselect import token_certificate
+    from kyso.core.docs.presign import presign_token as check
 
-    cert, chain = token_certificate(options)
-    anchors = load_anchors(list(trust))
-    config = PresignConfig.from_settings(
+    checked = check(
+        options,
         load_settings().signing,
-        anchors=anchors.roots,
+        trust=trust,
         level=level,
         timestamp_url=timestamp_url,
+        audit=_audit,
     )
-    intermediates = [*chain, *anchors.intermediates]
-    checked = presign(cert, config, intermediates=intermediates, audit=_audit)
     for line in checked.warnings:
         click.echo(f"! {line}", err=True)
     return checked
@@ -48,7 +42,6 @@ def presign_token(
 
 def same_certificate(key: Any, checked: Any) -> None:
     """The key opened after the PIN is the certificate that was checked before it."""
-    from kyso.core.errors import CertificateError
+    from kyso.core.docs.presign import check_same_certificate
 
-    if key.certificate.der != checked.der:
-        raise CertificateError("Chứng thư trên token khác chứng thư vừa kiểm tra; ký lại.")
+    check_same_certificate(key, checked)

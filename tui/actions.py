@@ -145,12 +145,16 @@ class AppActions:
     async def start_signing(
         self, doc_ids: list[int], choose_position: bool | None = None, after: Any = None
     ) -> None:
-        """Pre-flight → position → PIN → batch, each step a screen."""
+        """Pre-flight → position → certificate check → PIN → batch, each step a screen.
+
+        The certificate is checked before the PIN: a refusal stops here (one line, no
+        PIN dialog); its warnings (days left, trust or revocation not checked, level
+        lowered) are shown and signing goes on at the planned PAdES level."""
         from kyso.tui.placements import load_default
         from kyso.tui.screens.batch import BatchScreen
         from kyso.tui.screens.pin import PinScreen
         from kyso.tui.screens.placement import PlacementScreen
-        from kyso.tui.signing import prepare_items, stamp_problem
+        from kyso.tui.signing import prepare_items, presign_station, stamp_problem
 
         app = self._kyso()
         app.notify("Đang kiểm tra văn bản trước khi ký…", timeout=2)
@@ -202,11 +206,24 @@ class AppActions:
         if problem:
             app.notify(problem, title="Không ký được", severity="error", timeout=10)
             return
+        checked, refusal = await app.run_worker(
+            lambda: presign_station(app.settings, app.key_label, app.record),
+            thread=True,
+            exit_on_error=False,
+            group="preflight",
+            description="Kiểm tra chứng thư số",
+        ).wait()
+        if refusal:  # no PIN dialog, nothing signed
+            app.notify(refusal, title="Không ký được", severity="error", timeout=10)
+            return
+        if checked.warnings:
+            lines = "\n".join(checked.warnings)
+            app.notify(lines, title="Chứng thư số", severity="warning", timeout=10)
         pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state))
         if pin is None:
             app.notify("Đã huỷ ký số", timeout=3)
             return
-        await app.push_screen(BatchScreen(items, placement, pin, after=after))
+        await app.push_screen(BatchScreen(items, placement, pin, after=after, presigned=checked))
         del pin
 
     # -- transitions -----------------------------------------------------------------

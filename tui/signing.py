@@ -22,8 +22,10 @@ __all__ = [
     "SignItem",
     "SignItemResult",
     "prepare_items",
+    "presign_station",
     "run_batch",
     "stamp_problem",
+    "station_token_options",
 ]
 
 
@@ -90,6 +92,31 @@ def stamp_problem(holder: str, image: str) -> str:
     return check_signature_image(image)
 
 
+def station_token_options(settings: Any, key_label: str | None) -> Any:
+    """The ``TokenOptions`` the station signs with (configured module, token, key)."""
+    from kyso.core.token.session import TokenOptions
+
+    return TokenOptions(
+        configured_module=settings.token.module or None,
+        token_label=settings.token.label or None,
+        key_label=key_label,
+    )
+
+
+def presign_station(
+    settings: Any, key_label: str | None, audit: Callable[..., None] | None = None
+) -> tuple[Any, str]:
+    """The certificate check before the PIN (:func:`kyso.core.docs.presign.presign_token`):
+    ``(Presigned, "")`` when it may sign, ``(None, reason)`` when not (one line)."""
+    from kyso.core.docs.presign import presign_token
+
+    options = station_token_options(settings, key_label)
+    try:
+        return presign_token(options, settings.signing, audit=audit), ""
+    except KysoError as exc:
+        return None, exc.message
+
+
 def prepare_items(backend: Backend, doc_ids: list[int]) -> list[SignItem]:
     """Find each document's main attachment and check it can be signed (no PIN yet).
 
@@ -139,14 +166,21 @@ def run_batch(
     on_result: Callable[[SignItemResult, int, int], None] | None = None,
     cancel: threading.Event | None = None,
     audit: Callable[..., None] | None = None,
+    presigned: Any = None,
 ) -> BatchOutcome:
     """Sign ``items`` with one token session and record each signed, verified file.
 
     ``placement`` is a :class:`kyso.core.docs.placement.Placement` or None (the signer's
-    anchor / bottom-right default). Raises :class:`KysoError` only when nothing could
-    start (token, PIN, certificate); per-file problems become results.
+    anchor / bottom-right default). ``presigned`` (from :func:`presign_station`) is
+    the checked certificate and the batch's PAdES level. Raises :class:`KysoError`
+    only when nothing could start (token, PIN, certificate); per-file problems become
+    results.
     """
+    from functools import partial
+
+    from kyso.core.docs.presign import check_same_certificate
     from kyso.core.docs.sign import SignJob, SignOptions, sign_batch
+    from kyso.core.docs.trust import load_anchors
     from kyso.core.docs.verify import verify_pdf
     from kyso.core.token.session import open_token
 
@@ -166,7 +200,10 @@ def run_batch(
         box=placement.box if placement is not None else None,
         image=Path(image) if image else None,
         reason=reason or None,
+        ltv=presigned.plan if presigned is not None else None,
     )
+    # Verify-after-sign with the configured anchors, so the verdict includes trust.
+    verify = partial(verify_pdf, trust=load_anchors() or None)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [
         SignJob(item.path, out_dir / f"{item.document_id}-{item.attachment_id}.pdf")
@@ -177,11 +214,13 @@ def run_batch(
     with open_token(token_options, pin) as session:
         del pin
         key = session.signing_key(token_options.key_label, token_options.key_id)
+        if presigned is not None:
+            check_same_certificate(key, presigned)
 
         def recorded(job_result: Any, _done: int, _total: int) -> None:
             item = by_job[id(job_result.job)]
             if job_result.ok:
-                result = _record(backend, item, job_result.job.output, verify_pdf, key)
+                result = _record(backend, item, job_result.job.output, verify, key)
                 if result.ok and audit is not None:
                     from kyso.core.docs.render import file_sha256
 

@@ -20,7 +20,7 @@ from kyso.core.docs.certcheck import (
 from kyso.core.docs.ltv import LtvPlan, plan_level
 from kyso.core.errors import CertificateError
 
-__all__ = ["PresignConfig", "Presigned", "presign"]
+__all__ = ["PresignConfig", "Presigned", "check_same_certificate", "presign", "presign_token"]
 
 
 @dataclass(frozen=True)
@@ -115,3 +115,38 @@ def presign(
         tsa_tries=config.tsa_tries,
     )
     return Presigned(check, plan, check.warnings + level_warnings, cert.dump())
+
+
+def presign_token(
+    options: Any,
+    signing: Any,
+    *,
+    trust: Iterable = (),
+    level: str | None = None,
+    timestamp_url: str | None = None,
+    audit: Callable[..., Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Presigned:
+    """:func:`presign` for the certificate the token would sign with, read without a
+    PIN (``options`` a ``TokenOptions``, ``signing`` the ``SigningSettings``).
+
+    The trust anchors are the configured ones (``kyso trust``) plus the ``trust`` files;
+    the CA certificates on the token and the store's intermediates complete the chain.
+    Every signing path (``kyso sign``, the app) calls this before asking for the PIN.
+    """
+    from kyso.core.docs.trust import load_anchors
+    from kyso.core.token.preselect import token_certificate
+
+    cert, chain = token_certificate(options)
+    anchors = load_anchors(list(trust))
+    config = PresignConfig.from_settings(
+        signing, anchors=anchors.roots, level=level, timestamp_url=timestamp_url
+    )
+    intermediates = [*chain, *anchors.intermediates]
+    return presign(cert, config, intermediates=intermediates, now=now, audit=audit)
+
+
+def check_same_certificate(key: Any, checked: Presigned) -> None:
+    """The key opened after the PIN is the certificate that was checked before it."""
+    if key.certificate.der != checked.der:
+        raise CertificateError("Chứng thư trên token khác chứng thư vừa kiểm tra; ký lại.")

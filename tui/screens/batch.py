@@ -29,13 +29,19 @@ class BatchScreen(KysoScreen):
     ]
 
     def __init__(
-        self, items: list[SignItem], placement: Any, pin: str | None, after: Any = None
+        self,
+        items: list[SignItem],
+        placement: Any,
+        pin: str | None,
+        after: Any = None,
+        presigned: Any = None,
     ) -> None:
         super().__init__(id="batch")
         self.items = items
         self.placement = placement
         self._pin: str | None = pin
         self.after = after
+        self.presigned = presigned  # the certificate checked before the PIN, and the level
         self.outcome: BatchOutcome | None = None
         self.running = False
         self._cancel = threading.Event()
@@ -104,6 +110,7 @@ class BatchScreen(KysoScreen):
                 on_result=progress,
                 cancel=self._cancel,
                 audit=self.kyso.record,
+                presigned=self.presigned,
             )
         except KysoError as exc:
             outcome = BatchOutcome(
