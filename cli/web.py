@@ -3,23 +3,28 @@
 textual-serve runs one app process per browser tab (``python -m kyso.cli tui`` or
 ``… demo``) with the same Python and the same environment (``KYSO_HOME``,
 ``KYSO_MODULE``, ``SOFTHSM2_CONF``, ``P11_KIT_SERVER_ADDRESS``…) and streams its screen
-over a websocket. There is no authentication in front of it: whoever opens the page acts
-as the logged-in user and types the token PIN into it, so the server listens on loopback
-unless ``--allow-remote`` says otherwise.
+over a websocket. Whoever opens the page acts as the logged-in user, so every request
+must carry this launch's secret or its cookie (kyso.cli.web_auth); the server listens on
+loopback unless ``--allow-remote`` says otherwise, and then only over TLS unless
+``--insecure`` says otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import shlex
 import socket
+import ssl
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from kyso.cli.app import ROLES
+from kyso.cli.web_auth import WebGuard, tls_context
 from kyso.core.errors import KysoError
 
 __all__ = ["DEFAULT_PORT", "app_command", "browser_url", "is_loopback", "web"]
@@ -44,14 +49,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def browser_url(host: str, port: int) -> str:
+def browser_url(host: str, port: int, *, tls: bool = False) -> str:
     """The address a browser uses to reach ``host:port`` (IPv6 in brackets)."""
     name = host.strip().strip("[]")
     if name in _WILDCARDS:
         name = socket.getfqdn()
     elif ":" in name:
         name = f"[{name}]"
-    return f"http://{name}:{port}"
+    return f"{'https' if tls else 'http'}://{name}:{port}"
 
 
 def app_command(*, demo: bool, role: str) -> str:
@@ -85,15 +90,19 @@ _STOP_SESSIONS_SECONDS = 30
 """How long Ctrl+C waits for the open tabs' apps to quit and clean up."""
 
 
-def _make_server(command: str, host: str, port: int, url: str) -> Any:
-    """A textual-serve server that speaks Vietnamese and ends its sessions on Ctrl+C.
+def _make_server(
+    command: str, host: str, port: int, guard: WebGuard, tls: ssl.SSLContext | None
+) -> Any:
+    """A textual-serve server behind ``guard`` that speaks Vietnamese and ends its sessions.
 
     Without the ``on_shutdown`` below, aiohttp waits its full shutdown timeout (60 s) for
     each open websocket before cancelling it; cancelling at once makes textual-serve send
     each app its quit message, so ``kyso demo`` sessions remove their data folders.
     """
     import asyncio
+    import signal
 
+    from aiohttp import web as aioweb
     from textual_serve.server import Server
 
     class _KysoServer(Server):
@@ -106,7 +115,9 @@ def _make_server(command: str, host: str, port: int, url: str) -> Any:
             logging.basicConfig(level=logging.WARNING, format="kyso web: %(message)s")
 
         async def on_startup(self, app: Any) -> None:
-            click.echo(f"kyso web: mở {self.public_url}/ trong trình duyệt (Ctrl+C để dừng)")
+            # The secret goes to the launching user's terminal once, and nowhere else.
+            click.echo("kyso web: mở địa chỉ này trong trình duyệt (Ctrl+C để dừng):", err=True)
+            click.echo(guard.url())
 
         async def handle_websocket(self, request: Any) -> Any:
             task = asyncio.current_task()
@@ -126,8 +137,40 @@ def _make_server(command: str, host: str, port: int, url: str) -> Any:
                 task.cancel()
             await asyncio.wait(sessions, timeout=_STOP_SESSIONS_SECONDS)
 
+        async def _guarded_app(self) -> Any:
+            # textual-serve 1.1 has no public hook for middlewares or TLS: its app factory
+            # (the private _make_app) is wrapped here, and serve() below repeats
+            # Server.serve with ssl_context added and the access log off (the first
+            # request's query carries the secret).
+            app = await self._make_app()
+            app.middlewares.insert(0, guard.middleware())
+            return app
+
+        def serve(self, debug: bool = False) -> None:
+            self.debug = debug
+            self.initialize_logging()
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            with contextlib.suppress(NotImplementedError):  # Windows
+                loop.add_signal_handler(signal.SIGINT, self.request_exit)
+                loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+            aioweb.run_app(
+                self._guarded_app(),
+                host=self.host,
+                port=self.port,
+                ssl_context=tls,
+                access_log=None,
+                handle_signals=False,
+                loop=loop,
+                print=lambda *args: None,
+            )
+
     return _KysoServer(
-        command, host=host.strip("[]"), port=port, title="kyso — ký số văn bản", public_url=url
+        command,
+        host=host.strip("[]"),
+        port=port,
+        title="kyso — ký số văn bản",
+        public_url=guard.public_url,
     )
 
 
@@ -142,7 +185,25 @@ def _make_server(command: str, host: str, port: int, url: str) -> Any:
 @click.option(
     "--allow-remote",
     is_flag=True,
-    help="Cho phép lắng nghe trên địa chỉ không phải loopback (không có xác thực!).",
+    help="Cho phép lắng nghe trên địa chỉ không phải loopback; cần --cert/--key hoặc --insecure.",
+)
+@click.option(
+    "--cert",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Chứng thư TLS (PEM) để phục vụ qua HTTPS; đi cùng --key.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Khóa riêng TLS (PEM) của --cert.",
+)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Cho --allow-remote chạy không TLS (sau proxy HTTPS, hoặc mạng tin cậy).",
 )
 @click.option(
     "--public-url",
@@ -159,33 +220,53 @@ def _make_server(command: str, host: str, port: int, url: str) -> Any:
     help="Vai trò đăng nhập khi có --demo.",
 )
 def web(
-    host: str, port: int, allow_remote: bool, public_url: str | None, demo: bool, role: str
+    host: str,
+    port: int,
+    allow_remote: bool,
+    cert: Path | None,
+    key_file: Path | None,
+    insecure: bool,
+    public_url: str | None,
+    demo: bool,
+    role: str,
 ) -> None:
     """Mở ứng dụng ký số trong trình duyệt (textual-serve), cho máy không có terminal.
 
     Mỗi thẻ trình duyệt là một phiên `kyso tui` riêng (hoặc `kyso demo --as VAI_TRÒ`
     với --demo), chạy bằng cùng Python và cùng biến môi trường (KYSO_HOME, KYSO_MODULE…).
-    Không có xác thực: chỉ lắng nghe trên loopback (127.0.0.0/8, ::1, localhost) trừ khi
-    có --allow-remote.
+    Mỗi lần chạy có một mã truy cập ngẫu nhiên: chỉ địa chỉ in ra (…/?k=MÃ) mở được
+    trang, các yêu cầu khác nhận 403. Chỉ lắng nghe trên loopback (127.0.0.0/8, ::1,
+    localhost) trừ khi có --allow-remote, và khi đó cần --cert/--key hoặc --insecure.
 
-    Mã thoát: 2 khi --host không phải loopback mà thiếu --allow-remote; 1 khi chưa đăng
-    nhập (không có --demo) hoặc cổng đang được dùng.
+    Mã thoát: 2 khi --host không phải loopback mà thiếu --allow-remote, khi --allow-remote
+    thiếu TLS lẫn --insecure, hoặc --cert/--key thiếu một; 1 khi chưa đăng nhập (không có
+    --demo), chứng thư TLS không nạp được hoặc cổng đang được dùng.
     """
     if not is_loopback(host) and not allow_remote:
         raise click.UsageError(
             f"--host {host} không phải địa chỉ loopback: ai vào được mạng cũng mở được phiên "
             "ký số; thêm --allow-remote nếu thật sự muốn."
         )
+    if (cert is None) != (key_file is None):
+        raise click.UsageError("--cert và --key phải đi cùng nhau (chứng thư và khóa riêng TLS).")
+    if allow_remote and cert is None and not insecure:
+        raise click.UsageError(
+            "--allow-remote cần HTTPS: thêm --cert TỆP_CHỨNG_THƯ --key TỆP_KHÓA, hoặc "
+            "--insecure nếu trang nằm sau proxy HTTPS hay trong mạng tin cậy (không thì mã "
+            "truy cập và PIN đi qua mạng không mã hóa)."
+        )
     if not demo:
         from kyso.core.sync import load_session
 
         load_session()  # not logged in → one line here instead of a dead page per tab
+    tls = tls_context(cert, key_file) if cert is not None and key_file is not None else None
     _check_port(host, port)
-    url = (public_url or browser_url(host, port)).rstrip("/")
-    if not is_loopback(host):
+    url = (public_url or browser_url(host, port, tls=tls is not None)).rstrip("/")
+    if not is_loopback(host) and tls is None:
         click.echo(
-            "kyso web: CẢNH BÁO — trang không có xác thực và PIN đi qua HTTP; chỉ dùng trong "
-            "mạng tin cậy hoặc sau proxy HTTPS có đăng nhập.",
+            "kyso web: CẢNH BÁO — không có TLS: mã truy cập và PIN đi qua HTTP; chỉ dùng "
+            "trong mạng tin cậy hoặc sau proxy HTTPS.",
             err=True,
         )
-    _make_server(app_command(demo=demo, role=role), host, port, url).serve()
+    guard = WebGuard(public_url=url, port=port)
+    _make_server(app_command(demo=demo, role=role), host, port, guard, tls).serve()

@@ -1,10 +1,12 @@
-"""``kyso web``: the app in a real headless Chromium, and the loopback-only default.
+"""``kyso web``: the app in a real headless Chromium, the per-launch secret, loopback only.
 
 The browser test starts ``kyso web --demo`` on 127.0.0.1, opens the page in Debian's
 Chromium driven over the DevTools protocol (``--remote-debugging-port=0``, loopback
 only), waits until the terminal in the page has been sent the inbox title, takes a
 screenshot, then closes the browser and checks that the demo session behind the tab
-ended and removed its data folder.
+ended and removed its data folder. The browser is given the URL ``kyso web`` printed
+(with ``?k=SECRET``); after that it gets in by the cookie alone (the page's websocket
+URL carries no secret).
 
 The page draws the terminal on a canvas, so the text is read from what the page's
 websocket received (a hook installed before the page's own scripts run), not from the
@@ -106,20 +108,34 @@ def _stop(process: subprocess.Popen, graceful: bool = True) -> None:
     process.wait(timeout=10)
 
 
+URL_LINE = re.compile(r"^(https?://127\.0\.0\.1:\d+/)\?k=([A-Za-z0-9_-]+)$", re.MULTILINE)
+
+
+def _printed_url(log: Path, process: subprocess.Popen) -> re.Match:
+    """The URL line ``kyso web`` printed (it comes before the port listens)."""
+    found = URL_LINE.search(log.read_text("utf-8"))
+    assert found, f"no URL with a secret printed:\n{log.read_text()}"
+    return found
+
+
 @dataclass
 class WebServer:
     """A running ``kyso web --demo``."""
 
     url: str
+    """The printed URL, with ``?k=SECRET``."""
+    base: str
+    """The same without the secret: ``http://127.0.0.1:PORT/``."""
+    secret: str
+    port: int
     info: Path
     """Where each demo session writes its server URL and data folder (KYSO_DEMO_INFO)."""
     log: Path
     process: subprocess.Popen
 
 
-@pytest.fixture
-def web_server(tmp_path):
-    """``kyso web --demo`` on a free loopback port."""
+def _start_web(tmp_path: Path, *extra: str):
+    """Start ``kyso web --demo`` (plus ``extra``) on a free loopback port; yield a WebServer."""
     port = _free_port()
     info = tmp_path / "demo.json"
     log = tmp_path / "web.log"
@@ -128,7 +144,7 @@ def web_server(tmp_path):
     env = dict(os.environ, KYSO_DEMO_INFO=str(info), TMPDIR=str(temp))
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kyso.cli", "web", "--demo", "--port", str(port)],
+            [sys.executable, "-m", "kyso.cli", "web", "--demo", "--port", str(port), *extra],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -137,9 +153,62 @@ def web_server(tmp_path):
         )
     try:
         _wait_for_port(port, process, log, timeout=60)
-        yield WebServer(f"http://127.0.0.1:{port}/", info, log, process)
+        found = _printed_url(log, process)
+        yield WebServer(found.group(0), found.group(1), found.group(2), port, info, log, process)
     finally:
         _stop(process)
+
+
+@pytest.fixture
+def web_server(tmp_path):
+    """``kyso web --demo`` on a free loopback port."""
+    yield from _start_web(tmp_path)
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1, valid from a few minutes ago for a day."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "web.crt", folder / "web.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture
+def tls_web_server(tmp_path):
+    """``kyso web --demo --allow-remote`` over TLS, on a free loopback port."""
+    cert, key = _self_signed(tmp_path)
+    yield from _start_web(tmp_path, "--allow-remote", "--cert", str(cert), "--key", str(key))
 
 
 class _DevTools:
@@ -288,10 +357,14 @@ def test_stopping_kyso_web_ends_the_open_sessions(web_server):
     import aiohttp
 
     async def open_tab() -> None:
-        ws_url = web_server.url.replace("http:", "ws:") + "ws?width=120&height=40"
+        ws_url = web_server.base.replace("http:", "ws:") + "ws?width=120&height=40"
         received = b""
         timeout = aiohttp.ClientTimeout(total=120)
-        async with aiohttp.ClientSession(timeout=timeout) as http, http.ws_connect(ws_url) as ws:
+        cookie = {f"kyso_web_{web_server.port}": web_server.secret}
+        async with (
+            aiohttp.ClientSession(timeout=timeout, cookies=cookie) as http,
+            http.ws_connect(ws_url) as ws,
+        ):
             async for message in ws:
                 if message.type == aiohttp.WSMsgType.BINARY:
                     received += message.data
@@ -361,3 +434,155 @@ def test_web_without_demo_needs_a_login():
     assert result.returncode == 1, result
     assert "kyso login" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _kyso_web(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kyso.cli", "web", "--demo", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_every_request_needs_the_secret_or_its_cookie(web_server):
+    """No secret, a wrong one, a wrong cookie, a foreign page's websocket: 403, no app."""
+    import aiohttp
+
+    base, secret = web_server.base, web_server.secret
+    name = f"kyso_web_{web_server.port}"
+    ws_url = base.replace("http:", "ws:") + "ws?width=80&height=24"
+
+    async def probe() -> None:
+        jar = aiohttp.DummyCookieJar()  # every cookie is sent by hand below
+        async with aiohttp.ClientSession(cookie_jar=jar) as http:
+            for path in (
+                "",
+                "?k=wrong",
+                f"?k={secret[:-1]}",
+                f"?k={secret}x",
+                "?k=%C3%A9",
+                f"?K={secret}",
+                "static/js/textual.js",
+                "ws",
+                "download/anything",
+            ):
+                async with http.get(base + path) as response:
+                    assert response.status == 403, path
+                    assert "set-cookie" not in response.headers, path
+                    assert "mã truy cập" in await response.text()
+            async with http.get(base, headers={"Cookie": f"{name}=wrong"}) as response:
+                assert response.status == 403
+            async with http.get(base, headers={"Cookie": f"kyso_web_1={secret}"}) as response:
+                assert response.status == 403  # another port's cookie name
+            for headers in ({}, {"Cookie": f"{name}=wrong"}):
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await http.ws_connect(ws_url, headers=headers)
+                assert refused.value.status == 403
+
+            # the printed URL: the page, and a cookie for what follows
+            async with http.get(web_server.url) as response:
+                assert response.status == 200
+                page = await response.text()
+                cookie = response.cookies[name]
+                assert response.headers["Referrer-Policy"] == "no-referrer"
+                assert response.headers["Cache-Control"] == "no-store"
+            assert cookie.value == secret
+            assert cookie["httponly"] is True
+            assert cookie["samesite"] == "Strict"
+            assert cookie["path"] == "/"
+            assert not cookie["secure"]  # plain HTTP on loopback
+            assert f'data-session-websocket-url="{ws_url.split("?")[0]}"' in page
+            assert secret not in page
+
+            # the cookie alone: a reload and the page's own files
+            with_cookie = {"Cookie": f"{name}={secret}"}
+            for path in ("", "?fontsize=18", "static/js/textual.js"):
+                async with http.get(base + path, headers=with_cookie) as response:
+                    assert response.status == 200, path
+                    assert "set-cookie" not in response.headers, path
+            # a page on another port of the same host sends the cookie along, not our Origin
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(
+                    ws_url, headers={**with_cookie, "Origin": "http://127.0.0.1:1"}
+                )
+            assert refused.value.status == 403
+
+    asyncio.run(asyncio.wait_for(probe(), timeout=60))
+    # nothing was started, and the secret was written once: the printed URL
+    assert not web_server.info.exists()
+    assert web_server.log.read_text("utf-8").count(secret) == 1
+    assert web_server.process.poll() is None
+
+
+def test_allow_remote_over_tls(tls_web_server):
+    """--cert/--key: the printed URL is https, the cookie is Secure, the page speaks wss."""
+    import ssl
+
+    import aiohttp
+
+    server = tls_web_server
+    assert server.url.startswith(f"https://127.0.0.1:{server.port}/?k=")
+    trust = ssl.create_default_context(cafile=str(server.log.parent / "web.crt"))
+
+    async def probe() -> None:
+        jar = aiohttp.DummyCookieJar()
+        async with aiohttp.ClientSession(cookie_jar=jar) as http:
+            async with http.get(server.base, ssl=trust) as response:
+                assert response.status == 403
+            async with http.get(server.url, ssl=trust) as response:
+                assert response.status == 200
+                page = await response.text()
+                cookie = response.cookies[f"kyso_web_{server.port}"]
+            assert cookie["secure"] is True
+            assert f"wss://127.0.0.1:{server.port}/ws" in page
+            plain = server.base.replace("https:", "http:")
+            with pytest.raises(aiohttp.ClientError):  # no clear-text fallback
+                async with http.get(plain) as response:
+                    await response.read()
+
+    asyncio.run(asyncio.wait_for(probe(), timeout=60))
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+def test_allow_remote_without_tls_or_insecure_is_refused(host):
+    result = _kyso_web("--allow-remote", "--host", host, "--port", "1")
+    assert result.returncode == 2, result
+    assert "--allow-remote cần HTTPS" in result.stderr
+    assert "--insecure" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""  # no URL, no secret
+
+
+def test_allow_remote_insecure_and_tls_options_are_checked():
+    # --insecure lets --allow-remote through: it gets as far as the (taken) port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _kyso_web("--allow-remote", "--insecure", "--port", str(port))
+    assert result.returncode == 1, result
+    assert "cổng đang được dùng" in result.stderr
+
+    result = _kyso_web("--cert", "web.crt", "--port", "1")
+    assert result.returncode == 2, result
+    assert "--cert và --key" in result.stderr
+
+    result = _kyso_web("--cert", "/nonexistent.crt", "--key", "/nonexistent.key", "--port", "1")
+    assert result.returncode == 1, result
+    assert "Không nạp được chứng thư TLS" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_guard_compares_safely():
+    from kyso.cli.web_auth import WebGuard
+
+    one, two = WebGuard("http://127.0.0.1:8471", 8471), WebGuard("http://127.0.0.1:8471", 8471)
+    assert one.secret != two.secret and len(one.secret) >= 40
+    assert one.matches(one.secret)
+    for wrong in (None, "", two.secret, one.secret + "x", "é" * 43):
+        assert not one.matches(wrong)
+    assert one.url() == f"http://127.0.0.1:8471/?k={one.secret}"
+    assert one.secret not in repr(one)
+    assert WebGuard("https://kiosk.example/", 8471).secure
