@@ -106,6 +106,8 @@ def issue(
     click.echo(f"  Tệp chính: {result.main}")
     for path in result.appendices:
         click.echo(f"  Phụ lục:   {path}")
+    if result.notice:
+        click.echo(result.notice, err=True)
     if result.warning:
         click.echo(result.warning, err=True)
 
