@@ -52,7 +52,7 @@ def reshaped(data: bytes, *, rotate: int = 0, crop: tuple | None = None) -> byte
     doc = pymupdf.open(stream=data, filetype="pdf")
     page = doc[0]
     if crop is not None:
-        doc.xref_set_key(page.xref, "CropBox", "[%g %g %g %g]" % crop)
+        doc.xref_set_key(page.xref, "CropBox", "[{:g} {:g} {:g} {:g}]".format(*crop))
     if rotate:
         page.set_rotation(rotate)
     return doc.tobytes()
@@ -167,7 +167,7 @@ def test_rotated_appendix_gets_the_stamp_top_right_as_read(rotate, crop, signing
         assert hits, "the stamp's text is not on the rendered page"
         line = hits[0]
         assert line["dir"] == pytest.approx((1, 0), abs=1e-3)  # upright for the reader
-        x0, y0, x1, y1 = line["bbox"]
+        _x0, _y0, x1, y1 = line["bbox"]
         assert x1 > view.width * 0.6 and y1 < view.height * 0.2  # top right as read
         assert view.contains(pymupdf.Rect(line["bbox"]))
     assert "Số: 03/KH-STTTT" in " ".join(page_text(out, 1).split())
