@@ -226,3 +226,58 @@ def test_self_check_refuses_an_invisible_number(signing_key, tmp_path):
         )
     assert "/Annots" in caught.value.message and "khi hiển thị không có chữ" in caught.value.message
     assert not out.exists()
+
+
+def test_a_refused_self_check_cancels_the_number_and_uploads_nothing(
+    demo_server, signing_key, tmp_path
+):
+    """Through the real server: the clerk's issuance of a file whose number would be
+    invisible stops before the upload, and the book records the number as cancelled."""
+    from issuance_helpers import api, client_for, kehoach_meta
+
+    from kyso.core.issue_service import issue
+
+    main, _ = kehoach_pdfs()
+    trich_yeu, name, _ = kehoach_meta()
+    cv, ld, vt = (
+        api(demo_server, "chuyenvien"),
+        api(demo_server, "ldso"),
+        api(demo_server, "vanthu"),
+    )
+    r = cv.post(
+        "/documents",
+        files={"file": (name, fields_off_the_page(main), "application/pdf")},
+        data={"trich_yeu": trich_yeu, "loai_ky_hieu": "KH"},
+    )
+    assert r.status_code == 201, r.text
+    doc_id = r.json()["id"]
+    r = cv.post(f"/documents/{doc_id}/transitions", json={"action": "trinh_lanh_dao_so"})
+    att = next(a for a in r.json()["attachments"] if a["is_main"])
+    draft = tmp_path / "draft.pdf"
+    draft.write_bytes(
+        ld.get(f"/documents/{doc_id}/attachments/{att['id']}/versions/1/content").content
+    )
+    signed = tmp_path / "signed.pdf"
+    sign_file(
+        draft, signed, signing_key, SignOptions(anchor="GIÁM ĐỐC", image=signature_png(tmp_path))
+    )
+    r = ld.post(
+        f"/documents/{doc_id}/attachments/{att['id']}/versions",
+        files={"file": ("x.pdf", signed.read_bytes(), "application/pdf")},
+        data={"signed": "true"},
+    )
+    assert r.status_code == 200, r.text
+    assert ld.post(f"/documents/{doc_id}/transitions", json={"action": "chuyen_van_thu"}).is_success
+
+    with (
+        client_for(demo_server, "vanthu") as clerk,
+        pytest.raises(IssuanceCheckError, match="không gửi lên"),
+    ):
+        issue(clerk, doc_id, key=signing_key, seal_png=make_seal_png("Sở"))
+    [entry] = vt.get(f"/documents/{doc_id}/number").json()["entries"]
+    assert entry["status"] == "cancelled"
+    assert "/Annots" in entry["cancel_reason"] and "không gửi lên" in entry["cancel_reason"]
+    doc = vt.get(f"/documents/{doc_id}").json()
+    assert doc["state"] == "cho_van_thu" and not doc["so_ky_hieu"]
+    versions = next(a for a in doc["attachments"] if a["is_main"])["versions"]
+    assert len(versions) == 2  # the draft and the leader's signed version: nothing uploaded
