@@ -98,3 +98,38 @@ def test_leader_signature_adds_the_fields_for_each_variant(variant, signing_key,
         fields = {str(f.get_object()["/T"]): f.idnum for f in reader.root["/AcroForm"]["/Fields"]}
     assert {NUMBER_FIELD, DATE_FIELD} <= names
     assert {fields[NUMBER_FIELD], fields[DATE_FIELD]} <= annots
+
+
+def test_the_leader_is_told_before_the_pin_when_blanks_are_missing(tmp_path):
+    """The app's pre-flight: a Decree 30 type whose first page has no blanks gets a
+    warning (not a problem: it can still be signed); one with blanks gets none."""
+    from fixtures_app import make_backend
+
+    from kyso.tui.signing import prepare_items
+
+    backend = make_backend(tmp_path)
+    first, second = (d["id"] for d in backend.documents("inbox")[:2])
+    for doc_id, data in ((first, decree_pdf([], [])), (second, decree_pdf(*VARIANTS["dotted"]))):
+        att = backend.document(doc_id)["attachments"][0]
+        backend.attachment_file(doc_id, att["id"]).write_bytes(data)
+    items = {i.document_id: i for i in prepare_items(backend, [first, second])}
+    assert items[first].loai and not items[first].problem
+    assert "Không tìm thấy chỗ trống" in items[first].warning
+    assert items[second].warning == ""
+
+
+def test_kyso_sign_warns_before_the_pin_and_still_signs(softhsm, tmp_path):
+    from checks import run_kyso
+    from fixtures_token import TEST_PIN, kyso_env
+
+    source = tmp_path / "qd.pdf"
+    source.write_bytes(decree_pdf([], []))
+    out = tmp_path / "qd-ky.pdf"
+    env = kyso_env(softhsm, KYSO_PIN=TEST_PIN)
+    result = run_kyso("sign", source, "-o", out, "--key", "signer", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Không tìm thấy chỗ trống" in result.stderr and out.exists()
+    blanks = tmp_path / "kh.pdf"
+    blanks.write_bytes(decree_pdf(*VARIANTS["one run"]))
+    result = run_kyso("sign", blanks, "-o", tmp_path / "kh-ky.pdf", "--key", "signer", env=env)
+    assert result.returncode == 0 and "chỗ trống" not in result.stderr

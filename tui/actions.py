@@ -202,7 +202,8 @@ class AppActions:
         if problem:
             app.notify(problem, title="Không ký được", severity="error", timeout=10)
             return
-        pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state))
+        notes = tuple(f"{i.title}: {i.warning}" for i in ready if i.warning)
+        pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state, notes))
         if pin is None:
             app.notify("Đã huỷ ký số", timeout=3)
             return

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from kyso.core.docs.placement import Box
 
-__all__ = ["IssuanceSlots", "blanks_warning", "find_issuance_slots"]
+__all__ = ["IssuanceSlots", "blanks_warning", "find_issuance_slots", "looks_like_decree30"]
 
 _BLANK = r"[\s.…_\-]*"
 _KY_HIEU = r"[A-ZĐ][A-Za-zĐđ0-9]*(?:\s*-\s*[A-ZĐ][A-Za-zĐđ0-9]*)+"
@@ -169,7 +169,21 @@ def blanks_warning(loai_ky_hieu: str | None, slots: IssuanceSlots | None) -> str
     if slots is not None or not loai_ky_hieu:
         return None
     return (
-        "Không tìm thấy chỗ trống số, ký hiệu (“Số: …/" + loai_ky_hieu + "-…”) và dòng "
-        "“…, ngày … tháng … năm …” trên trang đầu: văn thư sẽ không điền được số, ngày "
-        "vào văn bản sau khi ký (chỉ cấp số, hoặc soạn lại). Vẫn có thể ký."
+        "Không tìm thấy chỗ trống số, ký hiệu (“Số: …/…”) và dòng “…, ngày … tháng … năm …” "
+        "trên trang đầu: văn thư sẽ không điền được số, ngày vào văn bản sau khi ký (chỉ "
+        "cấp số, hoặc soạn lại). Vẫn có thể ký."
     )
+
+
+def looks_like_decree30(data) -> bool:
+    """Page 1 carries the national heading of a Decree 30 document (for files that come
+    without a document type, as in ``kyso sign``)."""
+    from kyso.core.docs.pdf import open_mupdf
+
+    doc = open_mupdf(data)
+    try:
+        text = " ".join(unicodedata.normalize("NFC", doc[0].get_text()).split()).upper()
+    finally:
+        if doc is not data:
+            doc.close()
+    return "XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
