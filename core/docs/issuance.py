@@ -16,8 +16,10 @@ gets the organisation's signature at the top right of its first page, without im
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 from kyso.core.docs.issuance_blanks import IssuanceSlots, find_issuance_slots
 from kyso.core.docs.issue_geometry import PageFrame, move_inside, reader_top_right
@@ -28,6 +30,7 @@ __all__ = [
     "DATE_FIELD",
     "NUMBER_FIELD",
     "IssuanceSlots",
+    "SharedFont",
     "add_issuance_fields",
     "attachment_box",
     "fill_issuance_fields",
@@ -136,10 +139,31 @@ def serif_font_path(italic: bool = False) -> str:
     return font_path()
 
 
+class SharedFont:
+    """A pyHanko font engine factory that gives every stamp of one writer the same
+    engine for a font file, so the number field and the organisation's stamp embed one
+    subset of the serif instead of one each (embedding is the costly part of a stamp)."""
+
+    _engines: ClassVar[weakref.WeakKeyDictionary] = weakref.WeakKeyDictionary()
+
+    def __init__(self, font_file: str, font_size: int) -> None:
+        self.font_file = font_file
+        self.font_size = font_size
+
+    def create_font_engine(self, writer, obj_stream=None):
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+
+        engines = self._engines.setdefault(writer, {})
+        engine = engines.get(self.font_file)
+        if engine is None:
+            factory = GlyphAccumulatorFactory(self.font_file, font_size=self.font_size)
+            engine = engines[self.font_file] = factory.create_font_engine(writer, obj_stream)
+        return engine
+
+
 def _text_appearance(writer, box: Box, text: str, *, size: float, italic: bool, align: str):
     from pyhanko.pdf_utils import layout
     from pyhanko.pdf_utils.content import RawContent
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
@@ -154,7 +178,7 @@ def _text_appearance(writer, box: Box, text: str, *, size: float, italic: bool, 
     style = TextStampStyle(
         stamp_text="%(text)s",
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(serif_font_path(italic), font_size=round(size)),
+            font=SharedFont(serif_font_path(italic), round(size)),
             # TextBoxStyle's own size is the one drawn (pyHanko syncs the engine to it)
             font_size=round(size),
             leading=round(size),

@@ -18,6 +18,7 @@ from kyso.core.atomic import write_atomic
 from kyso.core.docs.issuance import (
     DATE_FIELD,
     NUMBER_FIELD,
+    SharedFont,
     attachment_box,
     fill_issuance_fields,
     find_issuance_slots,
@@ -71,14 +72,13 @@ class IssuedFile:
 def _serif_style(template: str, size: int, x_align: str, y_align: str, margins, **extra):
     """A borderless text stamp in the Times-metric serif, shrunk to fit its box."""
     from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
     return TextStampStyle(
         stamp_text=template,
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(serif_font_path(), font_size=size),
+            font=SharedFont(serif_font_path(), size),  # one subset with the number field
             font_size=size,  # the size drawn: pyHanko syncs the engine to the style's
             leading=size + 1,
         ),
