@@ -124,14 +124,17 @@ def _appendix_style():
     )
 
 
-def _sign_into(writer, key, field: str, box, page: int, style, params: dict) -> bytes:
+def sign_into(
+    writer, key, field: str, box, page: int, style, params: dict, *, reason: str = ""
+) -> bytes:
+    """Sign as the organisation into a new visible field ``field`` (PAdES, SHA-256)."""
     from pyhanko.sign import fields, signers
 
     meta = signers.PdfSignatureMetadata(
         field_name=field,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
-        reason="Phát hành văn bản",
+        reason=reason or "Phát hành văn bản",
     )
     spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=box)
     pdf_signer = signers.PdfSigner(meta, key.signer, stamp_style=style, new_field_spec=spec)
@@ -179,7 +182,7 @@ def issue_main_document(source: Path, output: Path, key, request: IssueRequest) 
     box, notice = placed_seal_box(leader[1], frame)
     signed_at = format_signing_time()
     style = RotatedStyle(_org_style(request.seal_png), frame.rotate)
-    payload = _sign_into(
+    payload = sign_into(
         writer,
         key,
         ORG_FIELD,
@@ -225,7 +228,7 @@ def issue_appendix(source: Path, output: Path, key, so_ky_hieu: str) -> IssuedFi
     box = attachment_box(frame)
     signed_at = format_signing_time()
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    payload = _sign_into(
+    payload = sign_into(
         writer,
         key,
         APPENDIX_FIELD,
