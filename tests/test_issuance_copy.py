@@ -89,3 +89,42 @@ def test_pages_and_forms_are_checked(issued, signing_key, tmp_path):
     with pytest.raises(DocumentError, match="Hình thức sao"):
         make_copy(issued, tmp_path / "x.pdf", signing_key, form="ban-chinh", organization=ORG)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_kyso_copy_from_the_command_line(demo_server, signing_key, softhsm, tmp_path):
+    """``kyso issue`` then ``kyso copy`` through the real executable and server."""
+    import subprocess
+    import sys
+
+    from fixtures_token import TEST_PIN, kyso_env
+    from issuance_helpers import session_for, to_clerk_over_http
+
+    [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1)
+    session_for(demo_server, "vanthu")
+    kyso = [str(Path(sys.executable).with_name("kyso"))]
+    env = kyso_env(softhsm, KYSO_PIN=TEST_PIN)
+
+    def run(*args: str):
+        return subprocess.run([*kyso, *args], capture_output=True, text=True, env=env, timeout=180)
+
+    issued = run("issue", str(doc_id), "--key", "signer")
+    assert issued.returncode == 0, issued.stderr
+    out = tmp_path / "trich-sao.pdf"
+    result = run(
+        "copy",
+        str(doc_id),
+        "--form",
+        "trich-sao",
+        "--pages",
+        "1",
+        "-o",
+        str(out),
+        "--key",
+        "signer",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "TRÍCH SAO văn bản 03/KH-STTTT" in result.stdout
+    assert pdfsig(out).count("Signature is Valid") == 1
+    assert "TRÍCH SAO" in page_text(out, 1) and ORG in " ".join(page_text(out, 1).split())
+    refused = run("copy", str(doc_id), "--form", "sao-y", "--pages", "1", "-o", str(out))
+    assert refused.returncode == 1 and "Chỉ trích sao mới chọn trang" in refused.stderr
