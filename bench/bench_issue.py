@@ -4,7 +4,9 @@ Both run in-process on the same fresh SoftHSM token (one logged-in session), on 
 seed's Kế hoạch after the leader signed it (signature image under "GIÁM ĐỐC", issuance
 fields prepared). "Issue" is what :func:`kyso.core.issue_service.issue` does locally:
 fill the number and date, the organization's signature with the seal over the leader's
-image, and the organization's signature on one appendix. "Sign" is one
+image, and the organization's signature on one appendix, each file checked by kyso's own
+self-check before it would be uploaded (fields, page 1 rendered, marks inside the
+CropBox). "Sign" is one
 :func:`kyso.core.docs.sign.sign_file` of the same file with the same image. Figures are
 medians after two warm-up rounds, the two interleaved so both see the same machine.
 """
@@ -128,8 +130,8 @@ def run(work: Path) -> list[dict]:
             "name": "issue / sign_file",
             "value": ratio,
             "unit": "×",
-            "target": "≤ 2×",
-            "pass": ratio <= 2.0,
+            "target": "≤ 1.5×",
+            "pass": ratio <= 1.5,
         },
         {
             "name": "server check of the issued main document (verify + fields)",

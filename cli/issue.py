@@ -106,6 +106,8 @@ def issue(
     echo(f"  Tệp chính: {result.main}")
     for path in result.appendices:
         echo(f"  Phụ lục:   {path}")
+    if result.notice:
+        echo(result.notice, err=True)
     if result.warning:
         echo(result.warning, err=True)
 

@@ -38,6 +38,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "opinion": ("kyso.cli.office", "opinion", "Thêm ý kiến xử lý."),
     "issue": ("kyso.cli.issue", "issue", "Văn thư: cấp số, ngày và ký số cơ quan."),
     "export": ("kyso.cli.issue", "export", "Xuất văn bản đã ban hành (edXML)."),
+    "copy": ("kyso.cli.copy", "copy", "Văn thư: bản sao điện tử (sao y, sao lục, trích sao)."),
 }
 
 

@@ -33,6 +33,15 @@ def _ctrl_c_stops(cancel: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _warn_missing_blanks(ready) -> None:
+    """Before the PIN: a Decree 30 document whose number/date blanks were not found."""
+    from kyso.core.docs.issuance_blanks import blanks_warning, looks_like_decree30
+
+    for prepared in ready:
+        if prepared.slots is None and looks_like_decree30(prepared.data):
+            click.echo(f"⚠ {prepared.job.source}: {blanks_warning('?', None)}", err=True)
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Tệp ra (khi ký 1 tệp).")
@@ -145,6 +154,7 @@ def sign(
             )
     if not ready:
         raise SigningError(f"Không tệp nào ký được ({len(failures)}/{len(jobs)} lỗi)")
+    _warn_missing_blanks(ready)
 
     chosen = token_options(module, token_label, key_label)
     checked = presign_token(chosen, trust=trust, level=level, timestamp_url=options.timestamp_url)

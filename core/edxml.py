@@ -152,7 +152,7 @@ def build_edxml(
     header += _group(
         "From",
         [
-            _el("OrganId", organization.get("ky_hieu"), 4),
+            _el("OrganId", organization.get("code") or organization.get("ky_hieu"), 4),
             _el("OrganName", organization.get("name"), 4),
             _el("OrganizationInCharge", document.get("don_vi_soan_thao"), 4),
         ],
@@ -267,17 +267,25 @@ def export_edxml(
                 data,
             )
         )
+    from kyso.core.docs.issuance import find_issuance_slots
+    from kyso.core.org_codes import org_code
+
     me = store.me() or {}
+    organization = dict(me.get("org") or {})
+    organization.setdefault("code", org_code(organization.get("ky_hieu")))
     place = ""
     recipients = Recipients((), "")
     if main_data.startswith(b"%PDF-"):
         date_line = read_form_values(main_data).get(DATE_FIELD, "")
         place = date_line.split(",", 1)[0].strip() if "," in date_line else ""
+        if not place:  # issued without kyso's fields: the date line printed on the page
+            slots = find_issuance_slots(main_data)
+            place = slots.place if slots else ""
         recipients = read_recipients(main_data)
     xml = build_edxml(
         document,
-        organization=me.get("org") or {},
-        place=place,
+        organization=organization,
+        place=place or organization.get("place") or "",
         recipients=recipients,
         signer=_signer(document, store.users()),
         attachments=files,

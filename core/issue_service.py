@@ -121,6 +121,8 @@ class IssueResult:
     """The issued Document as the server returned it."""
     warning: str | None = None
     """Set when the issuance succeeded but the final sync did not."""
+    notice: str | None = None
+    """Something issuance adjusted (the seal moved inward from the page's edge)."""
 
 
 # ------------------------------------------------------------------ transport
@@ -258,7 +260,12 @@ def seal_preview(client: SyncClient, document_id: int) -> SealPreview:
 
     :class:`DocumentError` when the leader's signature is not on the file.
     """
-    from kyso.core.docs.issuance import find_issuance_slots, leader_widget, seal_box
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from kyso.core.docs.issuance import find_issuance_slots, leader_widget, placed_seal_box
+    from kyso.core.docs.issue_geometry import page_frame
 
     document = client.store.document_json(document_id)
     if document is None:
@@ -270,15 +277,17 @@ def seal_preview(client: SyncClient, document_id: int) -> SealPreview:
         raise DocumentError(f"Văn bản {document_id} không có tệp chính.")
     path = _fetch(client, document_id, main["id"])
     data = path.read_bytes()
-    leader = leader_widget(data)
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    leader = leader_widget(reader)
     if leader is None:
         raise DocumentError("Tệp chính chưa có chữ ký (hiển thị) của lãnh đạo.")
     slots = find_issuance_slots(data)
+    frame = page_frame(reader.find_page_for_modification(leader[0])[0].get_object())
     return SealPreview(
         path,
         leader[0],
         leader[1],
-        seal_box(leader[1]),
+        placed_seal_box(leader[1], frame)[0],
         slots.number_box if slots else None,
         slots.date_box if slots else None,
     )
@@ -490,6 +499,7 @@ def issue(
         issued.leader_box,
         issued_doc,
         warning,
+        issued.notice,
     )
 
 

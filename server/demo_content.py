@@ -665,6 +665,41 @@ _HUY = DemoDocument(
     steps=(Step(_CV, "ket_thuc", "Dự thảo trùng, đã thay bằng văn bản khác."),),
 )
 
+_TAP_HUAN_KY_SO = DemoDocument(
+    "KH",
+    "Kế hoạch tập huấn sử dụng chữ ký số cho cán bộ, công chức năm 2026",
+    title_line="Tập huấn sử dụng chữ ký số cho cán bộ, công chức năm 2026",
+    file_name="KH tập huấn chữ ký số 2026.pdf",
+    body=(
+        "Nhằm nâng cao tỷ lệ văn bản điện tử được ký số, Sở Thông tin và Truyền thông xây "
+        "dựng kế hoạch tập huấn sử dụng chữ ký số cho cán bộ, công chức năm 2026 như sau:",
+        "# I. MỤC ĐÍCH, YÊU CẦU",
+        "Cán bộ, công chức sử dụng thành thạo chữ ký số trên token và trên Hệ thống quản lý và "
+        "điều hành văn bản; văn thư các cơ quan thực hiện đúng quy trình cấp số, ký số cơ quan "
+        "và phát hành văn bản điện tử theo Nghị định số 30/2020/NĐ-CP.",
+        "# II. THỜI GIAN, ĐỊA ĐIỂM, THÀNH PHẦN",
+        "Tổ chức 03 lớp tại Hội trường Sở (lịch chi tiết tại Phụ lục kèm theo); thành phần là "
+        "lãnh đạo, văn thư và chuyên viên các cơ quan, đơn vị trên địa bàn tỉnh.",
+        "# III. TỔ CHỨC THỰC HIỆN",
+        "Phòng Công nghệ thông tin chủ trì, chuẩn bị tài liệu và token thực hành; Văn phòng "
+        "Sở bảo đảm hội trường và kinh phí theo quy định./.",
+    ),
+    noi_nhan=("Các cơ quan, đơn vị trên địa bàn tỉnh;", "Giám đốc, các PGĐ Sở;", "Lưu: VT, CNTT."),
+    appendix=Appendix(
+        "Phụ lục",
+        "LỊCH CÁC LỚP TẬP HUẤN SỬ DỤNG CHỮ KÝ SỐ NĂM 2026",
+        ("Lớp", "Thành phần", "Thời gian", "Số học viên"),
+        (0.8, 3.4, 2.0, 1.6),
+        (
+            ("1", "Lãnh đạo các sở, ban, ngành", "Tháng 12", "40"),
+            ("2", "Văn thư các cơ quan, đơn vị", "Tháng 12", "60"),
+            ("3", "Chuyên viên các cơ quan, đơn vị", "Tháng 12", "80"),
+        ),
+        "Phụ lục lịch tập huấn.pdf",
+    ),
+    steps=(*_TO_LEADER, Step(_LD, "ky_so"), Step(_LD, "chuyen_van_thu", "Đề nghị phát hành.")),
+)
+
 DEMO_DOCUMENTS: tuple[DemoDocument, ...] = (
     _TET_TRONG_CAY,
     _CHUYEN_DOI_SO,
@@ -681,5 +716,7 @@ DEMO_DOCUMENTS: tuple[DemoDocument, ...] = (
     _AN_TOAN_TET,
     _GIAO_BAN,
     _HUY,
+    _TAP_HUAN_KY_SO,
 )
-"""The seeded documents, oldest first: six wait for the lãnh đạo Sở's signature."""
+"""The seeded documents, oldest first: six wait for the lãnh đạo Sở's signature, two
+(one with an appendix) wait for the văn thư to issue them."""

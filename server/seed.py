@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kyso.core.token.provision import IssuedIdentity, TestPki
@@ -38,28 +40,83 @@ __all__ = ["DEMO_ORG_NAME", "seed_demo", "sign_demo_pdf"]
 DEMO_ORG_NAME = "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
 
 
-def sign_demo_pdf(data: bytes, identity: IssuedIdentity, ca_pem: bytes) -> bytes:
-    """``data`` signed (incremental update) with a demo identity's key and certificate."""
+@dataclass(frozen=True)
+class _DemoCertificate:
+    common_name: str
+    organization: str
+
+
+@dataclass(frozen=True)
+class _DemoKey:
+    """What kyso's signing needs of a key (a token's ``SigningKey``), for the demo."""
+
+    signer: object
+    certificate: _DemoCertificate
+
+
+def sign_demo_pdf(
+    data: bytes, identity: IssuedIdentity, ca_pem: bytes, *, anchor: str | None = None
+) -> bytes:
+    """``data`` signed (incremental update) with a demo identity's key and certificate.
+
+    With ``anchor`` (the signer's title line), the signature is visible under it, with a
+    signature image, and the Decree 30 number/date fields are prepared as kyso's own
+    signing does, so the clerk can issue the document in the demo.
+    """
+    signer = _identity_signer(identity, ca_pem)
+    if anchor is None:
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import signers
+
+        writer = IncrementalPdfFileWriter(io.BytesIO(data))
+        out = signers.sign_pdf(
+            writer,
+            signers.PdfSignatureMetadata(field_name="Signature1", reason="Ký duyệt"),
+            signer=signer,
+        )
+        return out.getvalue()
+    from kyso.core.docs.sign import SignOptions, sign_file
+    from kyso.core.errors import PlacementError
+
+    key = _DemoKey(signer, _DemoCertificate(identity.identity.common_name, DEMO_ORG_NAME))
+    with tempfile.TemporaryDirectory(prefix="kyso-seed-") as tmp:
+        folder = Path(tmp)
+        source, out, image = folder / "in.pdf", folder / "out.pdf", folder / "chu-ky.png"
+        source.write_bytes(data)
+        _signature_png(image)
+        options = SignOptions(anchor=anchor, image=image, reason="Ký duyệt")
+        try:
+            sign_file(source, out, key, options)
+        except PlacementError:  # no such line: kyso's default place, bottom right
+            sign_file(source, out, key, replace(options, anchor=None))
+        return out.read_bytes()
+
+
+def _signature_png(path: Path) -> None:
+    """A blue handwritten-like stroke on a transparent background (the demo's image)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line(
+        [(10, 100), (60, 30), (110, 85), (170, 25), (290, 60)], fill=(20, 40, 200, 255), width=6
+    )
+    image.save(path)
+
+
+def _identity_signer(identity: IssuedIdentity, ca_pem: bytes):
+    """A pyHanko signer over a demo identity's key and certificate (chain: the demo CA)."""
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     cert = asn1_x509.Certificate.load(identity.cert_der)
     ca = asn1_x509.Certificate.load(read_certificates(ca_pem)[0])
-    signer = signers.SimpleSigner(
+    return signers.SimpleSigner(
         signing_cert=cert,
         signing_key=asn1_keys.PrivateKeyInfo.load(identity.key_der),
         cert_registry=SimpleCertificateStore.from_certs([cert, ca]),
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    out = signers.sign_pdf(
-        writer,
-        signers.PdfSignatureMetadata(field_name="Signature1", reason="Ký duyệt"),
-        signer=signer,
-    )
-    return out.getvalue()
 
 
 def _trust_demo_pki(conn, pki: TestPki) -> dict[str, IssuedIdentity]:
@@ -208,7 +265,7 @@ def _seed_document(
         when = _at(created, scale, hours=2 * step_no, minutes=11 * step_no).isoformat()
         actor = users[step.actor]
         if step.action == "ky_so":
-            current = sign_demo_pdf(current, keys[step.actor], ca_pem)
+            current = sign_demo_pdf(current, keys[step.actor], ca_pem, anchor=doc.signer_title)
             sha, size = blobs.put_bytes(current)
             _version(conn, main_id, sha, size, step.actor, when, signed=True, note="Đã ký số")
             touch(conn, doc_id, at=when)

@@ -26,7 +26,8 @@ from kyso.tui.screens.help import HelpScreen
 from kyso.tui.screens.inbox import InboxScreen
 from kyso.tui.screens.issuance import IssuanceScreen, boxes_map, parse_date
 from kyso.tui.screens.pin import PinScreen
-from kyso.tui.screens.registry import COLUMNS, RegistryScreen
+from kyso.tui.screens.registry import COLUMNS, RegistryScreen, documents_folder, edxml_name
+from kyso.tui.screens.save import SaveScreen
 
 pytestmark = pytest.mark.anyio
 
@@ -385,11 +386,24 @@ async def test_registry_book_years_and_export(tmp_path):
         await settle(app, pilot)
         assert screen.year == 2025
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["07/TB-STTTT"]
-        await pilot.press("c")
+        await pilot.press("c")  # asks where, offering the documents folder
         await settle(app, pilot)
-        written = data_dir() / "so-dang-ky" / "so-dang-ky-van-ban-di-2025.csv"
+        dialog = app.screen
+        assert isinstance(dialog, SaveScreen)
+        offered = Path(dialog.query_one("#save-path", Input).value)
+        assert offered == documents_folder() / "so-dang-ky-van-ban-di-2025.csv"
+        written = tmp_path / "xuat" / "so-2025.csv"
+        dialog.query_one("#save-path", Input).value = str(written)
+        await pilot.press("enter")
+        await settle(app, pilot)
         assert written.exists() and "07/TB-STTTT" in written.read_text("utf-8-sig")
         assert str(written) in _text(screen, "#registry-status")
+        assert not (data_dir() / "so-dang-ky").exists()  # nothing silently in the data folder
+        await pilot.press("p")  # Esc in the dialog: nothing is written
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and "Đã huỷ" in _text(screen, "#registry-status")
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, InboxScreen)
@@ -498,12 +512,31 @@ async def test_clerk_issues_from_the_screen_against_the_server(
         rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
         assert number in rows
         assert "Kế hoạch tham gia hưởng ứng" in str(rows[number][2])
-        await pilot.press("p")  # the printable book
+        await pilot.press("p")  # the printable book, saved where the clerk says
+        await settle(app, pilot)
+        app.screen.query_one("#save-path", Input).value = str(tmp_path / "so.pdf")
+        await pilot.press("enter")
         await settle(app, pilot)
         written = registry.written
-        assert written is not None and written.suffix == ".pdf"
+        assert written == tmp_path / "so.pdf"
         assert written.read_bytes()[:5] == b"%PDF-"
         assert str(written) in _text(registry, "#registry-status")
+        # the issued document as an edXML package, from its row in the book
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == number)
+        table.move_cursor(row=row)
+        await pilot.press("x")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, SaveScreen)
+        assert dialog.query_one("#save-path", Input).value.endswith(edxml_name(number))
+        dialog.query_one("#save-path", Input).value = str(tmp_path / "vb.xml")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert registry.written == tmp_path / "vb.xml", _text(registry, "#registry-status")
+        xml = (tmp_path / "vb.xml").read_text("utf-8")
+        assert "<edXML:Place>Đắk Nông</edXML:Place>" in xml
+        assert "<edXML:OrganId>000.17.00.H17</edXML:OrganId>" in xml
     with demo_server.client("vanthu") as client:
         doc = client.get(f"/documents/{doc_id}").json()
     assert doc["state"] == "da_ban_hanh"

@@ -219,7 +219,8 @@ class AppActions:
         if checked.warnings:
             lines = "\n".join(checked.warnings)
             app.notify(lines, title="Chứng thư số", severity="warning", timeout=10)
-        pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state))
+        notes = tuple(f"{i.title}: {i.warning}" for i in ready if i.warning)
+        pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state, notes))
         if pin is None:
             app.notify("Đã huỷ ký số", timeout=3)
             return

@@ -305,6 +305,10 @@ class Backend(ABC):
         """Record the number held for the document as cancelled (bị huỷ)."""
         raise WorkflowError(_NO_ISSUANCE)
 
+    def export_edxml(self, doc_id: int, path: Path) -> Path:
+        """Write an issued document as an edXML-style package to ``path``."""
+        raise WorkflowError(_NO_ISSUANCE)
+
     def local_today(self) -> dt.date:
         """The clerk's calendar day (Vietnam); a test backend may fix it."""
         from kyso.core.clock import vn_today

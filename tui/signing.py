@@ -42,6 +42,8 @@ class SignItem:
     problem: str = ""
     """Why this item cannot be signed (empty when it can)."""
     page_count: int = 0
+    warning: str = ""
+    """Something the signer should know before the PIN (signing is still possible)."""
 
 
 @dataclass
@@ -150,7 +152,20 @@ def prepare_items(backend: Backend, doc_ids: list[int]) -> list[SignItem]:
         item.page_count = check.page_count
         if check.locked:
             item.problem = "Tệp đã được chứng thực khoá, không cho ký thêm"
+        elif doc.get("loai_ky_hieu"):
+            item.warning = _blanks_warning(item.path, doc["loai_ky_hieu"])
     return items
+
+
+def _blanks_warning(path: Path, loai_ky_hieu: str) -> str:
+    """The Decree 30 blanks the leader's signature prepares for the clerk, if missing."""
+    from kyso.core.docs.issuance_blanks import blanks_warning, find_issuance_slots
+
+    try:
+        slots = find_issuance_slots(path.read_bytes())
+    except (KysoError, OSError):
+        return ""
+    return blanks_warning(loai_ky_hieu, slots) or ""
 
 
 def run_batch(

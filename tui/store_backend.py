@@ -206,6 +206,12 @@ class StoreBackend(Backend):
         with self._client() as client:
             return download_registry(client, year, fmt, path)  # type: ignore[arg-type]
 
+    def export_edxml(self, doc_id: int, path: Path) -> Path:
+        from kyso.core.edxml import export_edxml
+
+        with self._client() as client:
+            return export_edxml(client.store, doc_id, path, fetch=client.fetch_attachment)
+
     def cancel_number(self, doc_id: int, reason: str) -> Any:
         from kyso.core.issue_service import cancel_number
 

@@ -16,11 +16,13 @@ gets the organisation's signature at the top right of its first page, without im
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
+import weakref
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
+from kyso.core.docs.issuance_blanks import IssuanceSlots, find_issuance_slots
+from kyso.core.docs.issue_geometry import PageFrame, move_inside, reader_top_right
 from kyso.core.docs.placement import Box
 from kyso.core.errors import DocumentError
 
@@ -28,6 +30,7 @@ __all__ = [
     "DATE_FIELD",
     "NUMBER_FIELD",
     "IssuanceSlots",
+    "SharedFont",
     "add_issuance_fields",
     "attachment_box",
     "fill_issuance_fields",
@@ -35,15 +38,13 @@ __all__ = [
     "format_date_line",
     "format_so_ky_hieu",
     "leader_widget",
+    "placed_seal_box",
     "seal_box",
     "serif_font_path",
 ]
 
 NUMBER_FIELD = "kyso_so_ky_hieu"
 DATE_FIELD = "kyso_ngay_ban_hanh"
-
-_NUMBER_LINE = re.compile(r"^\s*Số\s*:\s*(\d*)\s*/\s*\S+")
-_DATE_LINE = re.compile(r"^\s*(?P<place>[^,]+),\s*ngày\s.*tháng\s.*năm\s+\d{4}\s*$")
 
 _SERIF_DIRS = (
     "/usr/share/fonts/truetype/liberation2",
@@ -74,61 +75,6 @@ def format_date_line(place: str, day: dt.date) -> str:
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-@dataclass(frozen=True)
-class IssuanceSlots:
-    """Where the number and the date line are on the first page (PDF user space)."""
-
-    page: int
-    number_box: Box
-    date_box: Box
-    place: str
-    number_size: float
-    date_size: float
-
-
-def find_issuance_slots(data) -> IssuanceSlots | None:
-    """Find the blank "Số: …/KH-STTTT" line and the "…, ngày … tháng … năm …" line on
-    the first page; None when the document has no such blanks. ``data`` is the PDF's
-    bytes or an open PyMuPDF document."""
-    import pymupdf
-
-    from kyso.core.docs.pdf import open_mupdf
-
-    doc = open_mupdf(data)
-    try:
-        page = doc[0]
-        number = date = None
-        for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
-            for line in block.get("lines", []):
-                text = "".join(span["text"] for span in line["spans"])
-                size = max(span["size"] for span in line["spans"])
-                if number is None and _NUMBER_LINE.match(text):
-                    number = (line["bbox"], size)
-                elif date is None and (match := _DATE_LINE.match(text)):
-                    date = (line["bbox"], size, match.group("place").strip())
-        if number is None or date is None:
-            return None
-        inverse = ~page.transformation_matrix
-
-        def to_pdf(bbox) -> Box:
-            r = pymupdf.Rect(bbox)
-            r = pymupdf.Rect(r.x0 - 6, r.y0 - 1, r.x1 + 6, r.y1 + 1) * inverse
-            r.normalize()
-            return (round(r.x0, 2), round(r.y0, 2), round(r.x1, 2), round(r.y1, 2))
-
-        return IssuanceSlots(
-            page=0,
-            number_box=to_pdf(number[0]),
-            date_box=to_pdf(date[0]),
-            place=date[2],
-            number_size=number[1],
-            date_size=date[1],
-        )
-    finally:
-        if doc is not data:
-            doc.close()
-
-
 def _field_names(writer) -> set[str]:
     form = writer.root.get("/AcroForm")
     if form is None:
@@ -145,7 +91,6 @@ def add_issuance_fields(writer, slots: IssuanceSlots) -> bool:
     if {NUMBER_FIELD, DATE_FIELD} <= _field_names(writer):
         return False
     page_ref = writer.find_page_for_modification(slots.page)[0]
-    page = page_ref.get_object()
     root = writer.root
     if "/AcroForm" not in root:
         root[pdf_name("/AcroForm")] = writer.add_object(
@@ -155,12 +100,6 @@ def add_issuance_fields(writer, slots: IssuanceSlots) -> bool:
     form = root["/AcroForm"]
     form_obj = form.get_object()
     fields = form_obj.setdefault(pdf_name("/Fields"), generic.ArrayObject())
-    annots = page.get("/Annots")
-    if annots is None:
-        annots = generic.ArrayObject()
-        page[pdf_name("/Annots")] = annots
-    else:
-        annots = annots.get_object()
     for name, box in ((NUMBER_FIELD, slots.number_box), (DATE_FIELD, slots.date_box)):
         widget = generic.DictionaryObject(
             {
@@ -177,8 +116,9 @@ def add_issuance_fields(writer, slots: IssuanceSlots) -> bool:
         )
         ref = writer.add_object(widget)
         fields.append(ref)
-        annots.append(ref)
-    writer.update_container(page)
+        # pyHanko's own registration: an indirect /Annots array is updated itself
+        # (updating only the page would drop the widgets from it).
+        writer.register_annotation(page_ref, ref)
     writer.update_container(form_obj if isinstance(form, generic.IndirectObject) else root)
     if isinstance(fields, generic.IndirectObject):
         writer.update_container(fields.get_object())
@@ -199,10 +139,31 @@ def serif_font_path(italic: bool = False) -> str:
     return font_path()
 
 
+class SharedFont:
+    """A pyHanko font engine factory that gives every stamp of one writer the same
+    engine for a font file, so the number field and the organisation's stamp embed one
+    subset of the serif instead of one each (embedding is the costly part of a stamp)."""
+
+    _engines: ClassVar[weakref.WeakKeyDictionary] = weakref.WeakKeyDictionary()
+
+    def __init__(self, font_file: str, font_size: int) -> None:
+        self.font_file = font_file
+        self.font_size = font_size
+
+    def create_font_engine(self, writer, obj_stream=None):
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+
+        engines = self._engines.setdefault(writer, {})
+        engine = engines.get(self.font_file)
+        if engine is None:
+            factory = GlyphAccumulatorFactory(self.font_file, font_size=self.font_size)
+            engine = engines[self.font_file] = factory.create_font_engine(writer, obj_stream)
+        return engine
+
+
 def _text_appearance(writer, box: Box, text: str, *, size: float, italic: bool, align: str):
     from pyhanko.pdf_utils import layout
     from pyhanko.pdf_utils.content import RawContent
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
@@ -217,7 +178,7 @@ def _text_appearance(writer, box: Box, text: str, *, size: float, italic: bool, 
     style = TextStampStyle(
         stamp_text="%(text)s",
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(serif_font_path(italic), font_size=round(size)),
+            font=SharedFont(serif_font_path(italic), round(size)),
             # TextBoxStyle's own size is the one drawn (pyHanko syncs the engine to it)
             font_size=round(size),
             leading=round(size),
@@ -338,13 +299,20 @@ def seal_box(leader: Box, *, seal: float = SEAL_SIZE) -> Box:
     )
 
 
-def attachment_box(data: bytes, *, width: float = 190.0, height: float = 34.0) -> Box:
-    """Top right of the first page, where an appendix gets the organisation's signature."""
-    import pymupdf
+def attachment_box(frame: PageFrame, *, width: float = 190.0, height: float = 34.0) -> Box:
+    """Top right of the first page as the reader sees it (/Rotate and CropBox applied),
+    where an appendix gets the organisation's signature."""
+    return reader_top_right(frame, width, height, 16.0)
 
-    with pymupdf.open(stream=data, filetype="pdf") as doc:
-        page = doc[0]
-        rect = pymupdf.Rect(page.rect.x1 - width - 20, 14, page.rect.x1 - 20, 14 + height)
-        r = rect * ~page.transformation_matrix
-        r.normalize()
-        return (round(r.x0, 2), round(r.y0, 2), round(r.x1, 2), round(r.y1, 2))
+
+def placed_seal_box(leader: Box, frame: PageFrame) -> tuple[Box, str | None]:
+    """:func:`seal_box`, moved inward when it would leave the visible page (the leader's
+    box near an edge); the second value says so in words, None when not moved."""
+    box = seal_box(leader)
+    moved = move_inside(frame, box)
+    if moved == box:
+        return box, None
+    return moved, (
+        "Chữ ký lãnh đạo sát mép trang: con dấu được dời vào trong trang "
+        f"({abs(moved[0] - box[0]) + abs(moved[1] - box[1]):.0f} pt) để không bị cắt."
+    )

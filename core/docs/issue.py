@@ -16,14 +16,19 @@ from pathlib import Path
 
 from kyso.core.atomic import write_atomic
 from kyso.core.docs.issuance import (
+    DATE_FIELD,
+    NUMBER_FIELD,
+    SharedFont,
     attachment_box,
     fill_issuance_fields,
     find_issuance_slots,
     format_date_line,
     leader_widget,
-    seal_box,
+    placed_seal_box,
     serif_font_path,
 )
+from kyso.core.docs.issue_check import Mark, check_issued
+from kyso.core.docs.issue_geometry import RotatedStyle, page_frame
 from kyso.core.docs.pdf import open_reader, read_pdf_bytes
 from kyso.core.docs.sign import run_pdf_signer
 from kyso.core.docs.stamp import format_signing_time
@@ -60,19 +65,20 @@ class IssuedFile:
     seal_box: tuple[float, float, float, float] | None
     leader_box: tuple[float, float, float, float] | None
     signed_at: str | None
+    notice: str | None = None
+    """Something the clerk should know (the seal moved inward from the page's edge)."""
 
 
 def _serif_style(template: str, size: int, x_align: str, y_align: str, margins, **extra):
     """A borderless text stamp in the Times-metric serif, shrunk to fit its box."""
     from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
     return TextStampStyle(
         stamp_text=template,
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(serif_font_path(), font_size=size),
+            font=SharedFont(serif_font_path(), size),  # one subset with the number field
             font_size=size,  # the size drawn: pyHanko syncs the engine to the style's
             leading=size + 1,
         ),
@@ -118,14 +124,17 @@ def _appendix_style():
     )
 
 
-def _sign_into(writer, key, field: str, box, page: int, style, params: dict) -> bytes:
+def sign_into(
+    writer, key, field: str, box, page: int, style, params: dict, *, reason: str = ""
+) -> bytes:
+    """Sign as the organisation into a new visible field ``field`` (PAdES, SHA-256)."""
     from pyhanko.sign import fields, signers
 
     meta = signers.PdfSignatureMetadata(
         field_name=field,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
-        reason="Phát hành văn bản",
+        reason=reason or "Phát hành văn bản",
     )
     spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=box)
     pdf_signer = signers.PdfSigner(meta, key.signer, stamp_style=style, new_field_spec=spec)
@@ -157,18 +166,23 @@ def issue_main_document(source: Path, output: Path, key, request: IssueRequest) 
     if place is None:
         raise DocumentError("Không tìm thấy dòng địa danh, ngày tháng trên trang đầu")
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    fill_issuance_fields(writer, f"Số: {request.so_ky_hieu}", format_date_line(place, request.date))
+    number_line = f"Số: {request.so_ky_hieu}"
+    date_line = format_date_line(place, request.date)
+    fill_issuance_fields(writer, number_line, date_line)
+    marks = _field_marks(writer)
     if request.only_number:
         out = BytesIO()
         writer.write(out)
+        _check_main(out.getvalue(), source, number_line, date_line, marks)
         write_atomic(output, out.getvalue())
         return IssuedFile(source, output, False, None, leader[1], None)
     if request.seal_png is None or key is None:
         raise SigningError("Cần ảnh con dấu và khoá của cơ quan để ký phát hành")
-    box = seal_box(leader[1])
+    frame = page_frame(writer.find_page_for_modification(leader[0])[0].get_object())
+    box, notice = placed_seal_box(leader[1], frame)
     signed_at = format_signing_time()
-    style = _org_style(request.seal_png)
-    payload = _sign_into(
+    style = RotatedStyle(_org_style(request.seal_png), frame.rotate)
+    payload = sign_into(
         writer,
         key,
         ORG_FIELD,
@@ -177,26 +191,57 @@ def issue_main_document(source: Path, output: Path, key, request: IssueRequest) 
         style,
         {"org": request.organization, "signed_at": signed_at},
     )
+    marks = (*marks, Mark(leader[0], box, "con dấu của cơ quan"))
+    _check_main(payload, source, number_line, date_line, marks)
     write_atomic(output, payload)
-    return IssuedFile(source, output, True, box, leader[1], signed_at)
+    return IssuedFile(source, output, True, box, leader[1], signed_at, notice)
+
+
+def _field_marks(writer) -> tuple[Mark, ...]:
+    """The number and date widgets as marks on page 1 (their /Rect as written)."""
+    marks = []
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        name = str(field.get("/T"))
+        if name in (NUMBER_FIELD, DATE_FIELD):
+            what = "ô số, ký hiệu" if name == NUMBER_FIELD else "ô ngày tháng"
+            marks.append(Mark(0, tuple(float(v) for v in field["/Rect"]), what))
+    return tuple(marks)
+
+
+def _check_main(payload: bytes, source: Path, number_line: str, date_line: str, marks) -> None:
+    check_issued(
+        payload,
+        name=Path(source).name,
+        fields={NUMBER_FIELD: number_line, DATE_FIELD: date_line},
+        texts=(number_line, date_line),
+        marks=tuple(marks),
+    )
 
 
 def issue_appendix(source: Path, output: Path, key, so_ky_hieu: str) -> IssuedFile:
     """Sign an appendix as the organisation: top right of page 1, no image."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    data, _reader = _check_paths(source, output)
-    box = attachment_box(data)
+    data, reader = _check_paths(source, output)
+    frame = page_frame(reader.find_page_for_modification(0)[0].get_object())
+    box = attachment_box(frame)
     signed_at = format_signing_time()
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    payload = _sign_into(
+    payload = sign_into(
         writer,
         key,
         APPENDIX_FIELD,
         box,
         0,
-        _appendix_style(),
+        RotatedStyle(_appendix_style(), frame.rotate),
         {"so": so_ky_hieu, "signed_at": signed_at},
+    )
+    check_issued(
+        payload,
+        name=Path(source).name,
+        texts=(f"Số: {so_ky_hieu}",),
+        marks=(Mark(0, box, "chữ ký của cơ quan trên phụ lục"),),
     )
     write_atomic(output, payload)
     return IssuedFile(source, output, True, box, None, signed_at)

@@ -423,6 +423,8 @@ class IssuanceScreen(KysoScreen):
                 tail += " · dùng lại số đã giữ"
             if self.note:
                 tail += f"\n{self.note}"
+            if r.notice:
+                tail += f"\n[yellow]{r.notice}[/yellow]"
             if r.warning:
                 tail += f"\n[yellow]{r.warning}[/yellow]"
             tail += "\nEsc: về hộp văn bản"

@@ -28,11 +28,15 @@ class PinScreen(KysoModal):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Huỷ", id="pin.cancel")]
 
-    def __init__(self, token: TokenStatus, count: int = 1, pin_state: str = "") -> None:
+    def __init__(
+        self, token: TokenStatus, count: int = 1, pin_state: str = "", notes: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(id="pin")
         self.token = token
         self.count = count
         self.pin_state = pin_state
+        self.notes = notes
+        """Pre-flight warnings shown before the PIN (e.g. no Decree 30 blanks found)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="pin-box"):
@@ -46,6 +50,7 @@ class PinScreen(KysoModal):
             ]
             if not token.present and token.message:
                 lines.append(f"[yellow]{token.message}[/yellow]")
+            lines.extend(f"[yellow]⚠ {note}[/yellow]" for note in self.notes)
             warning = _PIN_STATES.get(self.pin_state)
             if warning:
                 lines.append(f"[b red]{warning}[/b red]")

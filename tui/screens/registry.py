@@ -1,5 +1,7 @@
 """Sổ đăng ký văn bản đi: the organization's registry book of one year (Decree 30/2020,
-Art. 16, ten columns), switch the year, export to CSV or the printable PDF."""
+Art. 16, ten columns), switch the year, export to CSV or the printable PDF, and export
+an issued document as an edXML package. Every export asks where to save (default: the
+user's documents folder) and says where it went."""
 
 from __future__ import annotations
 
@@ -16,7 +18,14 @@ from kyso.core.errors import KysoError
 from kyso.tui.format import date_vn, datetime_vn
 from kyso.tui.screens.base import KysoScreen
 
-__all__ = ["COLUMNS", "RegistryScreen", "export_path", "registry_row"]
+__all__ = [
+    "COLUMNS",
+    "RegistryScreen",
+    "documents_folder",
+    "edxml_name",
+    "export_path",
+    "registry_row",
+]
 
 COLUMNS: list[tuple[str, str, int]] = [
     ("so_ky_hieu", "Số, ký hiệu văn bản", 13),
@@ -54,13 +63,22 @@ def registry_row(entry: Any) -> tuple[str, ...]:
     return tuple(cells)
 
 
-def export_path(year: int, fmt: str) -> Path:
-    """Where an export goes: ``<data folder>/so-dang-ky/so-dang-ky-van-ban-di-<year>.<fmt>``."""
-    from kyso.config.locations import data_dir
+def documents_folder() -> Path:
+    """The user's documents folder (platformdirs), where exports are offered to go."""
+    import platformdirs
 
-    folder = data_dir() / "so-dang-ky"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"so-dang-ky-van-ban-di-{year}.{fmt}"
+    return Path(platformdirs.user_documents_dir())
+
+
+def export_path(year: int, fmt: str) -> Path:
+    """The offered path of a book export: ``so-dang-ky-van-ban-di-<year>.<fmt>`` in the
+    user's documents folder."""
+    return documents_folder() / f"so-dang-ky-van-ban-di-{year}.{fmt}"
+
+
+def edxml_name(so_ky_hieu: str) -> str:
+    """``05/KH-STTTT`` → ``05-KH-STTTT.edxml.xml``."""
+    return "-".join(so_ky_hieu.replace("/", " ").split()) + ".edxml.xml"
 
 
 class BookLoaded(Message):
@@ -80,6 +98,7 @@ class RegistryScreen(KysoScreen):
         Binding("right_square_bracket", "year(1)", "Năm sau", id="registry.next_year"),
         Binding("c", "export('csv')", "Xuất CSV", id="registry.csv"),
         Binding("p", "export('pdf')", "Xuất PDF", id="registry.pdf"),
+        Binding("x", "edxml", "Xuất edXML", id="registry.edxml"),
         Binding("r", "reload", "Đọc lại", id="registry.reload"),
     ]
 
@@ -155,7 +174,7 @@ class RegistryScreen(KysoScreen):
             self.query_one("#registry-status", Static).update("Sổ năm này chưa có số nào.")
         elif self.written is None:
             self.query_one("#registry-status", Static).update(
-                "[ ]: đổi năm · c: xuất CSV · p: xuất PDF (bản in)"
+                "[ ]: đổi năm · c: xuất CSV · p: xuất PDF (bản in) · x: xuất edXML văn bản"
             )
 
     def action_year(self, step: int) -> None:
@@ -169,9 +188,51 @@ class RegistryScreen(KysoScreen):
         self.reload()
 
     def action_export(self, fmt: str) -> None:
-        """Xuất sổ ra CSV hoặc PDF trong thư mục dữ liệu."""
-        self.query_one("#registry-status", Static).update(f"Đang xuất {fmt.upper()}…")
-        self._export(self.year, fmt)
+        """Xuất sổ ra CSV hoặc PDF: hỏi nơi lưu (mặc định: thư mục Tài liệu)."""
+        from kyso.tui.screens.save import SaveScreen
+
+        year = self.year
+        default = export_path(year, fmt)
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                self.query_one("#registry-status", Static).update("Đã huỷ xuất sổ.")
+                return
+            self.query_one("#registry-status", Static).update(f"Đang xuất {fmt.upper()}…")
+            self._export(year, fmt, Path(path).expanduser())
+
+        self.app.push_screen(
+            SaveScreen(
+                default.name, title=f"Xuất sổ {fmt.upper()} — lưu vào:", folder=default.parent
+            ),
+            chosen,
+        )
+
+    def action_edxml(self) -> None:
+        """Xuất gói edXML của văn bản đã phát hành ở dòng đang chọn."""
+        from kyso.tui.screens.save import SaveScreen
+
+        table = self.query_one(DataTable)
+        entry = (
+            self.entries[table.cursor_row] if 0 <= table.cursor_row < len(self.entries) else None
+        )
+        if entry is None or entry.status != "issued":
+            self.notify("Chọn một số đã phát hành để xuất edXML", severity="warning")
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.query_one("#registry-status", Static).update("Đang xuất edXML…")
+                self._export_edxml(entry.doc_id, entry.so_ky_hieu, Path(path).expanduser())
+
+        self.app.push_screen(
+            SaveScreen(
+                edxml_name(entry.so_ky_hieu),
+                title=f"Xuất edXML văn bản {entry.so_ky_hieu} — lưu vào:",
+                folder=documents_folder(),
+            ),
+            chosen,
+        )
 
     @work(
         thread=True,
@@ -180,24 +241,48 @@ class RegistryScreen(KysoScreen):
         group="registry-export",
         description="Xuất sổ đăng ký",
     )
-    def _export(self, year: int, fmt: str) -> None:
+    def _export(self, year: int, fmt: str, path: Path) -> None:
         try:
-            path = self.backend.export_registry(year, fmt, export_path(year, fmt))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path = self.backend.export_registry(year, fmt, path)
+        except OSError as exc:
+            self.app.call_from_thread(self._exported, None, f"{path.parent}: {exc.strerror}")
+            return
         except KysoError as exc:
             self.app.call_from_thread(self._exported, None, exc.message)
             return
         self.kyso.record("export_registry", year=year, format=fmt, file=str(path))
         self.app.call_from_thread(self._exported, path, "")
 
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="registry-export",
+        description="Xuất edXML",
+    )
+    def _export_edxml(self, doc_id: int, so_ky_hieu: str, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path = self.backend.export_edxml(doc_id, path)
+        except OSError as exc:
+            self.app.call_from_thread(self._exported, None, f"{path.parent}: {exc.strerror}")
+            return
+        except KysoError as exc:
+            self.app.call_from_thread(self._exported, None, exc.message)
+            return
+        self.kyso.record("export_edxml", document_id=doc_id, so=so_ky_hieu, file=str(path))
+        self.app.call_from_thread(self._exported, path, "")
+
     def _exported(self, path: Path | None, error: str) -> None:
         status = self.query_one("#registry-status", Static)
         if path is None:
             status.update(f"[red]Không xuất được: {error}[/red]")
-            self.notify(error, title="Xuất sổ đăng ký", severity="error")
+            self.notify(error, title="Xuất", severity="error")
             return
         self.written = path
         status.update(f"Đã ghi: {path}")
-        self.notify(f"Đã ghi {path}", title="Xuất sổ đăng ký", timeout=8)
+        self.notify(f"Đã ghi {path}", title="Xuất", timeout=8)
 
     def action_close(self) -> None:
         """Về hộp văn bản."""

@@ -21,16 +21,21 @@ class SaveScreen(KysoModal):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Huỷ", id="save.cancel")]
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self, name: str, *, title: str = "Tải file — lưu bản sao vào:", folder: Path | None = None
+    ) -> None:
         super().__init__(id="save")
         self.file_name = name
+        self.title_text = title
+        self.folder = folder
+        """Where the path starts (default: the Downloads folder)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Tải file — lưu bản sao vào:", classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title")
             # kiosk hook (tui/kiosk.py): the app may name the folder copies go to
-            folder = getattr(self.app, "download_folder", None)
-            start = folder() if callable(folder) else Path.home() / "Downloads"
+            hook = getattr(self.app, "download_folder", None)
+            start = hook() if callable(hook) else self.folder or Path.home() / "Downloads"
             yield Input(str(start / self.file_name), id="save-path")
             yield Static("Enter: lưu · Esc: huỷ", classes="dialog-hint")
 

@@ -1,0 +1,76 @@
+"""``kyso copy``: an electronic copy (sao y, sao lục, trích sao) of an issued document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kyso.cli.common import read_pin, token_options
+
+__all__ = ["copy"]
+
+
+@click.command()
+@click.argument("document_id", type=int)
+@click.option(
+    "--form",
+    type=click.Choice(["sao-y", "sao-luc", "trich-sao"]),
+    required=True,
+    help="Hình thức sao.",
+)
+@click.option("--pages", metavar="1-3,5", help="Trang trích sao (chỉ với trich-sao).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--number", metavar="SỐ/KH", help="Số, ký hiệu bản sao (vd. 01/SY), nếu đã có.")
+@click.option("--module", metavar="PATH", help="Đường dẫn module PKCS#11.")
+@click.option("--token", "token_label", metavar="LABEL", help="Nhãn token.")
+@click.option("--key", "key_label", metavar="LABEL", help="Nhãn khoá / chứng thư của cơ quan.")
+@click.option("--pin-stdin", is_flag=True, help="Đọc PIN từ dòng đầu của stdin.")
+def copy(
+    document_id: int,
+    form: str,
+    pages: str | None,
+    output: Path,
+    number: str | None,
+    module: str | None,
+    token_label: str | None,
+    key_label: str | None,
+    pin_stdin: bool,
+) -> None:
+    """Văn thư làm bản sao điện tử của văn bản đã ban hành: ký số cơ quan ở góc trên bên
+    phải trang đầu (hình thức sao, tên cơ quan, thời gian ký)."""
+    from kyso.core.docs.copy import make_copy
+    from kyso.core.errors import DocumentError
+    from kyso.core.issue_service import check_clerk
+    from kyso.core.sync import SyncClient
+    from kyso.core.token.session import open_token
+
+    with SyncClient.from_saved(retries=1) as client:
+        check_clerk(client.store)
+        document = client.store.document_json(document_id)
+        if document is None or not document.get("so_ky_hieu"):
+            raise DocumentError(f"Văn bản {document_id} chưa được ban hành: chưa sao được.")
+        main = next((a for a in document.get("attachments") or () if a.get("is_main")), None)
+        if main is None:
+            raise DocumentError(f"Văn bản {document_id} không có tệp chính.")
+        source = client.store.attachment_path(document_id, main["id"])
+        if source is None:
+            source = client.fetch_attachment(document_id, main["id"])
+        organization = ((client.store.me() or {}).get("org") or {}).get("name") or ""
+    pin = read_pin(pin_stdin)
+    with open_token(token_options(module, token_label, key_label), pin) as session:
+        del pin
+        key = session.signing_key(key_label)
+        result = make_copy(
+            Path(source),
+            output,
+            key,
+            form=form,
+            organization=organization,
+            pages=pages,
+            number=number,
+        )
+    click.echo(
+        f"✓ {result.form.label} văn bản {document['so_ky_hieu']} → {result.output} "
+        f"({len(result.pages)} trang, ký lúc {result.signed_at})"
+    )
