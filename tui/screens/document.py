@@ -18,8 +18,9 @@ from textual.widgets import (
     Tree,
 )
 
+from kyso.core.errors import KysoError
 from kyso.tui.backend import ACTION_LABELS, STATE_LABELS, Document
-from kyso.tui.format import date_vn, datetime_vn, labelled, plain
+from kyso.tui.format import date_vn, datetime_vn, labelled, plain, shorten
 from kyso.tui.messages import DocumentChanged, SyncStatusChanged, TokenStatusChanged
 from kyso.tui.screens.base import KysoScreen
 from kyso.tui.widgets.key_bar import KeyBar
@@ -70,6 +71,8 @@ class DocumentScreen(KysoScreen):
         super().__init__(id="document")
         self.doc_id = doc_id
         self.doc: Document | None = None
+        self._related: dict[int, tuple[str, str] | None] = {}
+        """Related document id → (số/ký hiệu, trích yếu), read with the document."""
 
     def compose(self) -> ComposeResult:
         yield Static("THÔNG TIN VĂN BẢN ĐI", id="document-title")
@@ -112,7 +115,36 @@ class DocumentScreen(KysoScreen):
         description="Đọc văn bản",
     )
     def _load(self) -> None:
-        self.post_message(DocumentChanged(self.backend.document(self.doc_id)))
+        doc = self.backend.document(self.doc_id)
+        self._related = {rid: self._summary(rid) for rid in doc.get("related") or []}
+        self.post_message(DocumentChanged(doc))
+
+    def _summary(self, doc_id: int) -> tuple[str, str] | None:
+        """(số/ký hiệu, trích yếu) of a related document in the store, None if absent."""
+        try:
+            other = self.backend.document(doc_id)
+        except KysoError:
+            return None
+        return other.get("so_ky_hieu") or "", other.get("trich_yeu") or ""
+
+    def _related_text(self, related: list[int]) -> Text:
+        """One line per related document: số/ký hiệu — trích yếu."""
+        if not related:
+            return plain("(không có)")
+        text = Text()
+        for index, rid in enumerate(related):
+            if index:
+                text.append("\n")
+            found = self._related.get(rid)
+            if found is None:
+                text.append_text(plain(f"• Văn bản {rid} (chưa đồng bộ)", style="dim"))
+                continue
+            so, trich_yeu = found
+            text.append("• ")
+            text.append_text(plain(so or "(chưa có số)", style="bold"))
+            text.append(" — ")
+            text.append_text(plain(shorten(trich_yeu, 100)))
+        return text
 
     @on(DocumentChanged)
     def _changed(self, message: DocumentChanged) -> None:
@@ -175,9 +207,7 @@ class DocumentScreen(KysoScreen):
         if table.rows:
             table.move_cursor(row=min(max(cursor, 0), len(table.rows) - 1), animate=False)
         related = doc.get("related") or []
-        self.query_one("#document-related", Static).update(
-            ", ".join(f"#{r}" for r in related) if related else "(không có)"
-        )
+        self.query_one("#document-related", Static).update(self._related_text(related))
 
         opinions = self.query_one("#opinions", DataTable)
         opinions.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Label, Select, Static
 
 from kyso.tui.commands import theme_label
+from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
 from kyso.tui.widgets.page_preview import image_widget_class
 
@@ -39,6 +41,7 @@ class SettingsScreen(KysoScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Đóng", id="settings.close"),
         Binding("ctrl+s", "save", "Lưu", id="settings.save"),
+        Binding("ctrl+r", "clear_placements", "Xoá vị trí đã nhớ", id="settings.clear_placements"),
     ]
 
     def __init__(self) -> None:
@@ -77,17 +80,54 @@ class SettingsScreen(KysoScreen):
             )
         yield Footer(compact=True)
 
-    def _placement_text(self) -> str:
-        from kyso.tui.placements import _read
+    def _placement_text(self) -> Text:
+        from kyso.tui.placements import remembered
 
-        mine = _read().get(self.backend.user.username) or {}
+        mine = remembered(self.backend.user.username)
         if not mine:
-            return "(chưa có — chọn khi ký lần đầu)"
-        return "\n".join(
-            f"{loai if loai != '*' else 'mọi loại'}: trang {e['page'] + 1}, "
-            f"hộp {', '.join(f'{v:.0f}' for v in e['box'])}"
-            for loai, e in mine.items()
+            return plain("(chưa có — chọn khi ký lần đầu)")
+        lines = []
+        for loai, e in mine.items():
+            try:
+                box = ", ".join(f"{float(v):.0f}" for v in e["box"])
+                lines.append(
+                    f"{loai if loai != '*' else 'mọi loại'}: trang {int(e['page']) + 1}, hộp {box}"
+                )
+            except (TypeError, KeyError, ValueError):
+                continue
+        lines.append("(Ctrl+R: xoá các vị trí đã nhớ)")
+        return plain("\n".join(lines), lines=True)
+
+    def action_clear_placements(self) -> None:
+        """Xoá vị trí đã nhớ: after a confirmation, forget my remembered positions."""
+        from kyso.tui.placements import remembered
+        from kyso.tui.screens.confirm import ConfirmScreen
+
+        if not remembered(self.backend.user.username):
+            self.notify("Chưa có vị trí nào được nhớ", title="Vị trí mặc định")
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                "Xoá vị trí chữ ký đã nhớ",
+                "Quên mọi vị trí chữ ký đã nhớ của bạn? Lần ký sau sẽ hỏi lại vị trí.",
+                yes="Xoá",
+            ),
+            self._clear_confirmed,
         )
+
+    def _clear_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        from kyso.core.errors import KysoError
+        from kyso.tui.placements import clear_defaults
+
+        try:
+            count = clear_defaults(self.backend.user.username)
+        except KysoError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+            return
+        self.query_one("#set-placement", Static).update(self._placement_text())
+        self.notify(f"Đã xoá {count} vị trí đã nhớ", title="Vị trí mặc định")
 
     def on_mount(self) -> None:
         self._preview(self.kyso.settings.signing.image)
