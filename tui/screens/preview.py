@@ -9,11 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from kyso.core.errors import KysoError
 from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.page_preview import PagePreview
 
 __all__ = ["ZOOM_SHARES", "ZOOM_WIDTHS", "PreviewScreen"]
@@ -69,7 +70,17 @@ class PreviewScreen(KysoScreen):
         # Disabled while hidden, so it never takes the keys meant for the screen.
         yield Input(placeholder="Đến trang số…", id="preview-goto", type="integer", disabled=True)
         yield PagePreview(self.kyso.images, id="preview-page")
-        yield Footer(compact=True)
+        yield KeyBar(
+            (
+                "preview.next",
+                "preview.previous",
+                "preview.zoom_in",
+                "preview.zoom_out",
+                "preview.goto",
+                "preview.close",
+            ),
+            id="preview-keys",
+        )
 
     def on_mount(self) -> None:
         self.query_one(PagePreview).set_image_share(ZOOM_SHARES[self.zoom])

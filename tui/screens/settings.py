@@ -11,11 +11,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from kyso.tui.commands import theme_label
 from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.page_preview import image_widget_class
 
 __all__ = ["SettingsScreen", "check_signature_image"]
@@ -78,7 +79,9 @@ class SettingsScreen(KysoScreen):
                 allow_blank=False,
                 id="set-theme",
             )
-        yield Footer(compact=True)
+        yield KeyBar(
+            ("settings.save", "settings.clear_placements", "settings.close"), id="settings-keys"
+        )
 
     def _placement_text(self) -> Text:
         from kyso.tui.placements import remembered
