@@ -570,7 +570,7 @@ class Store:
                 chunk,
             ):
                 pending.setdefault(row[0], []).append(row[1:])
-        from kyso.core.store_rows import inbox_sender, main_signed
+        from kyso.core.store_rows import inbox_received, inbox_sender, main_signed
 
         received = now_iso()
         context = self._context() if pending else _Context(self.username)
@@ -631,6 +631,7 @@ class Store:
                         int(bool(f.get("pending"))),
                     )
                 )
+            reached = inbox_received(doc)
             doc_rows.append(
                 (
                     doc_id,
@@ -649,17 +650,19 @@ class Store:
                     doc.get("ngay_ban_hanh"),
                     doc.get("created_at"),
                     doc.get("updated_at"),
+                    reached,
                     received,
                     json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
                     inbox_sender(doc),
                     int(main_signed(doc)),
+                    reached,
                 )
             )
         conn.executemany(
             "INSERT INTO documents(id, version, so_ky_hieu, trich_yeu, loai, loai_ky_hieu, "
             "don_vi_soan_thao, nguoi_soan, state, holder, marked, signed_by_me, pending, "
             "ngay_ban_hanh, created_at, updated_at, received_at, json, sender, signed) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,coalesce(?, ?),?,?,?) "
             "ON CONFLICT(id) DO UPDATE SET version=excluded.version, "
             "so_ky_hieu=excluded.so_ky_hieu, trich_yeu=excluded.trich_yeu, loai=excluded.loai, "
             "loai_ky_hieu=excluded.loai_ky_hieu, don_vi_soan_thao=excluded.don_vi_soan_thao, "
@@ -667,7 +670,10 @@ class Store:
             "marked=excluded.marked, signed_by_me=excluded.signed_by_me, "
             "pending=excluded.pending, ngay_ban_hanh=excluded.ngay_ban_hanh, "
             "created_at=excluded.created_at, updated_at=excluded.updated_at, json=excluded.json, "
-            "sender=excluded.sender, signed=excluded.signed",
+            "sender=excluded.sender, signed=excluded.signed, "
+            # When it reached its holder, from the flow; a document with no flow entry to
+            # its holder keeps the time it first arrived here.
+            "received_at=coalesce(?, documents.received_at)",
             doc_rows,
         )
         conn.executemany(

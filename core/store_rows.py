@@ -49,7 +49,8 @@ class InboxRow:
     updated_at: str | None
     """Server time of the last change."""
     received_at: str | None
-    """Local time this document first arrived."""
+    """When it reached its holder (:func:`inbox_received`); else when it first arrived
+    here."""
     pending: int
     """Number of my actions on it still waiting in the outbox."""
     sender: str | None = None
@@ -89,6 +90,19 @@ def inbox_sender(doc: dict[str, Any]) -> str | None:
     for entry in reversed(doc.get("flow") or ()):
         if entry.get("to") == holder:
             return entry.get("from")
+    return None
+
+
+def inbox_received(doc: dict[str, Any]) -> str | None:
+    """When ``doc`` reached its holder: the ``at`` of the newest flow entry to the holder.
+
+    Signing, opinions and marks add no flow entry, so they leave it alone. ``None`` when
+    no flow entry names the holder (a draft still with its drafter).
+    """
+    holder = doc.get("holder")
+    for entry in reversed(doc.get("flow") or ()):
+        if entry.get("to") == holder:
+            return entry.get("at") or None
     return None
 
 

@@ -139,9 +139,9 @@ async def test_preview_pages_through_and_jumps(static_app):
         await pilot.press("g", "1", "enter")
         await settle(static_app, pilot)
         assert screen.page == 0
-        await pilot.press("plus")
+        await pilot.press("plus")  # no thumbnails: no zoom (tests/test_tui_ux.py zooms)
         await settle(static_app, pilot)
-        assert screen.zoom == 2
+        assert screen.zoom == 1
 
 
 async def test_preview_with_halfblock_thumbnails(tmp_path):

@@ -105,6 +105,9 @@ class AppActions:
     def sync_now(self) -> None:
         """Push the outbox, pull changes, report the new state."""
         app = self._kyso()
+        from kyso.tui.backend import SyncStatus
+
+        app.call_from_thread(app.broadcast, SyncStatusChanged(SyncStatus(state="syncing")))
         status = app.backend.sync()
         app.call_from_thread(app.broadcast, SyncStatusChanged(status))
         app.call_from_thread(app.refresh_views)

@@ -101,9 +101,24 @@ class SyncStatus:
             return f"xung đột: {self.conflicts}"
         if self.state == "never":
             return "chưa đồng bộ"
+        when = self.last_sync_text
+        done = f"đồng bộ lúc {when}" if when else "đã đồng bộ"
         if self.queued:
-            return f"đã đồng bộ, {self.queued} chờ gửi"
-        return "đã đồng bộ"
+            return f"{done}, {self.queued} chờ gửi"
+        return done
+
+    @property
+    def last_sync_text(self) -> str:
+        """When the last sync succeeded, Vietnam time: ``HH:MM`` today, else
+        ``HH:MM dd/mm/yyyy``; empty when never."""
+        from kyso.core.clock import vn_today
+        from kyso.tui.format import date_vn, time_vn
+
+        when = time_vn(self.last_sync)
+        if not when:
+            return ""
+        day = date_vn(self.last_sync)
+        return when if day == f"{vn_today():%d/%m/%Y}" else f"{when} {day}"
 
 
 @dataclass(frozen=True)

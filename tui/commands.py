@@ -46,6 +46,7 @@ SCREEN_AREAS: dict[str, str] = {
     "transition": "Chuyển văn bản",
     "pin": "Mã PIN",
     "opinion": "Ý kiến",
+    "confirm": "Xác nhận",
     "save": "Lưu tệp",
     "token": "Token",
     "settings": "Cài đặt",

@@ -12,9 +12,10 @@ import datetime as dt
 
 from rich.text import Text
 
+from kyso.core.clock import VN_TZ
 from kyso.core.textsafe import safe_line, safe_lines
 
-__all__ = ["date_vn", "datetime_vn", "labelled", "plain", "shorten"]
+__all__ = ["date_vn", "datetime_vn", "labelled", "plain", "shorten", "time_vn"]
 
 
 def plain(*parts: object, lines: bool = False, style: str = "") -> Text:
@@ -35,25 +36,44 @@ def labelled(rows: list[tuple[str, object]]) -> Text:
     return text
 
 
-def _parse(value: str | None) -> dt.datetime | None:
+def _parse(value: str | dt.datetime | dt.date | None) -> dt.datetime | dt.date | None:
+    """An ISO string (or a date/datetime) as Vietnam time; a plain date stays a date."""
     if not value:
         return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    if isinstance(value, str):
+        try:
+            value = (
+                dt.date.fromisoformat(value)
+                if len(value) == 10
+                else dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            )
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        # Naive times are the station's own (Vietnam); aware ones are moved to +07:00.
+        return value.replace(tzinfo=VN_TZ) if value.tzinfo is None else value.astimezone(VN_TZ)
+    return value
 
 
-def date_vn(value: str | None) -> str:
+def date_vn(value: str | dt.date | None) -> str:
     """``2022-05-05T…`` → ``05/05/2022``; empty or unparsable → the input or ``""``."""
     parsed = _parse(value)
-    return parsed.strftime("%d/%m/%Y") if parsed else (value or "")
+    return parsed.strftime("%d/%m/%Y") if parsed else str(value or "")
 
 
-def datetime_vn(value: str | None) -> str:
-    """``2022-05-05T08:30:00+07:00`` → ``05/05/2022 08:30``."""
+def datetime_vn(value: str | dt.datetime | None) -> str:
+    """``2022-05-05T01:30:00Z`` → ``05/05/2022 08:30`` (Vietnam time, +07:00); a plain
+    date → ``05/05/2022``."""
     parsed = _parse(value)
-    return parsed.strftime("%d/%m/%Y %H:%M") if parsed else (value or "")
+    if isinstance(parsed, dt.datetime):
+        return parsed.strftime("%d/%m/%Y %H:%M")
+    return parsed.strftime("%d/%m/%Y") if parsed else str(value or "")
+
+
+def time_vn(value: str | dt.datetime | None) -> str:
+    """``…T01:30:00Z`` → ``08:30`` (Vietnam time); empty when unknown or a plain date."""
+    parsed = _parse(value)
+    return parsed.strftime("%H:%M") if isinstance(parsed, dt.datetime) else ""
 
 
 def shorten(text: str, width: int) -> str:

@@ -21,9 +21,14 @@ def fold(text: str) -> str:
 
 
 def received_at(doc: Document) -> str:
-    """When the document reached its current holder (the last flow step)."""
-    flow = doc.get("flow") or []
-    return (flow[-1].get("at") if flow else None) or doc.get("updated_at") or ""
+    """When the document reached its holder: the store's ``received_at`` for an inbox row;
+    for a whole Document, the newest flow entry to the holder. Never the last change
+    (signing or an opinion must not move a document in the list)."""
+    if doc.get("received_at"):
+        return doc["received_at"]
+    from kyso.core.store_rows import inbox_received
+
+    return inbox_received(doc) or doc.get("created_at") or ""
 
 
 def sender(doc: Document) -> str:

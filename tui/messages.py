@@ -58,7 +58,8 @@ class SyncStatusChanged(Message):
         self.status = status
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, SyncStatusChanged)
+        # "đang đồng bộ…" is never dropped for the result: the status bar shows it a while.
+        return isinstance(message, SyncStatusChanged) and message.status.state != "syncing"
 
 
 class TokenStatusChanged(Message):

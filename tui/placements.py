@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_default", "placements_file", "save_default"]
+__all__ = ["clear_defaults", "load_default", "placements_file", "remembered", "save_default"]
 
 
 def placements_file() -> Path:
@@ -26,6 +26,12 @@ def _read() -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def remembered(username: str) -> dict[str, Any]:
+    """``username``'s remembered positions: document type (``*``: any) → entry."""
+    mine = _read().get(username)
+    return mine if isinstance(mine, dict) else {}
 
 
 def load_default(username: str, loai: str) -> Any:
@@ -52,3 +58,17 @@ def save_default(username: str, loai: str, placement: Any) -> None:
     path = placements_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def clear_defaults(username: str) -> int:
+    """Forget every position remembered for ``username`` (other users' stay); returns
+    how many were forgotten."""
+    from kyso.core.atomic import write_atomic
+
+    data = _read()
+    mine = data.pop(username, None)
+    if not mine:
+        return 0
+    path = placements_file()
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    return len(mine) if isinstance(mine, dict) else 0

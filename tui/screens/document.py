@@ -12,20 +12,39 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import (
     DataTable,
-    Footer,
     Static,
     TabbedContent,
     TabPane,
     Tree,
 )
 
+from kyso.core.errors import KysoError
 from kyso.tui.backend import ACTION_LABELS, STATE_LABELS, Document
-from kyso.tui.format import datetime_vn, labelled, plain
-from kyso.tui.messages import DocumentChanged
+from kyso.tui.format import date_vn, datetime_vn, labelled, plain, shorten
+from kyso.tui.messages import DocumentChanged, SyncStatusChanged, TokenStatusChanged
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.status_bar import StatusBar
 
-__all__ = ["DocumentScreen"]
+__all__ = ["TABS", "DocumentScreen"]
+
+TABS: tuple[tuple[str, str], ...] = (
+    ("tab-info", "Thông tin văn bản"),
+    ("tab-opinions", "Tổng hợp ý kiến xử lý"),
+    ("tab-opinion-detail", "Thông tin ý kiến"),
+    ("tab-flow", "Sơ đồ luồng văn bản"),
+)
+"""The seed's four tabs (pane id, title), on keys 1–4 in this order."""
+
+FOOTER_PRIORITY = (
+    "document.sign",
+    "document.view",
+    "workflow.transition",
+    "document.tab_next",
+    "document.opinion",
+    "document.close",
+)
+"""The keys the footer shows first (the rest follow while they fit)."""
 
 
 class DocumentScreen(KysoScreen):
@@ -40,31 +59,39 @@ class DocumentScreen(KysoScreen):
         Binding("t", "transition", "Chuyển", id="workflow.transition"),
         Binding("m", "mark", "Đánh dấu", id="document.mark"),
         Binding("y", "opinion", "Ý kiến", id="document.opinion"),
+        Binding("ctrl+right", "next_tab(1)", "Thẻ sau", id="document.tab_next"),
+        Binding("ctrl+left", "next_tab(-1)", "Thẻ trước", id="document.tab_previous"),
+        *(
+            Binding(str(n), f"tab({n})", title, id=f"document.tab{n}", show=False)
+            for n, (_, title) in enumerate(TABS, start=1)
+        ),
     ]
 
     def __init__(self, doc_id: int) -> None:
         super().__init__(id="document")
         self.doc_id = doc_id
         self.doc: Document | None = None
+        self._related: dict[int, tuple[str, str] | None] = {}
+        """Related document id → (số/ký hiệu, trích yếu), read with the document."""
 
     def compose(self) -> ComposeResult:
         yield Static("THÔNG TIN VĂN BẢN ĐI", id="document-title")
         with TabbedContent(id="document-tabs"):
-            with TabPane("Thông tin văn bản", id="tab-info"), VerticalScroll():
+            with TabPane(TABS[0][1], id=TABS[0][0]), VerticalScroll():
                 yield Static("Đang tải…", id="document-fields")
                 yield Static("File đính kèm", classes="section")
                 yield DataTable(id="attachments", cursor_type="row")
                 yield Static("", id="attachment-history")
                 yield Static("Văn bản liên quan", classes="section")
                 yield Static("", id="document-related")
-            with TabPane("Tổng hợp ý kiến xử lý", id="tab-opinions"):
+            with TabPane(TABS[1][1], id=TABS[1][0]):
                 yield DataTable(id="opinions", cursor_type="row", zebra_stripes=True)
-            with TabPane("Thông tin ý kiến", id="tab-opinion-detail"), VerticalScroll():
+            with TabPane(TABS[2][1], id=TABS[2][0]), VerticalScroll():
                 yield Static("", id="opinion-detail")
-            with TabPane("Sơ đồ luồng văn bản", id="tab-flow"):
+            with TabPane(TABS[3][1], id=TABS[3][0]):
                 yield Tree("Luồng văn bản", id="flow")
         yield StatusBar()
-        yield Footer(compact=True)
+        yield KeyBar(FOOTER_PRIORITY, id="document-keys")
 
     def on_mount(self) -> None:
         table = self.query_one("#attachments", DataTable)
@@ -88,12 +115,49 @@ class DocumentScreen(KysoScreen):
         description="Đọc văn bản",
     )
     def _load(self) -> None:
-        self.post_message(DocumentChanged(self.backend.document(self.doc_id)))
+        doc = self.backend.document(self.doc_id)
+        self._related = {rid: self._summary(rid) for rid in doc.get("related") or []}
+        self.post_message(DocumentChanged(doc))
+
+    def _summary(self, doc_id: int) -> tuple[str, str] | None:
+        """(số/ký hiệu, trích yếu) of a related document in the store, None if absent."""
+        try:
+            other = self.backend.document(doc_id)
+        except KysoError:
+            return None
+        return other.get("so_ky_hieu") or "", other.get("trich_yeu") or ""
+
+    def _related_text(self, related: list[int]) -> Text:
+        """One line per related document: số/ký hiệu — trích yếu."""
+        if not related:
+            return plain("(không có)")
+        text = Text()
+        for index, rid in enumerate(related):
+            if index:
+                text.append("\n")
+            found = self._related.get(rid)
+            if found is None:
+                text.append_text(plain(f"• Văn bản {rid} (chưa đồng bộ)", style="dim"))
+                continue
+            so, trich_yeu = found
+            text.append("• ")
+            text.append_text(plain(so or "(chưa có số)", style="bold"))
+            text.append(" — ")
+            text.append_text(plain(shorten(trich_yeu, 100)))
+        return text
 
     @on(DocumentChanged)
     def _changed(self, message: DocumentChanged) -> None:
         if message.document.get("id") == self.doc_id:
             self.show(message.document)
+
+    @on(SyncStatusChanged)
+    def _sync_changed(self, message: SyncStatusChanged) -> None:
+        self.query_one(StatusBar).sync = message.status
+
+    @on(TokenStatusChanged)
+    def _token_changed(self, message: TokenStatusChanged) -> None:
+        self.query_one(StatusBar).token = message.status
 
     def _who(self, username: str | None) -> str:
         if not username:
@@ -120,7 +184,7 @@ class DocumentScreen(KysoScreen):
             ("Người soạn", self._who(doc.get("nguoi_soan"))),
             ("Đang xử lý", self._who(doc.get("holder"))),
             ("Số/ký hiệu", doc.get("so_ky_hieu") or "(cấp sau khi ký)"),
-            ("Ngày ban hành", doc.get("ngay_ban_hanh") or "—"),
+            ("Ngày ban hành", date_vn(doc.get("ngay_ban_hanh")) or "—"),
             ("Chữ ký số", "✔ đã ký" if signed else "chưa ký"),
         ]
         self.query_one("#document-fields", Static).update(labelled(fields))
@@ -143,9 +207,7 @@ class DocumentScreen(KysoScreen):
         if table.rows:
             table.move_cursor(row=min(max(cursor, 0), len(table.rows) - 1), animate=False)
         related = doc.get("related") or []
-        self.query_one("#document-related", Static).update(
-            ", ".join(f"#{r}" for r in related) if related else "(không có)"
-        )
+        self.query_one("#document-related", Static).update(self._related_text(related))
 
         opinions = self.query_one("#opinions", DataTable)
         opinions.clear()
@@ -198,6 +260,18 @@ class DocumentScreen(KysoScreen):
     def command_items(self) -> list:
         """Palette commands for this document's allowed transitions."""
         return self.kyso.workflow_commands(self.doc) if self.doc is not None else []
+
+    def action_tab(self, number: int) -> None:
+        """Show tab ``number`` (1–4), wherever the focus is."""
+        if 1 <= number <= len(TABS):
+            self.query_one("#document-tabs", TabbedContent).active = TABS[number - 1][0]
+
+    def action_next_tab(self, step: int) -> None:
+        """The next (``1``) or previous (``-1``) tab, wrapping around."""
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        ids = [pane for pane, _ in TABS]
+        current = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(current + step) % len(ids)]
 
     def action_back(self) -> None:
         """Back to the inbox."""

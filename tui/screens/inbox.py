@@ -83,6 +83,7 @@ class InboxScreen(InboxTable, ClerkKeys):
             id="inbox-filter",
             disabled=True,  # until shown: a hidden box must not take keys
         )
+        yield Static("", id="inbox-empty")
         yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
         yield KeyBar(FOOTER_PRIORITY, id="inbox-keys")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from textual.widgets import DataTable, Static
 
 from kyso.tui.backend import SCOPES, STATE_LABELS, Document
+from kyso.tui.format import plain
 from kyso.tui.inbox_rows import fold, haystack, received_at, row_texts
 from kyso.tui.widgets.inbox_columns import Column, cell, inbox_columns
 
@@ -145,6 +146,22 @@ class InboxTable:
         if self.filter_text:
             info += f" · lọc: “{self.filter_text}”"
         self.query_one("#inbox-info", Static).update(info)
+        self._update_empty(shown)
+
+    def _update_empty(self, shown: int) -> None:
+        """Say why the list is empty (a filter that matches nothing, an empty view)."""
+        empty = self.query_one("#inbox-empty", Static)
+        if shown:
+            empty.display = False
+            return
+        if self.filter_text:
+            text = plain(f"Không có văn bản khớp “{self.filter_text}” (Esc để bỏ lọc)")
+        elif self._complete:
+            text = plain(f"Không có văn bản nào trong “{SCOPES[self.scope]}”")
+        else:
+            text = plain("Đang tải…")
+        empty.update(text)
+        empty.display = True
 
     def current_id(self) -> int | None:
         """The id of the document under the cursor."""

@@ -9,17 +9,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from kyso.core.errors import KysoError
 from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.page_preview import PagePreview
 
-__all__ = ["ZOOM_WIDTHS", "PreviewScreen"]
+__all__ = ["ZOOM_SHARES", "ZOOM_WIDTHS", "PreviewScreen"]
 
 ZOOM_WIDTHS = (240, 360, 520, 760, 1100)
 """Thumbnail widths in pixels, one per zoom step."""
+ZOOM_SHARES = (35, 50, 60, 70, 80)
+"""The thumbnail's share of the screen width (per cent), one per zoom step; the text
+takes the rest."""
 
 
 class PageRendered(Message):
@@ -66,10 +70,28 @@ class PreviewScreen(KysoScreen):
         # Disabled while hidden, so it never takes the keys meant for the screen.
         yield Input(placeholder="Đến trang số…", id="preview-goto", type="integer", disabled=True)
         yield PagePreview(self.kyso.images, id="preview-page")
-        yield Footer(compact=True)
+        yield KeyBar(
+            (
+                "preview.next",
+                "preview.previous",
+                "preview.zoom_in",
+                "preview.zoom_out",
+                "preview.goto",
+                "preview.close",
+            ),
+            id="preview-keys",
+        )
 
     def on_mount(self) -> None:
+        self.query_one(PagePreview).set_image_share(ZOOM_SHARES[self.zoom])
         self.render_page()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Zoom only exists with thumbnails (text alone already takes the whole width)."""
+        if action == "zoom":
+            previews = self.query(PagePreview)
+            return bool(previews) and previews.first().has_images
+        return True
 
     def render_page(self) -> None:
         """Render the current page at the current zoom (in a worker)."""
@@ -119,7 +141,7 @@ class PreviewScreen(KysoScreen):
         self.query_one("#preview-title", Static).update(
             plain(
                 f"Xem: {self.file_name} — trang {self.page + 1}/{self.page_count}"
-                f" · thu phóng {self.zoom + 1}/{len(ZOOM_WIDTHS)}"
+                + (f" · thu phóng {self.zoom + 1}/{len(ZOOM_WIDTHS)}" if preview.has_images else "")
             )
         )
 
@@ -150,6 +172,7 @@ class PreviewScreen(KysoScreen):
         zoom = max(0, min(len(ZOOM_WIDTHS) - 1, self.zoom + step))
         if zoom != self.zoom:
             self.zoom = zoom
+            self.query_one(PagePreview).set_image_share(ZOOM_SHARES[zoom])
             self.render_page()
 
     def action_goto(self) -> None:

@@ -6,14 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from kyso.tui.commands import theme_label
+from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.page_preview import image_widget_class
 
 __all__ = ["SettingsScreen", "check_signature_image"]
@@ -39,6 +42,7 @@ class SettingsScreen(KysoScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Đóng", id="settings.close"),
         Binding("ctrl+s", "save", "Lưu", id="settings.save"),
+        Binding("ctrl+r", "clear_placements", "Xoá vị trí đã nhớ", id="settings.clear_placements"),
     ]
 
     def __init__(self) -> None:
@@ -75,19 +79,58 @@ class SettingsScreen(KysoScreen):
                 allow_blank=False,
                 id="set-theme",
             )
-        yield Footer(compact=True)
-
-    def _placement_text(self) -> str:
-        from kyso.tui.placements import _read
-
-        mine = _read().get(self.backend.user.username) or {}
-        if not mine:
-            return "(chưa có — chọn khi ký lần đầu)"
-        return "\n".join(
-            f"{loai if loai != '*' else 'mọi loại'}: trang {e['page'] + 1}, "
-            f"hộp {', '.join(f'{v:.0f}' for v in e['box'])}"
-            for loai, e in mine.items()
+        yield KeyBar(
+            ("settings.save", "settings.clear_placements", "settings.close"), id="settings-keys"
         )
+
+    def _placement_text(self) -> Text:
+        from kyso.tui.placements import remembered
+
+        mine = remembered(self.backend.user.username)
+        if not mine:
+            return plain("(chưa có — chọn khi ký lần đầu)")
+        lines = []
+        for loai, e in mine.items():
+            try:
+                box = ", ".join(f"{float(v):.0f}" for v in e["box"])
+                lines.append(
+                    f"{loai if loai != '*' else 'mọi loại'}: trang {int(e['page']) + 1}, hộp {box}"
+                )
+            except (TypeError, KeyError, ValueError):
+                continue
+        lines.append("(Ctrl+R: xoá các vị trí đã nhớ)")
+        return plain("\n".join(lines), lines=True)
+
+    def action_clear_placements(self) -> None:
+        """Xoá vị trí đã nhớ: after a confirmation, forget my remembered positions."""
+        from kyso.tui.placements import remembered
+        from kyso.tui.screens.confirm import ConfirmScreen
+
+        if not remembered(self.backend.user.username):
+            self.notify("Chưa có vị trí nào được nhớ", title="Vị trí mặc định")
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                "Xoá vị trí chữ ký đã nhớ",
+                "Quên mọi vị trí chữ ký đã nhớ của bạn? Lần ký sau sẽ hỏi lại vị trí.",
+                yes="Xoá",
+            ),
+            self._clear_confirmed,
+        )
+
+    def _clear_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        from kyso.core.errors import KysoError
+        from kyso.tui.placements import clear_defaults
+
+        try:
+            count = clear_defaults(self.backend.user.username)
+        except KysoError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+            return
+        self.query_one("#set-placement", Static).update(self._placement_text())
+        self.notify(f"Đã xoá {count} vị trí đã nhớ", title="Vị trí mặc định")
 
     def on_mount(self) -> None:
         self._preview(self.kyso.settings.signing.image)

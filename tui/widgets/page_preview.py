@@ -49,7 +49,7 @@ class PagePreview(Horizontal):
     PagePreview > #page-text { width: 1fr; border: round $primary; padding: 0 1; }
     PagePreview > #page-image { width: 1fr; border: round $secondary; align: center top; }
     PagePreview.-no-image > #page-image { display: none; }
-    PagePreview #page-image-view { width: auto; height: auto; }
+    PagePreview #page-image-view { width: 100%; height: auto; }
     """
 
     def __init__(self, images: str = "auto", *, id: str | None = None) -> None:
@@ -66,6 +66,13 @@ class PagePreview(Horizontal):
             if self._image_class is not None:
                 yield self._image_class(id="page-image-view")
             yield Static("", id="page-image-note")
+
+    def set_image_share(self, percent: int) -> None:
+        """Give the thumbnail ``percent`` of the width (the text takes the rest): the
+        picture is drawn across its whole column, so a wider column is a bigger page."""
+        if self._image_class is None:
+            return
+        self.query_one("#page-image").styles.width = f"{percent}%"
 
     @property
     def has_images(self) -> bool:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from kyso.tui.backend import SyncStatus, TokenStatus, UserInfo
 
-__all__ = ["StatusBar"]
+__all__ = ["SYNCING_MIN_SECONDS", "StatusBar"]
+
+SYNCING_MIN_SECONDS = 0.6
+"""How long "đang đồng bộ…" stays up at least: a sync that answers in 50 ms must not
+flash it for one frame."""
 
 _SYNC_STYLE = {
     "synced": "green",
@@ -31,13 +37,55 @@ class StatusBar(Static):
     token: reactive[TokenStatus] = reactive(TokenStatus, always_update=True)
     user: reactive[UserInfo | None] = reactive(None)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown = SyncStatus()
+        self._syncing_since: float | None = None
+        self._later: SyncStatus | None = None
+
+    @property
+    def shown_sync(self) -> SyncStatus:
+        """The sync state on screen (a finished sync waits until "đang đồng bộ…" has been
+        up for :data:`SYNCING_MIN_SECONDS`)."""
+        return self._shown
+
+    def watch_sync(self, status: SyncStatus) -> None:
+        if status.state == "syncing":
+            if self._syncing_since is None:
+                self._syncing_since = time.monotonic()
+            self._later = None
+            self._show(status)
+            return
+        if self._syncing_since is None:
+            self._show(status)
+            return
+        left = SYNCING_MIN_SECONDS - (time.monotonic() - self._syncing_since)
+        if left <= 0:
+            self._syncing_since = None
+            self._show(status)
+            return
+        if self._later is None:
+            self.set_timer(left, self._show_later)
+        self._later = status
+
+    def _show_later(self) -> None:
+        if self._later is not None:
+            status, self._later = self._later, None
+            self._syncing_since = None
+            self._show(status)
+
+    def _show(self, status: SyncStatus) -> None:
+        self._shown = status
+        self.refresh()
+
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.user is not None:
             text.append(f"{self.user.full_name}", style="bold")
             text.append(f" ({self.user.role_label})  ")
         text.append("Đồng bộ: ")
-        text.append(self.sync.label, style=_SYNC_STYLE.get(self.sync.state, ""))
+        sync = self._shown
+        text.append(sync.label, style=_SYNC_STYLE.get(sync.state, ""))
         text.append("  Token: ")
         text.append(self.token.text, style="green" if self.token.present else "yellow")
         return text
