@@ -25,6 +25,12 @@ def _fields(data: bytes) -> set[str]:
 
 
 def test_the_clerk_has_two_issuable_documents_and_issues_one(demo_server, signing_key):
+    from kyso.server.demo_pki import demo_pki
+
+    # The seed's leader signed with his demo key: bind it back to him as the demo does
+    # (the test template binds the session token's certificate to every signer).
+    ldso = next(i for i in demo_pki(demo_server.data_dir).issued if i.identity.label == "ldso")
+    demo_server.bind("user:ldso", ldso.cert_der)
     with client_for(demo_server, "vanthu") as vt:
         waiting = clerk_inbox(vt.store)
         assert len(waiting) >= 2

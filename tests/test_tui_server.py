@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import DataTable, Input
-from tui_helpers import settle
+from tui_helpers import settle, wait_until
 
 from kyso.config.settings import Settings, UiSettings
 from kyso.core.sync import login
@@ -177,7 +177,8 @@ async def test_offline_actions_queue_and_apply_after_restart(leader_app, demo_se
         bar = leader_app.screen.query_one("#status-bar")
         assert bar.sync.state == "offline"
         assert bar.sync.queued >= 1
-        assert "ngoại tuyến" in str(bar.render())
+        # "đang đồng bộ…" stays up a moment so it can be read; then the outcome shows.
+        await wait_until(pilot, lambda: "ngoại tuyến" in str(bar.render()), "offline shown")
         demo_server.start()
         await pilot.press("r")
         await settle(leader_app, pilot)

@@ -16,3 +16,12 @@ async def settle(app: Any, pilot: Any, rounds: int = 4) -> None:
         if pending:
             await app.workers.wait_for_complete(pending)
     await pilot.pause()
+
+
+async def wait_until(pilot: Any, condition: Any, what: str, timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` holds (timers included, unlike :func:`settle`)."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for: {what}")
