@@ -131,6 +131,8 @@ _INBOX_NAMES = (
     "signed_by_me",
 )
 _BOOL_NAMES = frozenset({"marked", "signed", "signed_by_me"})
+_SHARED_NAMES = ("loai", "don_vi_soan_thao", "state", "holder", "sender", "received_at")
+"""Inbox columns whose values repeat from row to row (one string object each)."""
 _INBOX_COLUMNS = ", ".join(_INBOX_NAMES)
 
 
@@ -322,13 +324,30 @@ class Store:
         With ``limit``, only the first ``limit`` of them (a list's first screenful).
         """
         names = _INBOX_NAMES
-        rows = self._inbox_rows(scope, limit)
-        out = [dict(zip(names, r, strict=True)) for r in rows]
-        for d in out:
-            d["marked"] = bool(d["marked"])
-            d["pending"] = d["pending"] or 0
-            d["signed"] = bool(d["signed"])
-            d["signed_by_me"] = bool(d["signed_by_me"])
+        where, params = self._inbox_where(scope)
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
+        sql = f"SELECT {_INBOX_COLUMNS} FROM documents {where} ORDER BY updated_at DESC, id DESC"
+        # 100,000 rows must fit in memory twice over at most: rows are read in chunks (not
+        # fetchall, then dicts) and the values most rows repeat (loai, state, holder, the
+        # page's received_at…) are kept once instead of once per row.
+        shared: dict[Any, Any] = {}
+        once = shared.setdefault
+        out = []
+        with self._lock:
+            try:
+                cursor = self._conn.execute(sql + tail, params)
+                while chunk := cursor.fetchmany(2000):
+                    for r in chunk:
+                        d = dict(zip(names, r, strict=True))
+                        for name in _SHARED_NAMES:
+                            d[name] = once(d[name], d[name])
+                        d["marked"] = bool(d["marked"])
+                        d["pending"] = d["pending"] or 0
+                        d["signed"] = bool(d["signed"])
+                        d["signed_by_me"] = bool(d["signed_by_me"])
+                        out.append(d)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"Không đọc được bộ nhớ đệm: {exc}") from None
         return out
 
     def count(self, scope: Scope = "all") -> int:

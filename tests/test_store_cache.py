@@ -363,3 +363,18 @@ def test_two_processes_creating_the_same_store(tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     with Store(path, "ldso") as s:
         assert s.outbox_size() == 0 and s.cursor == "0"
+
+
+def test_inbox_dicts_match_inbox_and_share_repeated_values(store):
+    # A ministry's 100,000-document view must fit in memory: values that repeat from row to
+    # row (loai, state, holder, the page's received time) are one object, not one per row.
+    store.apply_page([make_doc(i) for i in range(1, 2501)], "2500")
+    dicts = store.inbox_dicts("all")
+    assert [d["id"] for d in dicts] == [r.id for r in store.inbox("all")]
+    assert store.inbox_dicts("all", limit=3) == dicts[:3]
+    assert json.loads(store.inbox_json("all")) == dicts
+    first, last = dicts[0], dicts[-1]
+    for name in ("loai", "don_vi_soan_thao", "state", "holder", "received_at"):
+        assert first[name] == last[name]
+        assert first[name] is last[name], name
+    assert first["trich_yeu"] != last["trich_yeu"]
