@@ -168,7 +168,37 @@ def _v2(db) -> None:  # db: sqlite_utils.Database
     )
 
 
-MIGRATIONS: list[Callable] = [_v1, _v2]
+_LIST_COLUMNS = [
+    "updated_at",
+    "id",
+    "so_ky_hieu",
+    "trich_yeu",
+    "loai",
+    "don_vi_soan_thao",
+    "state",
+    "holder",
+    "marked",
+    "version",
+    "received_at",
+    "pending",
+    "sender",
+    "signed",
+    "signed_by_me",
+]
+"""What the inbox list reads (kyso.core.store._INBOX_NAMES), in its order (newest first)."""
+
+
+def _v3(db) -> None:  # db: sqlite_utils.Database
+    """Covering indexes for the list views: "all" and "my inbox" are read from an index
+    alone, already in order, without visiting the table rows (each holds the document's
+    whole JSON, so a 100,000-document list read ~170 MB of pages; ~25 MB now)."""
+    db.execute("DROP INDEX IF EXISTS ix_documents_updated")
+    db.execute("DROP INDEX IF EXISTS ix_documents_holder")
+    db["documents"].create_index(_LIST_COLUMNS, index_name="ix_documents_list")
+    db["documents"].create_index(["holder", *_LIST_COLUMNS], index_name="ix_documents_holder")
+
+
+MIGRATIONS: list[Callable] = [_v1, _v2, _v3]
 """Migration functions; index *i* brings version *i* to *i + 1*."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,7 +12,7 @@ import pytest
 from fixtures_store import make_doc
 
 from kyso.core.errors import DocumentError, StoreError
-from kyso.core.store import Store, store_path
+from kyso.core.store import _INBOX_COLUMNS, Store, store_path
 from kyso.core.store_schema import SCHEMA_VERSION
 
 
@@ -378,3 +378,17 @@ def test_inbox_dicts_match_inbox_and_share_repeated_values(store):
         assert first[name] == last[name]
         assert first[name] is last[name], name
     assert first["trich_yeu"] != last["trich_yeu"]
+
+
+@pytest.mark.parametrize("scope", ["all", "inbox"])
+def test_list_views_are_read_from_a_covering_index(store, scope):
+    # Each documents row holds the whole JSON; the list must not walk those pages.
+    store.apply_page([make_doc(i) for i in range(1, 50)], "49")
+    where, params = store._inbox_where(scope)
+    plan = store._query(
+        f"EXPLAIN QUERY PLAN SELECT {_INBOX_COLUMNS} FROM documents {where} "
+        "ORDER BY updated_at DESC, id DESC",
+        params,
+    )
+    details = " ".join(row[-1] for row in plan)
+    assert "COVERING INDEX" in details and "TEMP B-TREE" not in details, details
