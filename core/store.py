@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kyso.core.atomic import write_atomic
 from kyso.core.errors import DocumentError, KysoError, StoreError, WorkflowError
-from kyso.core.store_schema import migrate
+from kyso.core.store_schema import LIST_INDEXES, ensure_list_indexes, migrate
 
 if TYPE_CHECKING:
     from kyso.core.store_rows import (
@@ -158,6 +158,7 @@ class Store:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             migrate(self._conn)
+            ensure_list_indexes(self._conn)  # a bulk load may have stopped before its end
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"Không mở được bộ nhớ đệm {self.path}: {exc}") from None
         except OSError as exc:
@@ -507,6 +508,23 @@ class Store:
         with self.transaction() as conn:
             self._put_documents(conn, documents)
             conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around the pages of a first sync: while the cache is empty, its list indexes are
+        dropped and built once at the end, not grown row by row (at 100,000 documents
+        that is most of the cost of storing them). Reads stay correct meanwhile."""
+        empty = not self._query("SELECT 1 FROM documents LIMIT 1")
+        if empty:
+            with self.transaction() as conn:
+                for name in LIST_INDEXES:
+                    conn.execute(f"DROP INDEX IF EXISTS {name}")
+        try:
+            yield
+        finally:
+            if empty:
+                with self.transaction() as conn:
+                    ensure_list_indexes(conn)
 
     def put_document(self, document: dict[str, Any]) -> None:
         """Store one server copy (e.g. the answer to a push), queued actions re-applied."""

@@ -22,6 +22,7 @@ functions (:func:`login`, :func:`sync`, :func:`push_quietly`, :func:`open_store`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -265,7 +266,8 @@ class SyncClient:
 
         total = 0
         cursor = self.store.cursor
-        with ThreadPoolExecutor(1, thread_name_prefix="kyso-pull") as fetcher:
+        bulk = self.store.bulk_load() if cursor == "0" else contextlib.nullcontext()
+        with bulk, ThreadPoolExecutor(1, thread_name_prefix="kyso-pull") as fetcher:
             page = fetcher.submit(self._changes_page, cursor)
             while True:
                 documents, new_cursor, has_more = page.result()

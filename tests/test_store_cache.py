@@ -13,7 +13,7 @@ from fixtures_store import make_doc
 
 from kyso.core.errors import DocumentError, StoreError
 from kyso.core.store import _INBOX_COLUMNS, Store, store_path
-from kyso.core.store_schema import SCHEMA_VERSION
+from kyso.core.store_schema import LIST_INDEXES, SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -392,3 +392,27 @@ def test_list_views_are_read_from_a_covering_index(store, scope):
     )
     details = " ".join(row[-1] for row in plan)
     assert "COVERING INDEX" in details and "TEMP B-TREE" not in details, details
+
+
+def _indexes(store) -> set[str]:
+    return {r[0] for r in store._query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def test_bulk_load_builds_the_list_indexes_once_at_the_end(tmp_path):
+    path = tmp_path / "stores" / "s.sqlite"
+    with Store(path, "ldso") as store:
+        with store.bulk_load():
+            assert not _indexes(store) & set(LIST_INDEXES)  # empty cache: not grown per row
+            store.apply_page([make_doc(i) for i in range(1, 40)], "39")
+            assert len(store.inbox_dicts("all")) == 39  # still read correctly meanwhile
+        assert set(LIST_INDEXES) <= _indexes(store)
+        with store.bulk_load():  # not empty any more: the indexes stay
+            assert set(LIST_INDEXES) <= _indexes(store)
+            store.apply_page([make_doc(40)], "40")
+        # A first sync killed in the middle leaves the cache without them ...
+        with store.transaction() as conn:
+            for name in LIST_INDEXES:
+                conn.execute(f"DROP INDEX {name}")
+    with Store(path, "ldso") as store:  # ... and the next open puts them back.
+        assert set(LIST_INDEXES) <= _indexes(store)
+        assert len(store.inbox_dicts("all")) == 40
