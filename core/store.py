@@ -95,6 +95,8 @@ Scope = Literal["inbox", "all", "signed_by_me", "signed"]
 ActionKind = Literal["transition", "opinion", "mark", "upload"]
 
 _VN = timezone(timedelta(hours=7))
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""A stored document's JSON (one encoder for all: json.dumps with options makes one per call)."""
 
 
 def now_iso() -> str:
@@ -660,7 +662,7 @@ class Store:
                     doc.get("created_at"),
                     doc.get("updated_at"),
                     received,
-                    json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+                    _encode(doc),
                     inbox_sender(doc),
                     int(main_signed(doc)),
                 )
