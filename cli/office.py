@@ -113,8 +113,11 @@ def inbox(scope: str | None, as_json: bool) -> None:
 
     with open_store() as store:
         if as_json:
-            sys.stdout.write(store.inbox_json(scope or "inbox"))  # type: ignore[arg-type]
-            sys.stdout.write("\n")
+            data = store.inbox_json_bytes(scope or "inbox")  # type: ignore[arg-type]
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.write(b"\n")
+            sys.stdout.buffer.flush()
             return
         rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
     if not rows:

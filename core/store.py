@@ -272,7 +272,12 @@ class Store:
         )
 
     def inbox_json(self, scope: Scope = "inbox") -> str:
-        """:meth:`inbox_dicts` as one JSON array, built by SQLite (what ``--json`` prints)."""
+        """:meth:`inbox_dicts` as one JSON array, built by SQLite."""
+        return self.inbox_json_bytes(scope).decode()
+
+    def inbox_json_bytes(self, scope: Scope = "inbox") -> bytes:
+        """:meth:`inbox_json` as UTF-8, straight from SQLite (what ``--json`` prints): at
+        100,000 documents a 39 MB text not decoded into a str only to be encoded again."""
         where, params = self._inbox_where(scope)
         fields = ", ".join(
             f"'{name}', json(CASE WHEN {name} THEN 'true' ELSE 'false' END)"
@@ -282,13 +287,18 @@ class Store:
             else f"'{name}', {name}"
             for name in _INBOX_NAMES
         )
-        rows = self._query(
-            f"SELECT json_group_array(json_object({fields})) FROM "
-            f"(SELECT {_INBOX_COLUMNS} FROM documents {where} "
-            "ORDER BY updated_at DESC, id DESC)",
-            params,
-        )
-        return rows[0][0] or "[]"
+        with self._lock:
+            self._conn.text_factory = bytes
+            try:
+                rows = self._query(
+                    f"SELECT json_group_array(json_object({fields})) FROM "
+                    f"(SELECT {_INBOX_COLUMNS} FROM documents {where} "
+                    "ORDER BY updated_at DESC, id DESC)",
+                    params,
+                )
+            finally:
+                self._conn.text_factory = str
+        return rows[0][0] or b"[]"
 
     def inbox(self, scope: Scope = "inbox") -> list[InboxRow]:
         """Documents for the list view, newest change first.
