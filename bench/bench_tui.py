@@ -26,10 +26,11 @@ RSS_TARGET = {10_000: 120, 100_000: 200}
 """Peak RSS targets in MB by document count."""
 _FILTER_WORK = 0.0
 _ANSWERS: dict[str, float] = {}
-PIN = "123456"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-KYSO = str(Path(sys.executable).with_name("kyso"))
+sys.path.insert(0, str(HERE))
+import tui_batch  # noqa: E402
+import tui_store  # noqa: E402
 
 _CHILD = r"""
 import os, re, sys, time
@@ -91,82 +92,6 @@ Timed(backend, settings=Settings(ui=UiSettings(images="off")), images="off").run
     headless=True, size=(120, 40)
 )
 """
-
-
-def _doc(doc_id: int) -> dict:
-    return {
-        "id": doc_id,
-        "version": 1,
-        "trich_yeu": f"Kế hoạch số {doc_id} tham gia hưởng ứng Tết trồng cây đời đời nhớ ơn Bác Hồ",
-        "loai": "Kế hoạch",
-        "loai_ky_hieu": "KH",
-        "don_vi_soan_thao": "Văn phòng Sở",
-        "nguoi_soan": "chuyenvien",
-        "holder": "ldso",
-        "state": "cho_lanh_dao_so",
-        "so": None,
-        "ky_hieu": None,
-        "so_ky_hieu": None,
-        "ngay_ban_hanh": None,
-        "marked": doc_id % 7 == 0,
-        "related": [],
-        "created_at": "2026-01-05T08:00:00+07:00",
-        "updated_at": f"2026-01-05T09:{doc_id % 60:02d}:00+07:00",
-        "attachments": [
-            {
-                "id": doc_id * 10,
-                "name": "KH.pdf",
-                "is_main": True,
-                "versions": [
-                    {
-                        "n": 1,
-                        "sha256": f"{doc_id:064x}",
-                        "size": 100,
-                        "uploaded_by": "chuyenvien",
-                        "uploaded_at": "2026-01-05T08:00:00+07:00",
-                        "signed": False,
-                        "note": "",
-                    }
-                ],
-            }
-        ],
-        "opinions": [],
-        "flow": [
-            {
-                "from": "chuyenvien",
-                "to": "ldso",
-                "action": "trinh_lanh_dao_so",
-                "note": "Kính trình",
-                "at": "2026-01-05T08:30:00+07:00",
-            }
-        ],
-    }
-
-
-def _fill_store(home: Path, count: int = DOCUMENTS) -> None:
-    import json
-
-    os.environ["KYSO_HOME"] = str(home)
-    from kyso.core.sync import Session
-
-    session = Session("http://127.0.0.1:9", "ldso", "x")
-    with session.store() as store:
-        store.set_meta(
-            "me",
-            json.dumps(
-                {
-                    "username": "ldso",
-                    "full_name": "Phạm Quốc Hùng",
-                    "role": "lanh_dao_so",
-                    "title": "Giám đốc",
-                    "org": {"id": 1, "name": "Sở TT&TT", "ky_hieu": "STTTT"},
-                },
-                ensure_ascii=False,
-            ),
-        )
-        for start in range(1, count + 1, 500):
-            docs = [_doc(i) for i in range(start, min(start + 500, count + 1))]
-            store.apply_page(docs, str(start + len(docs) - 1))
 
 
 def _first_frame(home: Path, count: int, runs: int = 5) -> tuple[float, float, float, float]:
@@ -304,103 +229,6 @@ def _keypress(home: Path, count: int = DOCUMENTS) -> tuple[float, float]:
     return asyncio.run(main())
 
 
-def _thumbnails(work: Path) -> tuple[float, float]:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from fixtures_pdf import make_pdf
-
-    from kyso.core.docs.render import Renderer, ThumbnailCache
-
-    pdf = make_pdf(work / "thumb.pdf", pages=12)
-    renderer = Renderer(ThumbnailCache())
-    renderer.page_count(pdf)  # open once: the preview keeps it open
-    uncached, cached = [], []
-    for page in range(12):
-        t0 = time.perf_counter()
-        renderer.thumbnail(pdf, page, 520)
-        uncached.append((time.perf_counter() - t0) * 1000)
-    for _ in range(3):
-        for page in range(12):
-            t0 = time.perf_counter()
-            renderer.thumbnail(pdf, page, 520)
-            cached.append((time.perf_counter() - t0) * 1000)
-    renderer.close()
-    return statistics.median(uncached), statistics.median(cached)
-
-
-def _batch(work: Path, count: int = 20) -> tuple[float, float]:
-    """Seconds for `kyso sign` on ``count`` files and for the app's batch on the same."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from fixtures_pdf import make_pdf
-
-    from kyso.core.token.provision import Identity, make_pki, make_softhsm_token
-    from kyso.core.token.session import TokenOptions
-    from kyso.tui.signing import SignItem, run_batch
-
-    pki = make_pki([Identity("signer", "Nguyễn Văn Ký", title="Giám đốc")])
-    token = make_softhsm_token(work / "token", pki, pin=PIN)
-    os.environ["SOFTHSM2_CONF"] = str(token.conf)
-    files = [make_pdf(work / f"in-{i:02d}.pdf", pages=3) for i in range(count)]
-    env = {**os.environ, "KYSO_PIN": PIN, "KYSO_MODULE": token.module}
-    out = work / "cli-out"
-    out.mkdir()
-    t0 = time.monotonic()
-    subprocess.run(
-        [
-            KYSO,
-            "sign",
-            *map(str, files),
-            "--out-dir",
-            str(out),
-            "--page",
-            "1",
-            "--box",
-            "300,100,500,180",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    cli = time.monotonic() - t0
-
-    from kyso.core.docs.placement import Placement
-
-    backend = _batch_backend(work / "home-batch", count)
-    items = [SignItem(i, i * 10, f.name, path=f) for i, f in enumerate(files, start=1)]
-    t0 = time.monotonic()
-    try:
-        outcome = run_batch(
-            backend,
-            items,
-            pin=PIN,
-            placement=Placement(0, (300, 100, 500, 180)),
-            token_options=TokenOptions(module=token.module),
-            out_dir=work / "app-out",
-        )
-    finally:
-        queued = backend.store.outbox_size()
-        backend.close()
-    app = time.monotonic() - t0
-    if outcome.signed != count or queued != count:
-        raise RuntimeError(f"app batch signed {outcome.signed}/{count}, queued {queued}")
-    return cli, app
-
-
-def _batch_backend(home: Path, count: int):
-    """The app's real backend: a SQLite store with ``count`` documents (attachment ids
-    ``10 × id``) for an offline session, signed files going to its blob folder."""
-    from fixtures_store import make_doc
-
-    from kyso.core.sync import Session
-    from kyso.tui.store_backend import StoreBackend
-
-    os.environ["KYSO_HOME"] = str(home)
-    session = Session("http://127.0.0.1:9", "ldso", "x")
-    with session.store() as store:
-        store.set_meta("me", '{"username": "ldso", "role": "lanh_dao_so"}')
-        store.apply_page([make_doc(i) for i in range(1, count + 1)], str(count))
-    return StoreBackend(session)
-
-
 def _row(name: str, value: float, unit: str, what: str, limit: float | None = None) -> dict:
     row = {"name": name, "value": value, "unit": unit, "what": what}
     if limit is not None:
@@ -491,18 +319,18 @@ def run(work: Path, counts: tuple[int, ...] = COUNTS) -> list[dict]:
     """Run the app benchmarks (the size-dependent ones at each of ``counts``)."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    cli, app = _batch(work)  # first: the token module reads SOFTHSM2_CONF once per process
+    cli, app = tui_batch.batch(work)  # first: the token module reads SOFTHSM2_CONF once per process
     rows: list[dict] = []
     for count in counts:
         home = work / f"home-{count}"
         t0 = time.perf_counter()
-        _fill_store(home, count)
+        tui_store.fill_store(home, count)
         print(f"   (store of {count:,} filled in {time.perf_counter() - t0:.0f} s)", flush=True)
         rows += _size_rows(home, count)
     small = work / "home-small"
-    _fill_store(small, 10)
+    tui_store.fill_store(small, 10)
     base_down, base_typing = _keypress(small, 10)
-    uncached, cached = _thumbnails(work)
+    uncached, cached = tui_batch.thumbnails(work)
     ratio = app / cli
     return rows + [
         _row(
