@@ -1,12 +1,18 @@
 """Run every benchmark and write bench/RESULTS.md (``make bench``).
 
-Each benchmark module exposes ``run(work_dir) -> list[dict]`` (or ``run()``); rows have
-``name``, ``value``, ``unit`` and optionally ``target`` and ``pass``. Ratios are
-computed inside each benchmark from figures measured in the same run.
+Each benchmark module exposes ``run(work_dir) -> list[dict]`` (or ``run()``); a module
+whose ``run`` takes ``counts`` is run at each document count of ``--counts``. Rows have
+``name``, ``value``, ``unit`` and optionally ``target``, ``pass`` and ``what`` (one short
+line: what exactly the figure measures, shown in its own column). Ratios are computed
+inside each benchmark from figures measured in the same run.
+
+    python bench/run.py                       # everything, at 10,000 and 100,000 documents
+    python bench/run.py --only bench_sync --counts 10000
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import importlib
 import inspect
@@ -21,6 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 BENCHMARKS = ["bench_sign", "bench_verify", "bench_sync", "bench_tui", "bench_issue", "bench_ssh"]
+COUNTS = (10_000, 100_000)
+"""Document counts of the size-dependent benchmarks: a busy office, a ministry clerk's archive."""
 
 
 def _machine() -> str:
@@ -46,8 +54,38 @@ def _fmt(value: float) -> str:
     return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
 
-def main() -> int:
-    only = sys.argv[1:] or BENCHMARKS
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Run kyso's benchmarks; write bench/RESULTS.md.")
+    parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME", help="run only this one (repeat)"
+    )
+    parser.add_argument(
+        "--counts",
+        default=",".join(map(str, COUNTS)),
+        help="document counts for the size-dependent benchmarks (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the rows, do not write RESULTS.md"
+    )
+    args = parser.parse_args(argv)
+    args.counts = tuple(int(c.replace("_", "")) for c in args.counts.split(",") if c.strip())
+    names = [n for part in [*args.names, *args.only] for n in part.split(",") if n]
+    args.names = [n if n.startswith("bench_") else f"bench_{n}" for n in names] or BENCHMARKS
+    return args
+
+
+def _call(module, work: Path, counts: tuple[int, ...]) -> list[dict]:
+    parameters = inspect.signature(module.run).parameters
+    kwargs = {"counts": counts} if "counts" in parameters else {}
+    if parameters and next(iter(parameters)) != "counts":
+        return module.run(work, **kwargs)
+    return module.run(**kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(sys.argv[1:] if argv is None else argv)
+    only = args.names
     sections = []
     failed = False
     for name in only:
@@ -59,8 +97,8 @@ def main() -> int:
             raise
         print(f"== {name}", flush=True)
         try:
-            run = module.run
-            rows = run(HERE / "_work" / name) if inspect.signature(run).parameters else run()
+            started = dt.datetime.now()
+            rows = _call(module, HERE / "_work" / name, args.counts)
         except Exception:
             traceback.print_exc()
             failed = True
@@ -68,6 +106,7 @@ def main() -> int:
             continue
         for row in rows:
             print(f"   {row['name']}: {_fmt(row['value'])} {row['unit']}", flush=True)
+        print(f"   ({(dt.datetime.now() - started).total_seconds():.0f} s)", flush=True)
         sections.append((name, module.__doc__ or "", rows))
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
@@ -78,7 +117,9 @@ def main() -> int:
         f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}",
         f"- Machine: {_machine()}",
         f"- Commit: {commit or 'unknown'}",
-        "- Command: `make bench` (`python bench/run.py`)",
+        "- Command: `make bench` (`python bench/run.py"
+        + (f" --counts {','.join(map(str, args.counts))}" if args.counts != COUNTS else "")
+        + "`)",
         "",
         "Every ratio compares figures measured in the same run on this machine.",
         "",
@@ -88,12 +129,18 @@ def main() -> int:
         if rows is None:
             lines += ["**failed to run** (see the console output)", ""]
             continue
-        lines += ["| measure | value | target | met |", "|---|---:|---|---|"]
+        lines += [
+            "| measure | value | target | met | what this measures |",
+            "|---|---:|---|---|---|",
+        ]
         for row in rows:
             met = "" if "pass" not in row else ("yes" if row["pass"] else "**no**")
             value = f"{_fmt(row['value'])} {row['unit']}"
-            lines.append(f"| {row['name']} | {value} | {row.get('target', '')} | {met} |")
+            what = row.get("what", "").replace("|", "\\|")
+            lines.append(f"| {row['name']} | {value} | {row.get('target', '')} | {met} | {what} |")
         lines.append("")
+    if args.no_write:
+        return 1 if failed else 0
     (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {HERE / 'RESULTS.md'}")
     return 1 if failed else 0

@@ -133,11 +133,13 @@ def inbox(scope: str | None, as_json: bool) -> None:
 
     with open_store() as store:
         if as_json:
-            from kyso.core.textsafe import safe_json_text
+            from kyso.core.textsafe import safe_json_bytes
 
-            text = store.inbox_json(scope or "inbox")  # type: ignore[arg-type]
-            sys.stdout.write(safe_json_text(text))
-            sys.stdout.write("\n")
+            data = store.inbox_json_bytes(scope or "inbox")  # type: ignore[arg-type]
+            sys.stdout.flush()
+            sys.stdout.buffer.write(safe_json_bytes(data))
+            sys.stdout.buffer.write(b"\n")
+            sys.stdout.buffer.flush()
             return
         rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
     if not rows:

@@ -22,6 +22,7 @@ functions (:func:`login`, :func:`sync`, :func:`push_quietly`, :func:`open_store`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -60,6 +61,10 @@ SESSION_FILE = "session.json"
 
 
 # ---------------------------------------------------------------- session
+
+
+class _CursorAhead(Exception):
+    """The changes feed answered 410: our cursor is beyond its newest change."""
 
 
 @dataclass(frozen=True)
@@ -264,34 +269,55 @@ class SyncClient:
     # -- pull --------------------------------------------------------------
 
     def pull(self) -> int:
-        """Read the changes feed from the saved cursor; return how many documents arrived."""
+        """Read the changes feed from the saved cursor; return how many documents arrived.
+
+        The next page is requested while the current one is being stored (a second
+        thread), so the server's work and the store's overlap; pages are still stored
+        one by one in order, each with its cursor.
+        """
+        try:
+            return self._pull_pages()
+        except _CursorAhead:
+            # The server is behind our cursor (restored from a backup): read it all again.
+            self.store.reset_cursor()
+            return self._pull_pages()
+
+    def _pull_pages(self) -> int:
+        from concurrent.futures import ThreadPoolExecutor
+
         total = 0
-        restarted = False
-        while True:
-            cursor = self.store.cursor
-            response = self._request(
-                "GET", "/changes", params={"since": cursor, "limit": self.page_size}
+        cursor = self.store.cursor
+        bulk = self.store.bulk_load() if cursor == "0" else contextlib.nullcontext()
+        with bulk, ThreadPoolExecutor(1, thread_name_prefix="kyso-pull") as fetcher:
+            page = fetcher.submit(self._changes_page, cursor)
+            while True:
+                documents, new_cursor, has_more = page.result()
+                more = has_more and new_cursor != cursor
+                if more:
+                    page = fetcher.submit(self._changes_page, new_cursor)
+                self.store.apply_page(documents, new_cursor)
+                total += len(documents)
+                if not more:
+                    return total
+                cursor = new_cursor
+
+    def _changes_page(self, cursor: str) -> tuple[list[dict[str, Any]], str, bool]:
+        """One page of the changes feed after ``cursor``: documents, next cursor, more?"""
+        response = self._request(
+            "GET", "/changes", params={"since": cursor, "limit": self.page_size}
+        )
+        if response.status_code == 410:
+            raise _CursorAhead
+        if response.status_code != 200:
+            raise SyncError(
+                f"Không đọc được thay đổi (HTTP {response.status_code}): {_detail(response)}"
             )
-            if response.status_code == 410 and not restarted:
-                # The server is behind our cursor (restored from a backup): read it all again.
-                restarted = True
-                self.store.reset_cursor()
-                continue
-            if response.status_code != 200:
-                raise SyncError(
-                    f"Không đọc được thay đổi (HTTP {response.status_code}): {_detail(response)}"
-                )
-            try:
-                page = response.json()
-                documents = [change["document"] for change in page["changes"]]
-                new_cursor = str(page["cursor"])
-                has_more = bool(page.get("has_more"))
-            except (ValueError, KeyError, TypeError):
-                raise SyncError("Máy chủ trả về dữ liệu thay đổi không hợp lệ.") from None
-            self.store.apply_page(documents, new_cursor)
-            total += len(documents)
-            if not has_more or new_cursor == cursor:
-                return total
+        try:
+            page = response.json()
+            documents = [change["document"] for change in page["changes"]]
+            return documents, str(page["cursor"]), bool(page.get("has_more"))
+        except (ValueError, KeyError, TypeError):
+            raise SyncError("Máy chủ trả về dữ liệu thay đổi không hợp lệ.") from None
 
     def refresh_profile(self) -> None:
         """Fetch "me" and my organization's users into the store."""

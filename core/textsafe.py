@@ -14,7 +14,14 @@ import json
 import re
 import unicodedata
 
-__all__ = ["has_control", "safe_json", "safe_json_text", "safe_line", "safe_lines"]
+__all__ = [
+    "has_control",
+    "safe_json",
+    "safe_json_bytes",
+    "safe_json_text",
+    "safe_line",
+    "safe_lines",
+]
 
 REPLACEMENT = "\ufffd"
 
@@ -65,6 +72,11 @@ def safe_json(data: object) -> str:
     written as a ``\\uXXXX`` escape, so the document is unchanged for a JSON reader but
     carries no control byte to a terminal. ``json`` already escapes C0 controls."""
     return safe_json_text(json.dumps(data, ensure_ascii=False))
+
+
+def safe_json_bytes(data: bytes) -> bytes:
+    """:func:`safe_json_text` for UTF-8 bytes (SQLite's JSON leaves C1 and bidi marks raw)."""
+    return safe_json_text(data.decode("utf-8")).encode("utf-8")
 
 
 def safe_json_text(text: str) -> str:

@@ -12,8 +12,8 @@ import pytest
 from fixtures_store import make_doc
 
 from kyso.core.errors import DocumentError, StoreError
-from kyso.core.store import Store, store_path
-from kyso.core.store_schema import SCHEMA_VERSION
+from kyso.core.store import _INBOX_COLUMNS, Store, store_path
+from kyso.core.store_schema import LIST_INDEXES, SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -370,3 +370,56 @@ def test_two_processes_creating_the_same_store(tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     with Store(path, "ldso") as s:
         assert s.outbox_size() == 0 and s.cursor == "0"
+
+
+def test_inbox_dicts_match_inbox_and_share_repeated_values(store):
+    # A ministry's 100,000-document view must fit in memory: values that repeat from row to
+    # row (loai, state, holder, the page's received time) are one object, not one per row.
+    store.apply_page([make_doc(i) for i in range(1, 2501)], "2500")
+    dicts = store.inbox_dicts("all")
+    assert [d["id"] for d in dicts] == [r.id for r in store.inbox("all")]
+    assert store.inbox_dicts("all", limit=3) == dicts[:3]
+    assert json.loads(store.inbox_json("all")) == dicts
+    first, last = dicts[0], dicts[-1]
+    for name in ("loai", "don_vi_soan_thao", "state", "holder", "received_at"):
+        assert first[name] == last[name]
+        assert first[name] is last[name], name
+    assert first["trich_yeu"] != last["trich_yeu"]
+
+
+@pytest.mark.parametrize("scope", ["all", "inbox"])
+def test_list_views_are_read_from_a_covering_index(store, scope):
+    # Each documents row holds the whole JSON; the list must not walk those pages.
+    store.apply_page([make_doc(i) for i in range(1, 50)], "49")
+    where, params = store._inbox_where(scope)
+    plan = store._query(
+        f"EXPLAIN QUERY PLAN SELECT {_INBOX_COLUMNS} FROM documents {where} "
+        "ORDER BY updated_at DESC, id DESC",
+        params,
+    )
+    details = " ".join(row[-1] for row in plan)
+    assert "COVERING INDEX" in details and "TEMP B-TREE" not in details, details
+
+
+def _indexes(store) -> set[str]:
+    return {r[0] for r in store._query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def test_bulk_load_builds_the_list_indexes_once_at_the_end(tmp_path):
+    path = tmp_path / "stores" / "s.sqlite"
+    with Store(path, "ldso") as store:
+        with store.bulk_load():
+            assert not _indexes(store) & set(LIST_INDEXES)  # empty cache: not grown per row
+            store.apply_page([make_doc(i) for i in range(1, 40)], "39")
+            assert len(store.inbox_dicts("all")) == 39  # still read correctly meanwhile
+        assert set(LIST_INDEXES) <= _indexes(store)
+        with store.bulk_load():  # not empty any more: the indexes stay
+            assert set(LIST_INDEXES) <= _indexes(store)
+            store.apply_page([make_doc(40)], "40")
+        # A first sync killed in the middle leaves the cache without them ...
+        with store.transaction() as conn:
+            for name in LIST_INDEXES:
+                conn.execute(f"DROP INDEX {name}")
+    with Store(path, "ldso") as store:  # ... and the next open puts them back.
+        assert set(LIST_INDEXES) <= _indexes(store)
+        assert len(store.inbox_dicts("all")) == 40

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -410,6 +411,47 @@ def test_pull_is_paged_and_keeps_finished_pages(demo_server):
         assert pulled == len(everything) - 6
         assert int(c.store.cursor) > int(first_cursor)
         assert c.pull() == 0  # nothing new
+
+
+class _Timed(httpx.HTTPTransport):
+    """Notes when each changes-feed request leaves."""
+
+    def __init__(self, log: list) -> None:
+        super().__init__()
+        self.log = log
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changes"):
+            self.log.append(("request", time.monotonic()))
+        return super().handle_request(request)
+
+
+def test_pull_asks_for_the_next_page_while_storing_this_one(demo_server):
+    # At 100,000 documents the server's pages and the store's writes take as long as each
+    # other: they must overlap, not alternate.
+    session = login(demo_server.url, "chuyenvien", DEMO_PASSWORD)
+    log: list = []
+    with SyncClient(session, transport=_Timed(log), page_size=3, retries=0) as c:
+        store_page = c.store.apply_page
+
+        def slow_store(documents, cursor):
+            log.append(("store", time.monotonic()))
+            time.sleep(0.3)  # a big page on a slow disk
+            store_page(documents, cursor)
+            log.append(("stored", time.monotonic()))
+
+        c.store.apply_page = slow_store
+        pulled = c.pull()
+        assert pulled == c.store.count("all") > 6
+    requests = [t for kind, t in log if kind == "request"]
+    begins = [t for kind, t in log if kind == "store"]
+    ends = [t for kind, t in log if kind == "stored"]
+    stores = list(zip(begins, ends, strict=True))
+    assert len(stores) >= 3
+    # Every page after the first was requested while the page before it was being stored.
+    for (begin, end), asked in zip(stores[:-1], requests[1:], strict=True):
+        assert asked < end, log
+        assert asked < begin + 0.3, log
 
 
 def test_tls_verification_can_be_turned_off_in_settings(demo_server, _isolated_home):
