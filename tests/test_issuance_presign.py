@@ -1,0 +1,122 @@
+"""The clerk's issuance checks the organisation's certificate before the PIN (and so
+before a number is taken from the book), and signs B-LTA when a TSA is configured: `kyso
+issue` run as a clerk runs it, on the LTV token of fixtures_revocation.py, against the
+real server with that token's certificate bound as the organisation's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from checks import pdfsig, qpdf_check
+from fixtures_revocation import ltv_env
+from issuance_helpers import api, session_for, to_clerk_over_http, vn_today
+
+KYSO = Path(sys.executable).with_name("kyso")
+
+
+def kyso(*args, env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(KYSO), *map(str, args)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _book(server) -> list[dict]:
+    """The organisation's registry book for this year, every number in it."""
+    r = api(server, "vanthu").get(f"/registry/{vn_today().year}")
+    assert r.status_code == 200, r.text
+    return r.json()["entries"]
+
+
+def _org_certificate(server, ltv_pki, label: str | None) -> None:
+    """The administrator trusts the LTV CA and binds ``label`` as the organisation's."""
+    server.trust(ltv_pki.ca_pem.read_bytes())
+    if label is not None:
+        server.bind("org:STTTT", ltv_pki.cert(label))
+
+
+@pytest.mark.parametrize(
+    ("label", "bound", "reason"),
+    [
+        # The server binds no expired certificate: the organisation's old binding stays.
+        ("expired", None, "đã hết hạn"),
+        # Bound while good, revoked since.
+        ("revoked", "revoked", "đã bị thu hồi"),
+    ],
+)
+def test_a_bad_organisation_certificate_is_refused_before_the_pin_and_the_number(
+    demo_server, signing_key, ltv_token, ltv_pki, ocsp_responder, tmp_path, label, bound, reason
+):
+    _org_certificate(demo_server, ltv_pki, bound)
+    [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1, with_appendix=True)
+    session_for(demo_server, "vanthu")
+    env = ltv_env(ltv_token)
+    assert kyso("trust", "add", ltv_pki.ca_pem, env=env).returncode == 0
+    before = _book(demo_server)
+    # No KYSO_PIN and no terminal: reaching the PIN would fail with "Cần PIN".
+    result = kyso("issue", doc_id, "--key", label, env=env)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("kyso:")]
+    assert len(lines) == 1 and reason in lines[0] and "chưa hỏi PIN" in lines[0], result.stderr
+    assert "Cần PIN" not in result.stderr and "Lấy số" not in result.stderr
+    assert _book(demo_server) == before, "no number may be taken (or burnt)"
+    doc = api(demo_server, "vanthu").get(f"/documents/{doc_id}").json()
+    assert doc["state"] == "cho_van_thu" and not doc.get("so_ky_hieu")
+    number = api(demo_server, "vanthu").get(f"/documents/{doc_id}/number").json()
+    assert number["pending"] is None and not number["entries"]
+
+
+def test_issuance_with_a_tsa_is_b_lta_and_the_strict_verdict_accepts_it(
+    demo_server,
+    signing_key,
+    ca_pem,
+    ltv_token,
+    ltv_pki,
+    ocsp_responder,
+    ltv_tsa,
+    tmp_path,
+    _isolated_home,
+):
+    from kyso.core.docs.verify import verify_pdf
+
+    _org_certificate(demo_server, ltv_pki, "good")
+    [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1, with_appendix=True)
+    session_for(demo_server, "vanthu")
+    (_isolated_home / "config.toml").write_text(
+        f'[signing]\ntimestamp_url = "{ltv_tsa}"\n', encoding="utf-8"
+    )
+    env = ltv_env(ltv_token, KYSO_PIN="123456")
+    assert kyso("trust", "add", ltv_pki.ca_pem, env=env).returncode == 0
+    result = kyso("issue", doc_id, "--key", "good", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "thay vì" not in result.stderr, "the level must not be lowered"
+    main = Path(result.stdout.split("Tệp chính:")[1].split()[0])
+    lines = result.stdout.splitlines()
+    [appendix] = [Path(line.split()[-1]) for line in lines if "Phụ lục:" in line]
+    trust = [ltv_pki.ca_pem.read_bytes(), Path(ca_pem).read_bytes()]
+
+    report = verify_pdf(main, trust=trust)
+    leader, org = report.signatures
+    assert leader.ok and leader.signer_name.startswith("Nguyễn Văn Ký"), leader.reasons
+    assert leader.modifications in ("form_filling", "signatures"), leader.modifications
+    assert org.ok and org.pades_level == "B-LTA", (org.pades_level, org.reasons)
+    assert org.revocation == "good"
+    assert len(report.timestamps) == 1 and report.timestamps[0].ok, report.timestamps
+
+    [appendix_sig] = verify_pdf(appendix, trust=trust).signatures
+    assert appendix_sig.ok and appendix_sig.pades_level == "B-LTA", appendix_sig.reasons
+    for path in (main, appendix):
+        qpdf_check(path)
+        pdfsig(path)
+
+    # The server took it: one number, issued.
+    doc = api(demo_server, "vanthu").get(f"/documents/{doc_id}").json()
+    assert doc["state"] == "da_ban_hanh" and doc["so_ky_hieu"]
+    assert [e["status"] for e in _book(demo_server) if e["doc_id"] == doc_id] == ["issued"]
