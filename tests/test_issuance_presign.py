@@ -170,3 +170,70 @@ def test_issuance_without_revocation_data_is_lowered_with_a_warning_and_issued(
     doc = api(demo_server, "vanthu").get(f"/documents/{doc_id}").json()
     assert doc["state"] == "da_ban_hanh" and doc["so_ky_hieu"]
     assert [e["status"] for e in _book(demo_server) if e["doc_id"] == doc_id] == ["issued"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Textual runs on asyncio."""
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_app_refuses_a_revoked_organisation_certificate_before_the_pin(
+    demo_server, ltv_module, ltv_pki, ocsp_responder, tmp_path
+):
+    """The issuance screen's Áp dụng: the certificate check comes before the PIN dialog;
+    a revoked organisation certificate stops there, one line, no number taken."""
+    import asyncio
+
+    from textual.notifications import Notify
+    from textual.widgets import DataTable
+    from tui_helpers import settle
+
+    from kyso.config.settings import Settings, UiSettings
+    from kyso.core.sync import login
+    from kyso.core.sync import sync as run_sync
+    from kyso.core.token.session import TokenOptions, open_token
+    from kyso.tui.app import KysoApp
+    from kyso.tui.screens.issuance import IssuanceScreen
+    from kyso.tui.screens.pin import PinScreen
+    from kyso.tui.store_backend import StoreBackend
+
+    def leader_signs() -> int:
+        demo_server.trust(ltv_pki.ca_pem.read_bytes())
+        demo_server.bind("user:ldso", ltv_pki.cert("good"))  # the leader signs on this token
+        demo_server.bind("org:STTTT", ltv_pki.cert("revoked"))  # bound while good
+        with open_token(TokenOptions(module=ltv_module.module), "123456") as session:
+            return to_clerk_over_http(demo_server, session.signing_key("good"), tmp_path, 1)[0]
+
+    # pyHanko's blocking API (the server's binding check too) runs its own event loop:
+    # prepare outside the test's loop.
+    doc_id = await asyncio.to_thread(leader_signs)
+    before = _book(demo_server)
+    session = login(demo_server.url, "vanthu", "kyso-demo")
+    run_sync(session)
+    backend = StoreBackend(session, key_label="revoked", module=ltv_module.module)
+    settings = Settings(ui=UiSettings(images="off"))
+    app = KysoApp(backend, settings=settings, images="off", key_label="revoked")
+    posted = []
+    async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+        await settle(app, pilot)
+        inbox = app.screen
+        for _ in range(inbox.query_one(DataTable).row_count):
+            if inbox.current_id() == doc_id:
+                break
+            await pilot.press("down")
+        await pilot.press("p")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IssuanceScreen)
+        await pilot.press("enter")  # Áp dụng
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert app.screen is screen and not isinstance(app.screen, PinScreen)
+        assert screen.result is None and not screen.running
+    messages = [m.notification.message for m in posted if isinstance(m, Notify)]
+    refusals = [m for m in messages if "chưa hỏi PIN" in m]
+    assert len(refusals) == 1 and "đã bị thu hồi" in refusals[0], messages
+    assert "\n" not in refusals[0]
+    assert _book(demo_server) == before, "no number may be taken (or burnt)"
