@@ -39,6 +39,7 @@ def copy(
 ) -> None:
     """Văn thư làm bản sao điện tử của văn bản đã ban hành: ký số cơ quan ở góc trên bên
     phải trang đầu (hình thức sao, tên cơ quan, thời gian ký)."""
+    from kyso.cli.presign import presign_issuance, same_certificate
     from kyso.core.docs.copy import make_copy
     from kyso.core.errors import DocumentError
     from kyso.core.issue_service import check_clerk
@@ -57,10 +58,13 @@ def copy(
         if source is None:
             source = client.fetch_attachment(document_id, main["id"])
         organization = ((client.store.me() or {}).get("org") or {}).get("name") or ""
+    options = token_options(module, token_label, key_label)
+    checked = presign_issuance(options)  # before the PIN
     pin = read_pin(pin_stdin)
-    with open_token(token_options(module, token_label, key_label), pin) as session:
+    with open_token(options, pin) as session:
         del pin
         key = session.signing_key(key_label)
+        same_certificate(key, checked)
         result = make_copy(
             Path(source),
             output,
@@ -69,6 +73,7 @@ def copy(
             organization=organization,
             pages=pages,
             number=number,
+            ltv=checked.plan,
         )
     click.echo(
         f"✓ {result.form.label} văn bản {document['so_ky_hieu']} → {result.output} "

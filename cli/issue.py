@@ -83,10 +83,14 @@ def issue(
             if seal is not None:
                 seal_source = f"con dấu từ tệp {seal}"
             echo(f"Con dấu: {seal_source}.")
+            from kyso.cli.presign import presign_issuance
             from kyso.core.token.session import open_token
 
+            options = token_options(module, token_label, key_label)
+            # Before the PIN, and so before a number is taken from the book.
+            checked = presign_issuance(options)
             pin = read_pin(pin_stdin)
-            with open_token(token_options(module, token_label, key_label), pin) as session:
+            with open_token(options, pin) as session:
                 del pin
                 key = session.signing_key(key_label)
                 result = run_issue(
@@ -97,6 +101,7 @@ def issue(
                     date=day,
                     note=note,
                     on_step=progress,
+                    presigned=checked,
                 )
     when = result.date.strftime("%d/%m/%Y")
     how = "đã ký số cơ quan" if result.signed else "chỉ điền số, ngày"

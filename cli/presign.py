@@ -40,6 +40,18 @@ def presign_token(
     return checked
 
 
+def presign_issuance(options: Any) -> Any:
+    """:func:`kyso.core.docs.presign.presign_issuance` (the organisation's certificate,
+    B-LTA with a TSA), its warnings printed on stderr; call it before the PIN."""
+    from kyso.config.settings import load_settings
+    from kyso.core.docs.presign import presign_issuance as check
+
+    checked = check(options, load_settings().signing, audit=_audit)
+    for line in checked.warnings:
+        click.echo(f"! {line}", err=True)
+    return checked
+
+
 def same_certificate(key: Any, checked: Any) -> None:
     """The key opened after the PIN is the certificate that was checked before it."""
     from kyso.core.docs.presign import check_same_certificate

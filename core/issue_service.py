@@ -375,6 +375,7 @@ def issue(
     note: str = "",
     work_dir: Path | None = None,
     on_step: Callable[[Step, str], None] | None = None,
+    presigned: Any = None,
 ) -> IssueResult:
     """Issue a document: number, date, organization signature and seal, appendices.
 
@@ -384,6 +385,11 @@ def issue(
     server cannot be reached (no number is taken offline), :class:`WorkflowError` when
     this user may not issue this document, :class:`DocumentError` when the files do not
     allow it or the server refuses them.
+
+    ``presigned`` is the organisation's certificate checked before the PIN
+    (:func:`kyso.core.docs.presign.presign_issuance`): the key must be that certificate,
+    and its plan sets the PAdES level (B-LTA with a TSA). Both are settled before a
+    number is taken.
     """
     from kyso.core.docs.issue import IssueRequest, issue_appendix, issue_main_document
 
@@ -393,6 +399,7 @@ def issue(
 
     if not only_number and (key is None or seal_png is None):
         raise KysoError("Ký số cơ quan cần khoá trên token và ảnh con dấu.")
+    ltv = None if only_number else _checked_plan(key, presigned)
     store = client.store
     step("download", "Tải văn bản và tệp đã ký về máy")
     if store.me() is None:
@@ -438,11 +445,12 @@ def issue(
                     seal_png,
                     only_number=only_number,
                 ),
+                ltv=ltv,
             )
             signed_appendices = []
             for index, (att, path) in enumerate(appendices):
                 out = folder / f"phu-luc-{index}.pdf"
-                issue_appendix(path, out, key, entry.so_ky_hieu)
+                issue_appendix(path, out, key, entry.so_ky_hieu, ltv=ltv)
                 signed_appendices.append((att, out.read_bytes()))
             main_issued = issued.output.read_bytes()
         step("upload", "Gửi bản phát hành lên máy chủ")
@@ -501,6 +509,17 @@ def issue(
         warning,
         issued.notice,
     )
+
+
+def _checked_plan(key: Any, presigned: Any) -> Any:
+    """The PAdES plan of the certificate checked before the PIN, once the opened key is
+    known to be that certificate (None without a check: B-B)."""
+    if presigned is None:
+        return None
+    from kyso.core.docs.presign import check_same_certificate
+
+    check_same_certificate(key, presigned)
+    return presigned.plan
 
 
 def _fetch(client: SyncClient, document_id: int, attachment_id: int) -> Path:

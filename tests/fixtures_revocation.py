@@ -336,6 +336,24 @@ def ltv_token(tmp_path_factory, ltv_pki) -> SoftToken:
     )
 
 
+@pytest.fixture
+def ltv_module(ltv_token, ltv_pki, monkeypatch):
+    """This process's SoftHSM module switched to the LTV token, and its CA trusted.
+
+    SoftHSM reads ``SOFTHSM2_CONF`` when initialised: the module is re-initialised on
+    the LTV token's configuration, and again on the session token's afterwards."""
+    from kyso.core.docs.trust import add_anchor
+    from kyso.core.token.reconnect import reset_module
+
+    monkeypatch.setenv("SOFTHSM2_CONF", str(ltv_token.conf))
+    monkeypatch.setenv("KYSO_MODULE", ltv_token.module)
+    reset_module(ltv_token.module)
+    add_anchor(ltv_pki.ca_pem)
+    yield ltv_token
+    monkeypatch.undo()
+    reset_module(ltv_token.module)
+
+
 def ltv_env(token: SoftToken, **extra: str) -> dict[str, str]:
     """Environment for a `kyso` subprocess on the LTV token (no PIN unless given)."""
     env = {**os.environ, "SOFTHSM2_CONF": str(token.conf), "KYSO_MODULE": token.module}

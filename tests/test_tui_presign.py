@@ -16,7 +16,6 @@ from textual.notifications import Notify
 from tui_helpers import settle
 
 from kyso.config.settings import Settings, SigningSettings, UiSettings
-from kyso.core.docs.trust import add_anchor
 from kyso.core.sync import login
 from kyso.core.sync import sync as run_sync
 from kyso.tui.app import KysoApp
@@ -32,23 +31,6 @@ pytestmark = pytest.mark.anyio
 def anyio_backend() -> str:
     """Textual runs on asyncio."""
     return "asyncio"
-
-
-@pytest.fixture
-def ltv_module(ltv_token, ltv_pki, monkeypatch):
-    """This process's SoftHSM module switched to the LTV token, and its CA trusted.
-
-    SoftHSM reads ``SOFTHSM2_CONF`` when initialised: the module is re-initialised on
-    the LTV token's configuration, and again on the session token's afterwards."""
-    from kyso.core.token.reconnect import reset_module
-
-    monkeypatch.setenv("SOFTHSM2_CONF", str(ltv_token.conf))
-    monkeypatch.setenv("KYSO_MODULE", ltv_token.module)
-    reset_module(ltv_token.module)
-    add_anchor(ltv_pki.ca_pem)
-    yield ltv_token
-    monkeypatch.undo()
-    reset_module(ltv_token.module)
 
 
 def _messages(posted) -> list[str]:

@@ -292,6 +292,15 @@ class Backend(ABC):
         """The seal PNG (``configured`` file, else the demo seal) and where it came from."""
         raise WorkflowError(_NO_ISSUANCE)
 
+    def presign_issuance(
+        self, token_options: Any, signing: Any, audit: Callable[..., Any] | None = None
+    ) -> Any:
+        """Check the organisation's certificate before the PIN (``signing``: the
+        ``SigningSettings``; a
+        :class:`~kyso.core.errors.CertificateError` when it may not sign) and plan the
+        level; None when this backend signs no issuance with a token."""
+        return None
+
     def issue(
         self,
         doc_id: int,
@@ -302,6 +311,7 @@ class Backend(ABC):
         date: dt.date | None = None,
         only_number: bool = False,
         on_step: Callable[[str, str], None] | None = None,
+        presigned: Any = None,
     ) -> IssueResult:
         """Phát hành: take the number, fill number and date, sign as the organization
         with the seal (the token opened with ``pin``; no token with ``only_number``),
@@ -522,6 +532,7 @@ class StaticBackend(Backend):
         date: dt.date | None = None,
         only_number: bool = False,
         on_step: Callable[[str, str], None] | None = None,
+        presigned: Any = None,
     ) -> IssueResult:
         from kyso.core.issue_service import IssueResult, RegistryEntry
 

@@ -22,6 +22,7 @@ __all__ = [
     "SignItem",
     "SignItemResult",
     "prepare_items",
+    "presign_issuance_station",
     "presign_station",
     "run_batch",
     "stamp_problem",
@@ -115,6 +116,20 @@ def presign_station(
     options = station_token_options(settings, key_label)
     try:
         return presign_token(options, settings.signing, audit=audit), ""
+    except KysoError as exc:
+        return None, exc.message
+
+
+def presign_issuance_station(
+    backend: Backend, settings: Any, key_label: str | None, audit: Callable[..., None] | None
+) -> tuple[Any, str]:
+    """The organisation's certificate checked before the clerk's PIN (and so before a
+    number is taken): ``(Presigned or None, "")``, or ``(None, reason)`` when it may
+    not sign. The backend does it (:meth:`Backend.presign_issuance`): issuance signs
+    where the backend issues."""
+    try:
+        options = station_token_options(settings, key_label)
+        return backend.presign_issuance(options, settings.signing, audit), ""
     except KysoError as exc:
         return None, exc.message
 

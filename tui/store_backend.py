@@ -179,6 +179,7 @@ class StoreBackend(Backend):
         date: dt.date | None = None,
         only_number: bool = False,
         on_step: Callable[[str, str], None] | None = None,
+        presigned: Any = None,
     ) -> Any:
         from kyso.core.issue_service import check_clerk, issue
 
@@ -192,7 +193,22 @@ class StoreBackend(Backend):
             with open_token(options, pin) as session:
                 del pin
                 key = session.signing_key(options.key_label, options.key_id)
-                return issue(client, doc_id, key=key, seal_png=seal_png, date=date, on_step=on_step)
+                return issue(
+                    client,
+                    doc_id,
+                    key=key,
+                    seal_png=seal_png,
+                    date=date,
+                    on_step=on_step,
+                    presigned=presigned,
+                )
+
+    def presign_issuance(
+        self, token_options: Any, signing: Any, audit: Callable[..., Any] | None = None
+    ) -> Any:
+        from kyso.core.docs.presign import presign_issuance
+
+        return presign_issuance(token_options, signing, audit=audit)
 
     def registry(self, year: int) -> list[Any]:
         from kyso.core.issue_service import registry_book

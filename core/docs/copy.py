@@ -116,12 +116,14 @@ def make_copy(
     organization: str,
     pages: str | None = None,
     number: str | None = None,
+    ltv=None,
 ) -> CopyResult:
     """Make the electronic copy of ``source`` (an issued PDF) into ``output``.
 
     ``form``: ``sao-y``, ``sao-luc`` or ``trich-sao`` (which needs ``pages``, e.g.
     ``"1-3"``). ``number``: the copy's số/ký hiệu from the copies book, written above
-    the form when given. ``key`` is a token signing key of the organisation.
+    the form when given. ``key`` is a token signing key of the organisation; ``ltv``
+    the PAdES plan made before the PIN (:func:`kyso.core.docs.presign.presign_issuance`).
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
@@ -162,6 +164,7 @@ def make_copy(
         RotatedStyle(_style(), frame.rotate),
         {"text": "\n".join(lines)},
         reason=f"{kind.label.capitalize()} điện tử",
+        ltv=ltv,
     )
     check_issued(
         payload,

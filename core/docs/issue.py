@@ -29,6 +29,7 @@ from kyso.core.docs.issuance import (
 )
 from kyso.core.docs.issue_check import Mark, check_issued
 from kyso.core.docs.issue_geometry import RotatedStyle, page_frame
+from kyso.core.docs.ltv import LtvPlan, level_metadata
 from kyso.core.docs.pdf import open_reader, read_pdf_bytes
 from kyso.core.docs.sign import run_pdf_signer
 from kyso.core.docs.stamp import format_signing_time
@@ -125,20 +126,36 @@ def _appendix_style():
 
 
 def sign_into(
-    writer, key, field: str, box, page: int, style, params: dict, *, reason: str = ""
+    writer,
+    key,
+    field: str,
+    box,
+    page: int,
+    style,
+    params: dict,
+    *,
+    reason: str = "",
+    ltv: LtvPlan | None = None,
 ) -> bytes:
-    """Sign as the organisation into a new visible field ``field`` (PAdES, SHA-256)."""
+    """Sign as the organisation into a new visible field ``field`` (PAdES, SHA-256), at
+    the level of ``ltv`` (the plan made before the PIN; None: B-B)."""
     from pyhanko.sign import fields, signers
 
+    timestamper, level = level_metadata(ltv, None)
     meta = signers.PdfSignatureMetadata(
         field_name=field,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         reason=reason or "Phát hành văn bản",
+        **level,
     )
     spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=box)
-    pdf_signer = signers.PdfSigner(meta, key.signer, stamp_style=style, new_field_spec=spec)
-    return run_pdf_signer(pdf_signer, writer, params, bytes_reserved=16384, what="Ký phát hành")
+    pdf_signer = signers.PdfSigner(
+        meta, key.signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec
+    )
+    # A timestamp token needs as much room again as the signature.
+    reserved = 32768 if timestamper is not None else 16384
+    return run_pdf_signer(pdf_signer, writer, params, bytes_reserved=reserved, what="Ký phát hành")
 
 
 def _check_paths(source: Path, output: Path):
@@ -150,9 +167,13 @@ def _check_paths(source: Path, output: Path):
     return data, open_reader(data, Path(source))
 
 
-def issue_main_document(source: Path, output: Path, key, request: IssueRequest) -> IssuedFile:
+def issue_main_document(
+    source: Path, output: Path, key, request: IssueRequest, *, ltv: LtvPlan | None = None
+) -> IssuedFile:
     """Fill "Số: …" and the date line; unless ``only_number``, sign as the organisation
-    with the seal over the leader's image. ``key`` may be None with ``only_number``."""
+    with the seal over the leader's image, at the level of ``ltv`` (B-LTA when a TSA is
+    configured; see :func:`kyso.core.docs.presign.presign_issuance`). ``key`` may be
+    None with ``only_number``."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     data, reader = _check_paths(source, output)
@@ -190,6 +211,7 @@ def issue_main_document(source: Path, output: Path, key, request: IssueRequest) 
         leader[0],
         style,
         {"org": request.organization, "signed_at": signed_at},
+        ltv=ltv,
     )
     marks = (*marks, Mark(leader[0], box, "con dấu của cơ quan"))
     _check_main(payload, source, number_line, date_line, marks)
@@ -219,8 +241,11 @@ def _check_main(payload: bytes, source: Path, number_line: str, date_line: str, 
     )
 
 
-def issue_appendix(source: Path, output: Path, key, so_ky_hieu: str) -> IssuedFile:
-    """Sign an appendix as the organisation: top right of page 1, no image."""
+def issue_appendix(
+    source: Path, output: Path, key, so_ky_hieu: str, *, ltv: LtvPlan | None = None
+) -> IssuedFile:
+    """Sign an appendix as the organisation: top right of page 1, no image, at the level
+    of ``ltv`` like the main document."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     data, reader = _check_paths(source, output)
@@ -236,6 +261,7 @@ def issue_appendix(source: Path, output: Path, key, so_ky_hieu: str) -> IssuedFi
         0,
         RotatedStyle(_appendix_style(), frame.rotate),
         {"so": so_ky_hieu, "signed_at": signed_at},
+        ltv=ltv,
     )
     check_issued(
         payload,

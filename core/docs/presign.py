@@ -20,7 +20,15 @@ from kyso.core.docs.certcheck import (
 from kyso.core.docs.ltv import LtvPlan, plan_level
 from kyso.core.errors import CertificateError
 
-__all__ = ["PresignConfig", "Presigned", "check_same_certificate", "presign", "presign_token"]
+__all__ = [
+    "PresignConfig",
+    "Presigned",
+    "check_same_certificate",
+    "issuance_level",
+    "presign",
+    "presign_issuance",
+    "presign_token",
+]
 
 
 @dataclass(frozen=True)
@@ -150,3 +158,28 @@ def check_same_certificate(key: Any, checked: Presigned) -> None:
     """The key opened after the PIN is the certificate that was checked before it."""
     if key.certificate.der != checked.der:
         raise CertificateError("Chứng thư trên token khác chứng thư vừa kiểm tra; ký lại.")
+
+
+def issuance_level(signing: Any) -> str:
+    """The level the organisation signs at (issuance, appendices, copies): B-LTA when a
+    TSA is configured (the document timestamp keeps the file verifiable after the
+    organisation's certificate expires), else the configured level, which the planning
+    lowers to what can be done, with its warning."""
+    return "B-LTA" if signing.timestamp_url else signing.level
+
+
+def presign_issuance(
+    options: Any,
+    signing: Any,
+    *,
+    trust: Iterable = (),
+    audit: Callable[..., Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Presigned:
+    """:func:`presign_token` for the organisation's certificate at
+    :func:`issuance_level`. Call it before the PIN, and so before a number is taken
+    from the registry book: a refused certificate must not burn a number."""
+    from dataclasses import replace
+
+    signing = replace(signing, level=issuance_level(signing))
+    return presign_token(options, signing, trust=trust, audit=audit, now=now)

@@ -127,11 +127,12 @@ class PageLoaded(Message):
 
 
 class TokenChecked(Message):
-    """The token the station would sign with was looked up (before the PIN)."""
+    """The token the station would sign with was looked up and its certificate checked
+    (before the PIN): ``presigned``, or ``refusal`` (one line)."""
 
-    def __init__(self, status: Any) -> None:
+    def __init__(self, status: Any, presigned: Any = None, refusal: str = "") -> None:
         super().__init__()
-        self.status = status
+        self.status, self.presigned, self.refusal = status, presigned, refusal
 
 
 class IssueStep(Message):
@@ -189,6 +190,8 @@ class IssuanceScreen(KysoScreen):
         self.note = ""
         """What was checked after success, or what became of the number after a failure."""
         self.current = ""
+        self.presigned: Any = None
+        """The organisation's certificate checked before the PIN, and the PAdES level."""
 
     def compose(self) -> ComposeResult:
         if self.date is None:
@@ -542,7 +545,13 @@ class IssuanceScreen(KysoScreen):
         description="Kiểm tra token",
     )
     def _check_token(self) -> None:
-        self.post_message(TokenChecked(self.backend.token_status()))
+        from kyso.tui.signing import presign_issuance_station
+
+        status, app = self.backend.token_status(), self.kyso
+        checked = (None, "")
+        if status.present:
+            checked = presign_issuance_station(app.backend, app.settings, app.key_label, app.record)
+        self.post_message(TokenChecked(status, *checked))
 
     @on(TokenChecked)
     def _token_checked(self, message: TokenChecked) -> None:
@@ -557,6 +566,13 @@ class IssuanceScreen(KysoScreen):
                 token.message or "Không tìm thấy token", title="Token", severity="error", timeout=10
             )
             return
+        if message.refusal:  # no PIN dialog, no number taken
+            self.notify(message.refusal, title="Không phát hành được", severity="error", timeout=10)
+            return
+        self.presigned = message.presigned
+        if self.presigned is not None and self.presigned.warnings:
+            lines = "\n".join(self.presigned.warnings)
+            self.notify(lines, title="Chứng thư số", severity="warning", timeout=10)
 
         def got_pin(pin: str | None) -> None:
             if pin is None:
@@ -607,6 +623,7 @@ class IssuanceScreen(KysoScreen):
                 date=date,
                 only_number=only_number,
                 on_step=on_step,
+                presigned=None if only_number else self.presigned,
             )
         except KysoError as exc:
             note = self._number_after_failure(reached)
