@@ -76,7 +76,6 @@ def unchecked_issue(leader: bytes, key, so_ky_hieu: str, day, *, seal_box=None) 
     """What ``issue_main_document`` writes, without its self-check: number and date
     filled, the organisation's seal over the leader's image (or at ``seal_box``)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     page, leader_box = leader_widget(PdfFileReader(BytesIO(leader), strict=False))
