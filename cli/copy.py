@@ -22,6 +22,11 @@ __all__ = ["copy"]
 @click.option("--pages", metavar="1-3,5", help="Trang trích sao (chỉ với trich-sao).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.option("--number", metavar="SỐ/KH", help="Số, ký hiệu bản sao (vd. 01/SY), nếu đã có.")
+@click.option(
+    "--upload",
+    is_flag=True,
+    help="Lấy số trong sổ bản sao của máy chủ, ghi lên bản sao và gửi lên (văn bản liên quan).",
+)
 @click.option("--module", metavar="PATH", help="Đường dẫn module PKCS#11.")
 @click.option("--token", "token_label", metavar="LABEL", help="Nhãn token.")
 @click.option("--key", "key_label", metavar="LABEL", help="Nhãn khoá / chứng thư của cơ quan.")
@@ -32,6 +37,7 @@ def copy(
     pages: str | None,
     output: Path,
     number: str | None,
+    upload: bool,
     module: str | None,
     token_label: str | None,
     key_label: str | None,
@@ -46,6 +52,8 @@ def copy(
     from kyso.core.sync import SyncClient
     from kyso.core.token.session import open_token
 
+    if upload and number:
+        raise DocumentError("Với --upload, số bản sao do máy chủ cấp: bỏ --number.")
     with SyncClient.from_saved(retries=1) as client:
         check_clerk(client.store)
         document = client.store.document_json(document_id)
@@ -65,6 +73,9 @@ def copy(
         del pin
         key = session.signing_key(key_label)
         same_certificate(key, checked)
+        if upload:
+            _copy_and_upload(document_id, Path(source), output, key, form, organization, pages)
+            return
         result = make_copy(
             Path(source),
             output,
@@ -78,4 +89,28 @@ def copy(
     click.echo(
         f"✓ {result.form.label} văn bản {document['so_ky_hieu']} → {result.output} "
         f"({len(result.pages)} trang, ký lúc {result.signed_at})"
+    )
+
+
+def _copy_and_upload(
+    document_id: int, source: Path, output: Path, key, form: str, organization: str, pages
+) -> None:
+    from kyso.core.copy_service import copy_and_upload
+    from kyso.core.sync import SyncClient
+
+    with SyncClient.from_saved(retries=1) as client:
+        done = copy_and_upload(
+            client,
+            document_id,
+            source,
+            output,
+            key,
+            form=form,
+            organization=organization,
+            pages=pages,
+        )
+    click.echo(
+        f"✓ {done.result.form.label} số {done.so_ky_hieu} → {done.result.output} "
+        f"({len(done.result.pages)} trang, ký lúc {done.result.signed_at}); "
+        f"đã gửi lên máy chủ: văn bản {done.document['id']}, liên quan văn bản {document_id}"
     )

@@ -154,6 +154,7 @@ def create_app(
         routes_attachments,
         routes_auth,
         routes_changes,
+        routes_copies,
         routes_documents,
         routes_issue,
         routes_registry,
@@ -166,6 +167,7 @@ def create_app(
         routes_changes,
         routes_registry,
         routes_issue,
+        routes_copies,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     _describe_bad_input_as_400(app)

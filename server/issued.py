@@ -8,6 +8,12 @@ with the allocated date, and — unless the clerk chose "Chỉ điền số KH, 
 exactly one new signature (the organization's) covering the whole file. Each appendix
 must extend its latest version with one new signature covering the whole file.
 
+Last, the server runs the client's own output check on what it received
+(:func:`kyso.core.docs.issue_check.issued_problems`, one implementation for both): the
+number and date fields are widgets of page 1 (direct or indirect /Annots), MuPDF drawing
+page 1's annotations shows their text, and every widget issuance added — the number, the
+date, the organisation's seal or stamp — lies inside its page's CropBox.
+
 Anything else is a 422 with the reason in Vietnamese. The checks run outside the write
 transaction (they take a fraction of a second); the route re-checks inside it that
 nothing changed meanwhile.
@@ -19,7 +25,7 @@ import datetime as dt
 
 from fastapi import HTTPException
 
-__all__ = ["check_issued_appendix", "check_issued_main", "check_leader_version"]
+__all__ = ["check_issued_appendix", "check_issued_main", "check_leader_version", "self_check"]
 
 _FINE_AFTER_LEADER = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
 _NO_ORG_CERT = (
@@ -43,6 +49,32 @@ def _field_values(data: bytes) -> dict[str, str]:
         return read_form_values(data)
     except DocumentError:
         raise _reject("không đọc được các ô biểu mẫu của tệp.") from None
+
+
+def self_check(
+    data: bytes,
+    what: str,
+    *,
+    widgets: dict[str, str],
+    fields: dict[str, str] | None = None,
+    texts: tuple[str, ...] = (),
+) -> None:
+    """422 unless ``data`` passes the issuance output check; ``widgets`` (field name →
+    what it is) must each be drawn on a page, inside its visible area."""
+    from kyso.core.docs.issue_check import issued_problems, widget_marks
+
+    try:
+        marks, missing = widget_marks(data, widgets)
+        problems = issued_problems(data, fields=fields, texts=texts, marks=marks)
+    except Exception:  # a file pyHanko verified but MuPDF cannot draw is not issuable
+        raise _reject(f"không đọc lại được {what} để kiểm tra phần hiển thị.") from None
+    problems += [
+        f"{widgets[name]} không nằm trên trang nào (không hiển thị)"
+        for name in missing
+        if fields is None or name not in fields  # a missing field is already reported
+    ]
+    if problems:
+        raise _reject(f"{what} không đạt kiểm tra hiển thị: " + "; ".join(problems) + ".")
 
 
 def _verify(data: bytes, what: str, anchors: list[bytes]):
@@ -122,9 +154,12 @@ def check_issued_main(
         raise _reject(f"ngày trên văn bản phải là “{date_text}”.")
     prior = [f for f in leader_fields if f not in stamps]
     added = len([s for s in report.signatures if s.field not in stamps]) - len(prior)
+    shown = {NUMBER_FIELD: wanted, DATE_FIELD: got_date.strip()}
+    widgets = {NUMBER_FIELD: "ô số, ký hiệu", DATE_FIELD: "ô ngày tháng"}
     if only_number:
         if added != 0:
             raise _reject("chế độ chỉ điền số, ngày không có chữ ký mới.")
+        self_check(data, what, widgets=widgets, fields=shown, texts=tuple(shown.values()))
         return
     if added != 1:
         raise _reject("thiếu chữ ký số của cơ quan (hoặc có nhiều hơn một chữ ký mới).")
@@ -135,12 +170,21 @@ def check_issued_main(
         raise _reject(_NO_ORG_CERT)
     if org_sig.signer_cert_der != cert_der:
         raise _reject(_WRONG_ORG_CERT)
+    widgets[org_sig.field] = "con dấu của cơ quan"
+    self_check(data, what, widgets=widgets, fields=shown, texts=tuple(shown.values()))
 
 
 def check_issued_appendix(
-    data: bytes, *, previous: bytes, name: str, cert_der: bytes | None, anchors: list[bytes]
+    data: bytes,
+    *,
+    previous: bytes,
+    name: str,
+    cert_der: bytes | None,
+    anchors: list[bytes],
+    so_ky_hieu: str | None = None,
 ) -> None:
-    """Raise a 422 unless ``data`` is ``previous`` plus the organization's signature."""
+    """Raise a 422 unless ``data`` is ``previous`` plus the organization's signature,
+    drawn inside page 1 (showing ``Số: so_ky_hieu`` when given)."""
     from kyso.server.signed import layout
 
     what = f"phụ lục “{name}”"
@@ -157,3 +201,5 @@ def check_issued_appendix(
         raise _reject(_NO_ORG_CERT)
     if new[0].signer_cert_der != cert_der:
         raise _reject(f"chữ ký trên {what}: {_WRONG_ORG_CERT}")
+    texts = (f"Số: {so_ky_hieu}",) if so_ky_hieu else ()
+    self_check(data, what, widgets={new[0].field: "chữ ký của cơ quan"}, texts=texts)

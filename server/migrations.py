@@ -114,7 +114,16 @@ def _v1(conn: sqlite3.Connection) -> None:
     repair_book(conn)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(conn: sqlite3.Connection) -> None:
+    """The copies book (sổ đăng ký bản sao, :mod:`kyso.server.copies`)."""
+    from kyso.server.copies import SCHEMA as COPIES_SCHEMA
+
+    for statement in COPIES_SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 """Migration functions; index *i* brings version *i* to *i + 1*."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

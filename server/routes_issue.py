@@ -185,6 +185,7 @@ def post_issue(
                 name=names.get(att_id, str(att_id)),
                 cert_der=plan.org_cert,
                 anchors=anchors,
+                so_ky_hieu=plan.so_ky_hieu,
             )
         recipients = read_recipients(main_data)
     except HTTPException as exc:

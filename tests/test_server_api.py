@@ -92,6 +92,10 @@ def test_passwords_and_tokens_are_not_stored_plain(demo_server):
         ("GET", "/registry/2026"),
         ("GET", "/registry/2026/book.csv"),
         ("GET", "/registry/2026/book.pdf"),
+        ("POST", "/documents/1/copies/number"),
+        ("POST", "/documents/1/copies/number/cancel"),
+        ("POST", "/documents/1/copies"),
+        ("GET", "/copies/2026"),
     ],
 )
 def test_every_endpoint_needs_a_token(demo_server, method, path):
@@ -121,6 +125,10 @@ def test_every_route_in_the_schema_is_covered_by_the_token_test(demo_server):
         "/registry/{year}",
         "/registry/{year}/book.csv",
         "/registry/{year}/book.pdf",
+        "/documents/{doc_id}/copies/number",
+        "/documents/{doc_id}/copies/number/cancel",
+        "/documents/{doc_id}/copies",
+        "/copies/{year}",
         "/documents/{doc_id}/attachments",
         "/documents/{doc_id}/attachments/{att_id}",
         "/documents/{doc_id}/transitions",

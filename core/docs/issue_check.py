@@ -17,7 +17,15 @@ from kyso.core.docs.issue_geometry import inside, page_frame
 from kyso.core.docs.placement import Box
 from kyso.core.errors import DocumentError
 
-__all__ = ["IssuanceCheckError", "Mark", "annotation_text", "check_issued", "rendered_text"]
+__all__ = [
+    "IssuanceCheckError",
+    "Mark",
+    "annotation_text",
+    "check_issued",
+    "issued_problems",
+    "rendered_text",
+    "widget_marks",
+]
 
 
 class IssuanceCheckError(DocumentError):
@@ -78,19 +86,48 @@ def _annot_ids(page) -> set[int]:
     return {ref.idnum for ref in annots.get_object() if hasattr(ref, "idnum")}
 
 
-def check_issued(
+def widget_marks(data: bytes, fields: dict[str, str]) -> tuple[tuple[Mark, ...], tuple[str, ...]]:
+    """The widgets of the named fields found in the pages' /Annots, as marks.
+
+    ``fields``: field name → what to call its mark in a message. Returns the marks and
+    the names of fields with no widget on any page (they cannot be seen). This is how
+    the server finds what to check in a file it did not draw.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    count = int(reader.root["/Pages"]["/Count"])
+    marks: list[Mark] = []
+    seen: set[str] = set()
+    for index in range(count):
+        annots = reader.find_page_for_modification(index)[0].get_object().get("/Annots")
+        for ref in annots.get_object() if annots is not None else ():
+            annot = ref.get_object()
+            name = annot.get("/T")
+            if name is None and "/Parent" in annot:
+                name = annot["/Parent"].get_object().get("/T")
+            if name is None or str(name) not in fields or "/Rect" not in annot:
+                continue
+            x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+            box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+            marks.append(Mark(index, box, fields[str(name)]))
+            seen.add(str(name))
+    return tuple(marks), tuple(n for n in fields if n not in seen)
+
+
+def issued_problems(
     data: bytes,
     *,
-    name: str,
     fields: dict[str, str] | None = None,
     texts: tuple[str, ...] = (),
     marks: tuple[Mark, ...] = (),
-) -> None:
-    """Raise :class:`IssuanceCheckError` listing every problem of the issued ``data``.
+) -> list[str]:
+    """Every problem of the issued ``data`` (empty when it passes), in Vietnamese.
 
     ``fields``: form field name → the value it must hold, its widget on page 1.
     ``texts``: what page 1 must show when rendered. ``marks``: boxes that must lie inside
-    their page's visible area.
+    their page's visible area. The client (before uploading) and the server (before
+    accepting) both run this.
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -126,6 +163,20 @@ def check_issued(
         for text in texts:
             if _flat(text) not in shown:
                 problems.append(f"trang 1 khi hiển thị không có chữ “{text}”")
+    return problems
+
+
+def check_issued(
+    data: bytes,
+    *,
+    name: str,
+    fields: dict[str, str] | None = None,
+    texts: tuple[str, ...] = (),
+    marks: tuple[Mark, ...] = (),
+) -> None:
+    """Raise :class:`IssuanceCheckError` listing every problem of the issued ``data``
+    (see :func:`issued_problems`)."""
+    problems = issued_problems(data, fields=fields, texts=texts, marks=marks)
     if problems:
         raise IssuanceCheckError(
             f"Bản phát hành {name} không đạt kiểm tra, không gửi lên: " + "; ".join(problems) + "."
