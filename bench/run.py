@@ -20,7 +20,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-BENCHMARKS = ["bench_sign", "bench_verify", "bench_sync", "bench_tui", "bench_issue", "bench_ssh"]
+BENCHMARKS = [
+    "bench_sign",
+    "bench_verify",
+    "bench_sync",
+    "bench_tui",
+    "bench_demo",
+    "bench_issue",
+    "bench_ssh",
+]
 
 
 def _machine() -> str:
