@@ -157,3 +157,48 @@ def test_keep_dir_keeps_state_across_runs(tmp_path):
         with _http(env) as http:
             assert OPINION in _opinions(http, doc_id), "the kept demo lost run 1's change"
     assert keep.is_dir()
+
+
+def test_demo_serve_for_the_cli(tmp_path):
+    """`kyso demo serve --dir DIR`: the CLI logs in, syncs and lists the demo inbox."""
+    import signal
+    import sys
+    import time
+
+    from checks import run_kyso
+
+    from kyso.server.runner import free_port
+
+    folder, port = tmp_path / "served", free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kyso.cli", "demo", "serve", "--dir", str(folder)]
+        + ["--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                httpx.get(url + "/openapi.json", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the demo server never answered"
+                time.sleep(0.2)
+        env = {**os.environ, "KYSO_PASSWORD": "kyso-demo"}
+        login = run_kyso("login", "--server", url, "--user", "ldso", env=env)
+        assert login.returncode == 0, login.stderr
+        assert run_kyso("sync", env=env).returncode == 0
+        inbox = run_kyso("inbox", "--json", env=env)
+        assert inbox.returncode == 0, inbox.stderr
+        assert len(json.loads(inbox.stdout)) >= 5
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    said = proc.stderr.read().decode()
+    assert f"kyso login --server {url} --user ldso" in said
+    assert f"SOFTHSM2_CONF={folder / 'softhsm' / 'softhsm2.conf'}" in said
+    assert (folder / "server" / "kyso-server.sqlite3").is_file()
