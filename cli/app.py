@@ -161,9 +161,7 @@ def prepare_demo_folder(home: Path, *, say: Any = None) -> bool:
 
     if (home / SERVER_DIR).is_dir() and (home / TOKEN_DIR / "softhsm2.conf").is_file():
         return False
-    if say is not None:
-        say("kyso demo: chuẩn bị máy chủ tham chiếu, văn bản mẫu và token demo…")
-    cached, built = cached_demo()
+    cached, built = cached_demo(say=say)
     copy_demo(cached, home)
     return built
 

@@ -25,6 +25,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["DemoFiles", "cache_key", "cached_demo", "copy_demo"]
 
@@ -76,12 +77,13 @@ def cache_key() -> str:
     return digest.hexdigest()[:20]
 
 
-def cached_demo(root: Path | None = None) -> tuple[Path, bool]:
+def cached_demo(root: Path | None = None, *, say: Any = None) -> tuple[Path, bool]:
     """The cached demo folder for today's key (made now if missing) and whether it was made.
 
     ``root`` defaults to ``<cache_dir>/demo``. A folder is made under a temporary name and
     renamed into place when whole, so a crash or a second demo starting at the same time
-    never sees half of one; folders of other keys are removed afterwards.
+    never sees half of one; folders of other keys are removed afterwards. ``say`` is told
+    when the slow part starts.
     """
     if root is None:
         from kyso.config.locations import cache_dir
@@ -91,6 +93,8 @@ def cached_demo(root: Path | None = None) -> tuple[Path, bool]:
     ready = root / key
     if (ready / MARKER).is_file():
         return ready, False
+    if say is not None:
+        say("kyso demo: lần đầu trong ngày — tạo máy chủ, văn bản mẫu và token demo (vài giây)…")
     root.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     try:
