@@ -26,7 +26,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-BENCHMARKS = ["bench_sign", "bench_verify", "bench_sync", "bench_tui", "bench_issue", "bench_ssh"]
+BENCHMARKS = [
+    "bench_sign",
+    "bench_verify",
+    "bench_sync",
+    "bench_tui",
+    "bench_demo",
+    "bench_issue",
+    "bench_ssh",
+]
 COUNTS = (10_000, 100_000)
 """Document counts of the size-dependent benchmarks: a busy office, a ministry clerk's archive."""
 

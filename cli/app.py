@@ -99,13 +99,15 @@ class DemoEnvironment:
     username: str
     token_module: str | None
     token_note: str
+    cache_built: bool = False
+    """Whether this run had to make the cached demo data (kyso.cli.demo_cache)."""
 
 
 @contextmanager
-def _server(data: Path) -> Iterator[str]:
+def _server(data: Path, port: int | None = None) -> Iterator[str]:
     from kyso.server.runner import ServerThread
 
-    server = ServerThread(data, seed_demo=True).start()
+    server = ServerThread(data, port=port, seed_demo=True).start()
     try:
         yield server.url
     finally:
@@ -130,53 +132,100 @@ def make_demo_token(folder: Path, pki_home: Path | None = None) -> tuple[str, Pa
 
 def _demo_token(folder: Path, server_data: Path) -> tuple[str | None, str]:
     """The demo's token, with the keys the demo server trusts and has bound to the demo
-    users, made in ``folder`` and put in this process's environment."""
+    users: the copy of the cached one already in ``folder``, else made there now; put in
+    this process's environment."""
     from kyso.core.errors import KysoError
+    from kyso.core.token.provision import find_softhsm_module
 
-    try:
-        module, conf, _ca = make_demo_token(folder, server_data)
-    except KysoError as exc:
-        return None, (
-            f"[KHÔNG CÓ TOKEN DEMO] {exc.message} — xem và chuyển văn bản được, "
-            "nhưng không ký số được."
-        )
+    conf = folder / "softhsm2.conf"
+    module = find_softhsm_module() if conf.is_file() else None
+    if module is None:
+        try:
+            module, conf, _ca = make_demo_token(folder, server_data)
+        except KysoError as exc:
+            return None, (
+                f"[KHÔNG CÓ TOKEN DEMO] {exc.message} — xem và chuyển văn bản được, "
+                "nhưng không ký số được."
+            )
     os.environ["SOFTHSM2_CONF"] = str(conf)
     os.environ["KYSO_MODULE"] = module
     return module, f"Token demo “kyso-demo” (SoftHSM), PIN {DEMO_PIN}"
 
 
+def prepare_demo_folder(home: Path, *, say: Any = None) -> bool:
+    """Give ``home`` the demo server data (``server/``) and token (``softhsm/``), copied
+    from the cache (kyso.cli.demo_cache; made there first if missing); what ``home``
+    already has is kept. Call before ``KYSO_HOME`` points at ``home``: the cache is the
+    user's. Returns whether the cache had to be made."""
+    from kyso.cli.demo_cache import SERVER_DIR, TOKEN_DIR, cached_demo, copy_demo
+
+    if (home / SERVER_DIR).is_dir() and (home / TOKEN_DIR / "softhsm2.conf").is_file():
+        return False
+    cached, built = cached_demo(say=say)
+    copy_demo(cached, home)
+    return built
+
+
+def _kept_port(home: Path) -> int:
+    """The port a kept demo folder used last time when it is free (the session and the
+    local store are kept by server address), else a new free one, remembered."""
+    from kyso.server.runner import free_port
+
+    saved = home / "demo-port"
+    try:
+        port = int(saved.read_text("utf-8"))
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+        return port
+    except (OSError, ValueError):
+        port = free_port()
+        saved.write_text(str(port), "utf-8")
+        return port
+
+
 @contextmanager
-def demo_environment(username: str = "ldso", *, echo: Any = None) -> Iterator[DemoEnvironment]:
+def demo_environment(
+    username: str = "ldso", *, echo: Any = None, keep: Path | None = None
+) -> Iterator[DemoEnvironment]:
     """Start everything the demo needs and take it all down afterwards.
 
-    Sets ``KYSO_HOME`` to a temporary folder for the duration (restored afterwards);
-    the folder, the server thread and the token files are gone when this returns.
+    Sets ``KYSO_HOME`` to the demo folder for the duration (restored afterwards). The
+    folder is a temporary one, gone with the server thread and the token files when this
+    returns; with ``keep`` it is that folder, made on first use and left in place.
     """
     from kyso.core.sync import login
     from kyso.core.sync import sync as run_sync
     from kyso.server.demo_content import DEMO_PASSWORD
 
     say = echo or (lambda text: None)
-    home = Path(tempfile.mkdtemp(prefix="kyso-demo-"))
+    if keep is None:
+        home = Path(tempfile.mkdtemp(prefix="kyso-demo-"))
+        handlers = _remove_on_hangup(home)
+    else:
+        home = keep.expanduser().resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        handlers = {}
     saved = {k: os.environ.get(k) for k in ("KYSO_HOME", "SOFTHSM2_CONF", "KYSO_MODULE")}
-    os.environ["KYSO_HOME"] = str(home)
-    handlers = _remove_on_hangup(home)
     try:
-        say("kyso demo: khởi động máy chủ tham chiếu và tạo văn bản mẫu…")
-        with _server(home / "server") as url:
-            say("kyso demo: tạo token demo…")
-            module, note = _demo_token(home / "softhsm", home / "server")
-            say(f"kyso demo: {note}")
+        built = prepare_demo_folder(home, say=say)
+        os.environ["KYSO_HOME"] = str(home)
+        module, note = _demo_token(home / "softhsm", home / "server")
+        say(f"kyso demo: {note}")
+        port = _kept_port(home) if keep is not None else None
+        with _server(home / "server", port) as url:
             session = login(url, username, DEMO_PASSWORD)
             run_sync(session)
-            yield DemoEnvironment(home, url, session, username, module, note)
+            yield DemoEnvironment(home, url, session, username, module, note, built)
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        shutil.rmtree(home, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(home, ignore_errors=True)
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
 
@@ -210,8 +259,16 @@ def _remove_on_hangup(home: Path) -> dict[int, Any]:
     help="Vai trò đăng nhập.",
 )
 @click.option("--no-images", is_flag=True, help="Không hiện ảnh trang (chỉ chữ).")
+@click.option(
+    "--keep",
+    "keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Giữ dữ liệu demo (máy chủ, token, phiên) trong DIR giữa các lần chạy.",
+)
 @click.pass_context
-def demo(ctx: click.Context, role: str, no_images: bool) -> None:
+def demo(ctx: click.Context, role: str, no_images: bool, keep: Path | None = None) -> None:
     """Chạy thử: máy chủ nhúng, token demo (PIN 123456), văn bản mẫu; q để thoát.
 
     \f
@@ -223,7 +280,8 @@ def demo(ctx: click.Context, role: str, no_images: bool) -> None:
     from kyso.tui.store_backend import StoreBackend
 
     username = ROLES[role]
-    with demo_environment(username, echo=lambda t: click.echo(t, err=True)) as env:
+    say = lambda t: click.echo(t, err=True)  # noqa: E731
+    with demo_environment(username, echo=say, keep=keep) as env:
         info = os.environ.get("KYSO_DEMO_INFO")
         if info:  # end-to-end tests find the embedded server here
             Path(info).write_text(
@@ -234,6 +292,8 @@ def demo(ctx: click.Context, role: str, no_images: bool) -> None:
         _run_app(
             backend, images="off" if no_images else None, key_label=username, greeting=greeting
         )
+    if keep is not None:
+        say(f"kyso demo: dữ liệu demo giữ trong {env.home} (máy chủ: kyso demo serve --dir …)")
 
 
 @demo.command("token")
@@ -267,3 +327,8 @@ def demo_token(folder: Path | None, as_json: bool) -> None:
     click.echo(f"export SOFTHSM2_CONF={shlex.quote(str(conf))}")
     click.echo(f"export KYSO_MODULE={shlex.quote(module)}")
     click.echo(f"# PIN {DEMO_PIN}; khoá: {', '.join(ROLES.values())}; CA: {ca}")
+
+
+from kyso.cli.demo_serve import demo_serve  # noqa: E402  (it imports this module lazily)
+
+demo.add_command(demo_serve)

@@ -35,9 +35,12 @@ from kyso.server.registry_issue import issue_in_book
 from kyso.server.transitions import apply_transition
 from kyso.server.trust import bind, read_certificates, trust
 
-__all__ = ["DEMO_ORG_NAME", "seed_demo", "sign_demo_pdf"]
+__all__ = ["DEMO_ORG_NAME", "SEED_VERSION", "seed_demo", "sign_demo_pdf"]
 
 DEMO_ORG_NAME = "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
+SEED_VERSION = 1
+"""Raise when the seed makes something different from the same content: ``kyso demo``
+keeps what the seed made in its cache under a key that includes this (kyso.cli.demo_cache)."""
 
 
 @dataclass(frozen=True)
