@@ -205,9 +205,9 @@ def run_batch(
     Each item is signed at its own ``item.placement``; ``placement`` (a
     :class:`kyso.core.docs.placement.Placement`) is only for items without one (None:
     the default corner). ``presigned`` (from :func:`presign_station`) is the checked
-    certificate and the batch's PAdES level. Raises :class:`KysoError` only when
-    nothing could start (token, PIN, certificate); per-file problems become results,
-    each failure classified (:func:`failure_kind`) and, with ``audit``, logged.
+    certificate and the batch's PAdES level. Every problem becomes a result, classified
+    (:func:`failure_kind`) and, with ``audit``, logged; when nothing could start (token,
+    PIN, certificate) each prepared file carries that reason and ``stopped`` says it.
     """
     from dataclasses import replace
     from functools import partial
@@ -243,7 +243,11 @@ def run_batch(
     prepared, by_job = [], {}
     for item in items:
         if item.problem or item.path is None:
-            report(SignItemResult(item, False, item.problem or "Không có tệp", True, kind="file"))
+            report(
+                SignItemResult(
+                    item, False, item.problem or "Không có tệp", skipped=True, kind="file"
+                )
+            )
             continue
         where = item.placement or placement
         mine = options if where is None else replace(options, page=where.page + 1, box=where.box)
@@ -251,10 +255,12 @@ def run_batch(
         try:
             ready = prepare(job, mine)
         except KysoError as exc:
-            report(SignItemResult(item, False, exc.message, True, kind=failure_kind(exc)))
+            report(SignItemResult(item, False, exc.message, skipped=True, kind=failure_kind(exc)))
             continue
         except Exception as exc:  # a hostile file fails alone, in one line
-            report(SignItemResult(item, False, f"Tệp PDF bị hỏng: {exc}", True, kind="file"))
+            report(
+                SignItemResult(item, False, f"Tệp PDF bị hỏng: {exc}", skipped=True, kind="file")
+            )
             continue
         prepared.append(ready)
         by_job[id(job)] = item
@@ -263,42 +269,71 @@ def run_batch(
     # Verify-after-sign with the configured anchors, so the verdict includes trust.
     verify = partial(verify_pdf, trust=load_anchors() or None)
 
-    with open_token(token_options, pin) as session:
-        del pin
-        key = session.signing_key(token_options.key_label, token_options.key_id)
-        if presigned is not None:
-            check_same_certificate(key, presigned)
-
-        def recorded(job_result: Any, _done: int, _total: int) -> None:
-            item = by_job[id(job_result.job)]
-            if job_result.ok:
-                result = _record(backend, item, job_result.job.output, verify, key)
-                if result.ok and audit is not None:
-                    from kyso.core.docs.render import file_sha256
-
-                    cert = key.certificate
-                    audit(
-                        "sign",
-                        document_id=item.document_id,
-                        sha256=file_sha256(job_result.job.output),
-                        certificate=cert.common_name,
-                        serial=cert.serial,
-                        token=key.token_label,
-                        verified=result.verified,
-                    )
-            else:
-                error = job_result.error
-                message = error.message if isinstance(error, KysoError) else str(error)
-                kind = "stopped" if job_result.skipped else failure_kind(error)
-                result = SignItemResult(item, False, message, skipped=job_result.skipped, kind=kind)
-            report(result)
-
-        batch = sign_batch(
-            prepared, key, options, on_result=recorded, cancel=cancel, session=session
-        )
-        if batch.stopped is not None:
-            outcome.stopped = batch.stopped.message
+    started = False
+    try:
+        with open_token(token_options, pin) as session:
+            del pin
+            key = session.signing_key(token_options.key_label, token_options.key_id)
+            if presigned is not None:
+                check_same_certificate(key, presigned)
+            started = True
+            batch = sign_batch(
+                prepared,
+                key,
+                options,
+                on_result=partial(_recorded, backend, by_job, verify, key, report, audit),
+                cancel=cancel,
+                session=session,
+            )
+    except KysoError as exc:
+        if started:
+            raise
+        # Nothing was signed (token, PIN, certificate): each file says why, and `r` may
+        # try again once the token is fixed.
+        for ready in prepared:
+            item = by_job[id(ready.job)]
+            report(SignItemResult(item, False, exc.message, skipped=True, kind=failure_kind(exc)))
+        outcome.stopped = f"{exc.title}: {exc.message}"
+        return outcome
+    if batch.stopped is not None:
+        outcome.stopped = batch.stopped.message
     return outcome
+
+
+def _recorded(
+    backend: Backend,
+    by_job: dict[int, SignItem],
+    verify: Any,
+    key: Any,
+    report: Callable[[SignItemResult], None],
+    audit: Callable[..., None] | None,
+    job_result: Any,
+    _done: int,
+    _total: int,
+) -> None:
+    """One job is done: a signed file is verified and recorded, a failure classified."""
+    item = by_job[id(job_result.job)]
+    if job_result.ok:
+        result = _record(backend, item, job_result.job.output, verify, key)
+        if result.ok and audit is not None:
+            from kyso.core.docs.render import file_sha256
+
+            cert = key.certificate
+            audit(
+                "sign",
+                document_id=item.document_id,
+                sha256=file_sha256(job_result.job.output),
+                certificate=cert.common_name,
+                serial=cert.serial,
+                token=key.token_label,
+                verified=result.verified,
+            )
+    else:
+        error = job_result.error
+        message = error.message if isinstance(error, KysoError) else str(error)
+        kind = "stopped" if job_result.skipped else failure_kind(error)
+        result = SignItemResult(item, False, message, skipped=job_result.skipped, kind=kind)
+    report(result)
 
 
 def _record(
