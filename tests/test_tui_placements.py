@@ -213,9 +213,7 @@ async def _pin_and_sign(app, pilot, pin: str = "123456") -> BatchScreen:
     raise AssertionError("the batch did not finish")
 
 
-async def test_five_types_each_signed_in_its_own_place_none_over_text(
-    tmp_path, store, token_env
-):
+async def test_five_types_each_signed_in_its_own_place_none_over_text(tmp_path, store, token_env):
     app = mixed_app(tmp_path, store)
     app.key_label = "signer"
     ids = sorted(LAYOUTS)
@@ -231,7 +229,7 @@ async def test_five_types_each_signed_in_its_own_place_none_over_text(
             else:
                 assert placed.rule == "below"  # under the signer's title line
         rows = [str(c) for c in plan.query_one(DataTable).get_row_at(2)]
-        assert "trang 5/5" in rows[2] and "dưới dòng chữ neo" in rows[2]
+        assert rows[1] == "✔" and "trang 5/5" in rows[3] and "dưới dòng chữ neo" in rows[3]
         batch = await _pin_and_sign(app, pilot)
         assert batch.outcome.signed == 5, [r.message for r in batch.outcome.results]
     signed = {doc: Path(path) for kind, (doc, _att, path) in app.backend.log if kind == "signed"}
@@ -254,8 +252,10 @@ async def test_overlap_warning_is_shown_before_the_pin(tmp_path, store, token_en
         plan = await _to_plan(app, pilot, [1, 4])
         report = next(i for i in plan.items if i.document_id == 4)
         assert "che chữ" in report.overlap and "Điều" in report.overlap
-        note = str(plan.query_one(DataTable).get_row_at(1)[3])
-        assert note.startswith("⚠") and "che chữ" in note
+        assert str(plan.query_one(DataTable).get_row_at(1)[1]) == "⚠ che chữ"
+        await pilot.press("down")
+        await pilot.pause()
+        assert report.overlap in str(plan.query_one("#plan-detail").render())
         await pilot.press("k")
         for _ in range(20):
             await settle(app, pilot)

@@ -71,7 +71,7 @@ class BatchScreen(KysoScreen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("Văn bản", width=28, key="doc")
-        table.add_column("Kết quả", width=12, key="state")
+        table.add_column("Kết quả", width=16, key="state")
         table.add_column("Chi tiết", key="detail")
         for item in self.items:
             table.add_row(

@@ -44,27 +44,33 @@ class SignPlanScreen(KysoScreen):
 
     def compose(self) -> ComposeResult:
         ready = sum(1 for i in self.items if not i.problem)
-        yield Static(f"Vị trí chữ ký — {ready} văn bản sẽ ký", id="plan-title")
+        yield Static(
+            f"Vị trí chữ ký — {ready} văn bản sẽ ký · Enter: chỉnh vị trí · k: ký",
+            id="plan-title",
+        )
         yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="plan-detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Văn bản", width=26, key="doc")
-        table.add_column("Loại", width=11, key="loai")
-        table.add_column("Vị trí", width=46, key="where")
-        table.add_column("Lưu ý", key="note")
+        table.add_column("Văn bản", width=24, key="doc")
+        table.add_column("Lưu ý", width=12, key="note")
+        table.add_column("Loại", width=10, key="loai")
+        table.add_column("Vị trí", key="where")
         for n, item in enumerate(self.items):
             table.add_row(*self._cells(item), key=str(n))
         self._show_detail(0)
 
     def _cells(self, item: SignItem) -> list[Any]:
+        """Short cells; the pane under the table has the whole warning."""
         if item.problem:
-            note = "✘ " + item.problem
+            note = "✘ không ký"
+        elif item.overlap:
+            note = "⚠ che chữ"
         else:
-            note = ("⚠ " + "; ".join(item.notes)) if item.notes else "✔"
-        return [plain(item.title), plain(item.loai), plain(describe_placement(item)), plain(note)]
+            note = "⚠ xem dưới" if item.notes else "✔"
+        return [plain(item.title), plain(note), plain(item.loai), plain(describe_placement(item))]
 
     def _current(self) -> int:
         return max(0, min(self.query_one(DataTable).cursor_row, len(self.items) - 1))
@@ -123,7 +129,7 @@ class SignPlanScreen(KysoScreen):
     def _refresh_rows(self) -> None:
         table = self.query_one(DataTable)
         for n, item in enumerate(self.items):
-            cells = zip(("doc", "loai", "where", "note"), self._cells(item), strict=True)
+            cells = zip(("doc", "note", "loai", "where"), self._cells(item), strict=True)
             for column, value in cells:
                 table.update_cell(str(n), column, value)
         self._show_detail(self._current())
