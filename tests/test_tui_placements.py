@@ -229,7 +229,7 @@ async def test_five_types_each_signed_in_its_own_place_none_over_text(tmp_path, 
             else:
                 assert placed.rule == "below"  # under the signer's title line
         rows = [str(c) for c in plan.query_one(DataTable).get_row_at(2)]
-        assert rows[1] == "✔" and "trang 5/5" in rows[3] and "dưới dòng chữ neo" in rows[3]
+        assert rows[1] != "⚠ che chữ" and "trang 5/5" in rows[3] and "dưới dòng chữ neo" in rows[3]
         batch = await _pin_and_sign(app, pilot)
         assert batch.outcome.signed == 5, [r.message for r in batch.outcome.results]
     signed = {doc: Path(path) for kind, (doc, _att, path) in app.backend.log if kind == "signed"}
@@ -356,3 +356,20 @@ async def test_results_show_the_whole_reason_audit_it_and_retry_only_what_can_wo
     assert reasons[(2, "file")] == by_doc[2].message
     assert (1, "token") in reasons
     assert [e.document_id for e in app.audit.entries() if e.action == "sign"] == [1]
+
+
+async def test_one_document_opens_at_its_own_place_not_another_types_box(tmp_path, store):
+    app = mixed_app(tmp_path, store)  # Kế hoạch and Thông báo boxes are remembered
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        app.start_signing([4])  # Báo cáo: nothing remembered for it
+        for _ in range(20):
+            await settle(app, pilot)
+            if isinstance(app.screen, PlacementScreen) and app.screen.page_count:
+                break
+        screen = app.screen
+        assert isinstance(screen, PlacementScreen)
+        expected = resolve_placement((tmp_path / "mixed-4.pdf").read_bytes(), anchor=TITLE)
+        assert (screen.page, screen.box) == (expected.page, expected.box)
+        await pilot.press("escape")
+        await settle(app, pilot)
