@@ -42,6 +42,19 @@ def _warn_missing_blanks(ready) -> None:
             click.echo(f"⚠ {prepared.job.source}: {blanks_warning('?', None)}", err=True)
 
 
+def _warn_overlaps(ready, anchor: str | None) -> None:
+    """Before the PIN: a stamp that would cover the document's text (the anchor line
+    itself and the blank number/date lines are not counted)."""
+    from kyso.core.docs.placement_check import overlap_warning
+
+    for prepared in ready:
+        if prepared.placement is not None and prepared.placement.rule != "field":
+            ignore = (anchor,) if anchor else ()
+            warning = overlap_warning(prepared.data, prepared.placement, ignore=ignore)
+            if warning:
+                click.echo(f"⚠ {prepared.job.source}: {warning}", err=True)
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Tệp ra (khi ký 1 tệp).")
@@ -155,6 +168,7 @@ def sign(
     if not ready:
         raise SigningError(f"Không tệp nào ký được ({len(failures)}/{len(jobs)} lỗi)")
     _warn_missing_blanks(ready)
+    _warn_overlaps(ready, anchor)
 
     chosen = token_options(module, token_label, key_label)
     checked = presign_token(chosen, trust=trust, level=level, timestamp_url=options.timestamp_url)

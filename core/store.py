@@ -37,6 +37,7 @@ from kyso.core.store_check import check_on_open, remember
 from kyso.core.store_schema import LIST_INDEXES, ensure_list_indexes, migrate
 
 if TYPE_CHECKING:
+    from kyso.core.placements import PlacementBook
     from kyso.core.store_rows import (
         Attachment,
         AttachmentVersion,
@@ -245,6 +246,13 @@ class Store:
         """Store a small value."""
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def placements(self) -> PlacementBook:
+        """My remembered signature positions (:mod:`kyso.core.placements`)."""
+        from kyso.core.placements import PlacementBook
+
+        return PlacementBook(self._conn, self._lock)
 
     def me(self) -> dict[str, Any] | None:
         """My User (``username``, ``full_name``, ``role``, ``title``, ``org``) if known."""

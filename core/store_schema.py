@@ -215,7 +215,25 @@ def _v3(db) -> None:  # db: sqlite_utils.Database
     ensure_list_indexes(db.conn)
 
 
-MIGRATIONS: list[Callable] = [_v1, _v2, _v3]
+def _v4(db) -> None:  # db: sqlite_utils.Database
+    """The signer's remembered signature positions, one per document type and page-count
+    bucket (:mod:`kyso.core.placements`); the box is in the reader frame."""
+    db.execute(
+        """CREATE TABLE placements (
+            loai TEXT NOT NULL,
+            bucket TEXT NOT NULL,
+            page INTEGER NOT NULL,
+            x0 REAL NOT NULL,
+            y0 REAL NOT NULL,
+            x1 REAL NOT NULL,
+            y1 REAL NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (loai, bucket)
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable] = [_v1, _v2, _v3, _v4]
 """Migration functions; index *i* brings version *i* to *i + 1*."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

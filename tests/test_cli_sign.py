@@ -228,3 +228,15 @@ def test_ctrl_c_mid_batch_keeps_what_was_signed(softhsm, tmp_path, workers):
     for path in written[:3] + written[-2:]:
         pdfsig(path)
     assert not list(out.glob(".*.part"))  # no temporary file left behind
+
+
+def test_sign_warns_when_the_box_covers_text_but_signs(softhsm, pdf_path, tmp_path):
+    env = kyso_env(softhsm, KYSO_PIN=TEST_PIN)
+    out = tmp_path / "che.pdf"
+    args = ("--key", "signer", "--page", "1", "--box", "60,690,300,780")
+    result = kyso("sign", pdf_path, "-o", out, *args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "che chữ của văn bản" in result.stderr and "SỞ THÔNG TIN" in result.stderr
+    clean = kyso("sign", pdf_path, "-o", tmp_path / "neo.pdf", "--anchor", "GIÁM ĐỐC", env=env)
+    assert clean.returncode == 0, clean.stderr
+    assert "che chữ" not in clean.stderr

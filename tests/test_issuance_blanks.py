@@ -105,7 +105,7 @@ def test_the_leader_is_told_before_the_pin_when_blanks_are_missing(tmp_path):
     warning (not a problem: it can still be signed); one with blanks gets none."""
     from fixtures_app import make_backend
 
-    from kyso.tui.signing import prepare_items
+    from kyso.tui.sign_plan import prepare_items
 
     backend = make_backend(tmp_path)
     first, second = (d["id"] for d in backend.documents("inbox")[:2])

@@ -25,10 +25,17 @@ def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def _damage(path: Path) -> None:
-    """Scribble over most pages after the first ones (the outbox's early pages survive)."""
+    """Scribble over most pages after the first ones (the outbox's early pages survive;
+    so does the schema, which outgrows page 1 as migrations add tables)."""
+    with sqlite3.connect(path) as conn:
+        keep = {
+            n for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")
+        }
+    conn.close()
     data = bytearray(path.read_bytes())
     for start in range(8 * 4096, len(data), 4096):
-        data[start + 100 : start + 400] = b"\xff" * 300
+        if start // 4096 + 1 not in keep:
+            data[start + 100 : start + 400] = b"\xff" * 300
     path.write_bytes(bytes(data))
 
 

@@ -13,6 +13,7 @@ from tui_helpers import settle
 from kyso.core.docs.verify import verify_pdf
 from kyso.tui.screens.batch import BatchScreen
 from kyso.tui.screens.pin import PinScreen
+from kyso.tui.screens.sign_plan import SignPlanScreen
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +36,8 @@ async def _sign_all(app, pilot) -> BatchScreen:
     await settle(app, pilot)
     await pilot.press("space", "space", "space", "space", "k")
     await settle(app, pilot)
-    await pilot.press("enter")  # position
+    assert isinstance(app.screen, SignPlanScreen)  # each document's place, before the PIN
+    await pilot.press("k")
     await settle(app, pilot)
     assert isinstance(app.screen, PinScreen)
     await pilot.press(*"123456", "enter")

@@ -19,6 +19,7 @@ from kyso.tui.screens.inbox import InboxScreen
 from kyso.tui.screens.pin import PinScreen
 from kyso.tui.screens.placement import PlacementScreen
 from kyso.tui.screens.preview import PreviewScreen
+from kyso.tui.screens.sign_plan import SignPlanScreen
 from kyso.tui.screens.transition import TransitionScreen
 from kyso.tui.store_backend import StoreBackend
 
@@ -113,9 +114,10 @@ async def test_batch_sign_five_with_one_pin(leader_app, demo_server):
         assert len(ids) == 5
         await pilot.press("k")
         await settle(leader_app, pilot)
-        # several documents and no remembered position: choose it once
-        assert isinstance(leader_app.screen, PlacementScreen)
-        await pilot.press("enter")
+        # several documents: each placed on its own, the list shown before the PIN
+        assert isinstance(leader_app.screen, SignPlanScreen)
+        assert all(i.placement is not None for i in leader_app.screen.items)
+        await pilot.press("k")
         await _enter_pin(leader_app, pilot)
         batch = leader_app.screen
         await settle(leader_app, pilot)

@@ -17,6 +17,7 @@ from tui_helpers import settle
 from kyso.tui.screens.batch import BatchScreen
 from kyso.tui.screens.pin import PinScreen
 from kyso.tui.screens.placement import PlacementScreen
+from kyso.tui.screens.sign_plan import SignPlanScreen
 from kyso.tui.signing import SignItem
 
 SIZES = [(80, 24), (120, 40)]
@@ -59,6 +60,20 @@ def _batch(app: Any) -> BatchScreen:
     return BatchScreen(items, None, None)
 
 
+def _sign_plan(app: Any) -> SignPlanScreen:
+    from kyso.core.docs.placement import Placement
+
+    items = [
+        SignItem(1, 101, "Kế hoạch tham gia hưởng ứng", "Kế hoạch", page_count=2),
+        SignItem(2, 102, "Công văn đôn đốc chữ ký số", "Công văn", page_count=1),
+        SignItem(3, 103, "Quyết định thành lập Tổ", "Quyết định", problem="Tệp PDF bị hỏng"),
+    ]
+    items[0].placement = Placement(1, (355.0, 508.0, 555.0, 588.0), rule="below")
+    items[1].placement = Placement(0, (72.0, 420.0, 272.0, 500.0), rule="remembered")
+    items[1].overlap = "Con dấu ở trang 1 che chữ của văn bản: «Điều 2. Giao Văn phòng Sở»"
+    return SignPlanScreen(items)
+
+
 SCREENS: dict[str, Callable[[Any], Awaitable]] = {
     "inbox": _steps(),
     "inbox_selected_filtered": _steps("space", "space", "slash", "k", "e", "enter"),
@@ -69,6 +84,7 @@ SCREENS: dict[str, Callable[[Any], Awaitable]] = {
     "placement": _steps(push=_placement),
     "pin": _steps(push=_pin),
     "batch": _steps(push=_batch),
+    "sign_plan": _steps(push=_sign_plan),
     "transition": _steps("t"),
     "help": _steps("question_mark"),
     "settings": _steps("comma"),

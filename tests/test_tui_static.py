@@ -217,8 +217,6 @@ async def test_transition_offers_only_my_actions_and_records_the_opinion(static_
 
 
 async def test_placement_moves_snaps_and_remembers(static_app):
-    from kyso.tui.placements import load_default
-
     async with static_app.run_test(size=(120, 40)) as pilot:
         await settle(static_app, pilot)
         path = static_app.backend.files[(1, 101)]
@@ -242,7 +240,9 @@ async def test_placement_moves_snaps_and_remembers(static_app):
         await settle(static_app, pilot)
     placement = results[0]
     assert placement.page == 1
-    assert load_default("ldso", "Kế hoạch") == placement
+    kept = static_app.backend.placements().find("Kế hoạch", 2)
+    assert (kept.page, kept.box) == (placement.page, placement.box)
+    assert static_app.backend.placements().find("Công văn", 2) is None  # per type
 
 
 def test_page_map_draws_the_box():

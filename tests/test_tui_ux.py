@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 
 import pytest
 from fixtures_app import make_app
@@ -14,17 +13,13 @@ from textual.widgets import DataTable, Input, Static, TabbedContent
 from tui_helpers import settle
 
 from kyso.core.clock import VN_TZ, vn_now
-from kyso.core.docs.placement import Placement
 from kyso.tui.backend import SyncStatus
 from kyso.tui.commands import binding_commands
 from kyso.tui.format import date_vn, datetime_vn, time_vn
 from kyso.tui.inbox_rows import received_at
-from kyso.tui.placements import load_default, placements_file, save_default
 from kyso.tui.screens.audit import AuditScreen
-from kyso.tui.screens.confirm import ConfirmScreen
 from kyso.tui.screens.document import DocumentScreen
 from kyso.tui.screens.preview import PreviewScreen
-from kyso.tui.screens.settings import SettingsScreen
 from kyso.tui.widgets.status_bar import SYNCING_MIN_SECONDS, StatusBar
 
 pytestmark = pytest.mark.anyio
@@ -215,34 +210,7 @@ async def test_signing_keeps_nhan_luc_and_the_order(tmp_path):
         assert order() == before
 
 
-# -- 5. settings: clear placements -------------------------------------------------------
-
-
-async def test_settings_clear_placements_after_a_confirmation(tmp_path):
-    save_default("ldso", "Kế hoạch", Placement(0, (10.0, 20.0, 110.0, 80.0)))
-    save_default("vanthu", "Công văn", Placement(1, (5.0, 5.0, 50.0, 50.0)))
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("comma")
-        await settle(app, pilot)
-        assert isinstance(app.screen, SettingsScreen)
-        assert "Kế hoạch: trang 1" in _text(app.screen.query_one("#set-placement"))
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("escape")  # huỷ: nothing forgotten
-        await pilot.pause()
-        assert load_default("ldso", "Kế hoạch") is not None
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        await pilot.press("y")
-        await settle(app, pilot)
-        assert isinstance(app.screen, SettingsScreen)
-        assert load_default("ldso", "Kế hoạch") is None
-        assert "chưa có" in _text(app.screen.query_one("#set-placement"))
-        kept = json.loads(placements_file().read_text("utf-8"))
-        assert list(kept) == ["vanthu"]  # another user's positions stay
+# -- 5. settings: clear placements — see test_tui_placements.py (now in the store) ----------
 
 
 # -- 6. audit detail -------------------------------------------------------------------

@@ -146,18 +146,19 @@ class AppActions:
 
     @work(exclusive=True, exit_on_error=False, group="sign-flow", description="Ký số")
     async def start_signing(
-        self, doc_ids: list[int], choose_position: bool | None = None, after: Any = None
+        self, doc_ids: list[int], choose_position: bool = True, after: Any = None
     ) -> None:
         """Pre-flight → position → certificate check → PIN → batch, each step a screen.
 
         The certificate is checked before the PIN: a refusal stops here (one line, no
         PIN dialog); its warnings (days left, trust or revocation not checked, level
         lowered) are shown and signing goes on at the planned PAdES level."""
-        from kyso.tui.placements import load_default
         from kyso.tui.screens.batch import BatchScreen
         from kyso.tui.screens.pin import PinScreen
         from kyso.tui.screens.placement import PlacementScreen
-        from kyso.tui.signing import prepare_items, presign_station, stamp_problem
+        from kyso.tui.screens.sign_plan import SignPlanScreen
+        from kyso.tui.sign_plan import prepare_items, replan_item
+        from kyso.tui.signing import presign_station, stamp_problem
 
         app = self._kyso()
         app.notify("Đang kiểm tra văn bản trước khi ký…", timeout=2)
@@ -174,17 +175,27 @@ class AppActions:
             problems = "; ".join(f"{i.title}: {i.problem}" for i in items)
             app.notify(problems, title="Không ký được", severity="error", timeout=10)
             return
-        first = ready[0]
-        placement = load_default(app.backend.user.username, first.loai)
-        if choose_position is None:
-            choose_position = placement is None or len(doc_ids) == 1
-        if choose_position:
+        # Each document was placed on its own (its type's remembered box → the signer's
+        # title → the default corner). One document opens on its page to confirm the box;
+        # a batch shows the whole list with any covered text before the PIN.
+        if choose_position and len(doc_ids) == 1:
+            first = ready[0]
             placement = await app.push_screen_wait(
-                PlacementScreen(first.path, placement, title=first.title, loai=first.loai)
+                PlacementScreen(first.path, first.placement, title=first.title, loai=first.loai)
             )
             if placement is None:
                 app.notify("Đã huỷ ký số", timeout=3)
                 return
+            await app.run_worker(
+                lambda: replan_item(app.backend, first, placement),
+                thread=True,
+                exit_on_error=False,
+                group="preflight",
+                description="Kiểm tra vị trí",
+            ).wait()
+        elif choose_position and not await app.push_screen_wait(SignPlanScreen(items)):
+            app.notify("Đã huỷ ký số", timeout=3)
+            return
         token = await app.run_worker(
             app.backend.token_status,
             thread=True,
@@ -222,12 +233,12 @@ class AppActions:
         if checked.warnings:
             lines = "\n".join(checked.warnings)
             app.notify(lines, title="Chứng thư số", severity="warning", timeout=10)
-        notes = tuple(f"{i.title}: {i.warning}" for i in ready if i.warning)
+        notes = tuple(f"{i.title}: {note}" for i in ready for note in i.notes)
         pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state, notes))
         if pin is None:
             app.notify("Đã huỷ ký số", timeout=3)
             return
-        await app.push_screen(BatchScreen(items, placement, pin, after=after, presigned=checked))
+        await app.push_screen(BatchScreen(items, None, pin, after=after, presigned=checked))
         del pin
 
     # -- transitions -----------------------------------------------------------------

@@ -25,6 +25,7 @@ from kyso.core.errors import DocumentError, WorkflowError
 
 if TYPE_CHECKING:  # pragma: no cover
     from kyso.core.issue_service import IssueResult, NumberInfo, RegistryEntry, SealPreview
+    from kyso.core.placements import PlacementBook
 
 __all__ = [
     "ACTION_LABELS",
@@ -340,6 +341,16 @@ class Backend(ABC):
 
         return vn_today()
 
+    def placements(self) -> PlacementBook:
+        """The signer's remembered signature positions (per document type and page-count
+        bucket). A backend without a local store keeps them in memory."""
+        book = getattr(self, "_placement_book", None)
+        if book is None:
+            from kyso.core.placements import PlacementBook
+
+            book = self._placement_book = PlacementBook.in_memory()
+        return book
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files and connections."""
 
@@ -371,12 +382,18 @@ class StaticBackend(Backend):
     """When set, issuing fails at upload with this reason and cancels the number."""
     today: dt.date | None = None
     """The issuance date when none is given (default: today)."""
+    store: Any = None
+    """A real :class:`~kyso.core.store.Store` whose remembered positions are used
+    (restart tests); None keeps them in memory."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
 
     def local_today(self) -> dt.date:
         return self.today or super().local_today()
+
+    def placements(self) -> PlacementBook:
+        return self.store.placements if self.store is not None else super().placements()
 
     def _find(self, doc_id: int) -> Document:
         for doc in self.docs:

@@ -14,14 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kyso.core.errors import KysoError, SigningError
-from kyso.tui.backend import Backend, Document, main_attachment
+from kyso.core.errors import KysoError
+from kyso.tui.backend import Backend, Document
 
 __all__ = [
+    "FAILURE_KINDS",
+    "RETRYABLE",
     "BatchOutcome",
     "SignItem",
     "SignItemResult",
-    "prepare_items",
+    "failure_kind",
+    "item_title",
     "presign_issuance_station",
     "presign_station",
     "run_batch",
@@ -45,6 +48,56 @@ class SignItem:
     page_count: int = 0
     warning: str = ""
     """Something the signer should know before the PIN (signing is still possible)."""
+    placement: Any = None
+    """Where this document is signed (:class:`~kyso.core.docs.placement.Placement`)."""
+    overlap: str = ""
+    """The text the stamp would cover, if any (the signer accepts it before the PIN)."""
+
+    @property
+    def notes(self) -> list[str]:
+        """Every warning for this document, in the order the signer reads them."""
+        return [w for w in (self.overlap, self.warning) if w]
+
+
+FAILURE_KINDS = {
+    "file": "tệp không ký được",
+    "placement": "vị trí chữ ký",
+    "certificate": "chứng thư số",
+    "verify": "chữ ký không kiểm tra được",
+    "token": "token",
+    "signing": "lỗi khi ký",
+    "store": "bộ nhớ đệm",
+    "stopped": "chưa ký (đã dừng)",
+}
+"""Why an item was not signed, in the words the result list shows."""
+RETRYABLE = frozenset({"token", "signing", "store", "stopped"})
+"""Failures a second try may fix; the others (the file, its placement, the certificate,
+a signature that did not verify) would fail the same way."""
+
+
+def failure_kind(error: BaseException | None) -> str:
+    """Classify a batch failure by its error type (a key of :data:`FAILURE_KINDS`)."""
+    from kyso.core.errors import (
+        CertificateError,
+        DocumentError,
+        OutputError,
+        PlacementError,
+        StoreError,
+        SyncError,
+        TokenError,
+    )
+
+    if isinstance(error, PlacementError):
+        return "placement"
+    if isinstance(error, DocumentError | OutputError):
+        return "file"
+    if isinstance(error, CertificateError):
+        return "certificate"
+    if isinstance(error, TokenError):
+        return "token"
+    if isinstance(error, StoreError | SyncError):
+        return "store"
+    return "signing"
 
 
 @dataclass
@@ -56,6 +109,13 @@ class SignItemResult:
     message: str = ""
     verified: bool = False
     skipped: bool = False
+    kind: str = ""
+    """For a failure: a key of :data:`FAILURE_KINDS`."""
+
+    @property
+    def retryable(self) -> bool:
+        """True when signing it again could succeed."""
+        return not self.ok and self.kind in RETRYABLE
 
 
 @dataclass
@@ -67,8 +127,13 @@ class BatchOutcome:
 
     @property
     def failed(self) -> list[SignItem]:
-        """Items that were not signed (to retry)."""
+        """Items that were not signed."""
         return [r.item for r in self.results if not r.ok]
+
+    @property
+    def retryable(self) -> list[SignItem]:
+        """Items not signed for a reason a second try may fix."""
+        return [r.item for r in self.results if r.retryable]
 
     @property
     def signed(self) -> int:
@@ -76,7 +141,8 @@ class BatchOutcome:
         return sum(1 for r in self.results if r.ok)
 
 
-def _title(doc: Document) -> str:
+def item_title(doc: Document) -> str:
+    """What a batch lists for a document: số/ký hiệu, else the shortened trích yếu."""
     from kyso.tui.format import shorten
 
     return doc.get("so_ky_hieu") or shorten(doc.get("trich_yeu", f"#{doc['id']}"), 40)
@@ -134,61 +200,12 @@ def presign_issuance_station(
         return None, exc.message
 
 
-def prepare_items(backend: Backend, doc_ids: list[int]) -> list[SignItem]:
-    """Find each document's main attachment and check it can be signed (no PIN yet).
-
-    Checks: a main PDF attachment exists and is on this machine, it opens, it is not
-    encrypted or broken, and no certification signature locks it against changes.
-    """
-    from kyso.core.docs.pdf import check_pdf
-
-    items: list[SignItem] = []
-    for doc_id in doc_ids:
-        try:
-            doc = backend.document(doc_id)
-        except KysoError as exc:
-            items.append(SignItem(doc_id, 0, f"#{doc_id}", problem=exc.message))
-            continue
-        att = main_attachment(doc)
-        item = SignItem(doc_id, att["id"] if att else 0, _title(doc), loai=doc.get("loai", ""))
-        items.append(item)
-        if att is None:
-            item.problem = "Văn bản không có tệp đính kèm"
-            continue
-        if not str(att.get("name", "")).lower().endswith(".pdf"):
-            item.problem = f"{att.get('name')}: chỉ ký được tệp PDF"
-            continue
-        try:
-            item.path = backend.attachment_file(doc_id, att["id"])
-            check = check_pdf(item.path)
-        except KysoError as exc:
-            item.problem = exc.message
-            continue
-        item.page_count = check.page_count
-        if check.locked:
-            item.problem = "Tệp đã được chứng thực khoá, không cho ký thêm"
-        elif doc.get("loai_ky_hieu"):
-            item.warning = _blanks_warning(item.path, doc["loai_ky_hieu"])
-    return items
-
-
-def _blanks_warning(path: Path, loai_ky_hieu: str) -> str:
-    """The Decree 30 blanks the leader's signature prepares for the clerk, if missing."""
-    from kyso.core.docs.issuance_blanks import blanks_warning, find_issuance_slots
-
-    try:
-        slots = find_issuance_slots(path.read_bytes())
-    except (KysoError, OSError):
-        return ""
-    return blanks_warning(loai_ky_hieu, slots) or ""
-
-
 def run_batch(
     backend: Backend,
     items: list[SignItem],
     *,
     pin: str | None,
-    placement: Any,
+    placement: Any = None,
     token_options: Any,
     image: str = "",
     reason: str = "",
@@ -200,82 +217,138 @@ def run_batch(
 ) -> BatchOutcome:
     """Sign ``items`` with one token session and record each signed, verified file.
 
-    ``placement`` is a :class:`kyso.core.docs.placement.Placement` or None (the signer's
-    anchor / bottom-right default). ``presigned`` (from :func:`presign_station`) is
-    the checked certificate and the batch's PAdES level. Raises :class:`KysoError`
-    only when nothing could start (token, PIN, certificate); per-file problems become
-    results.
+    Each item is signed at its own ``item.placement``; ``placement`` (a
+    :class:`kyso.core.docs.placement.Placement`) is only for items without one (None:
+    the default corner). ``presigned`` (from :func:`presign_station`) is the checked
+    certificate and the batch's PAdES level. Every problem becomes a result, classified
+    (:func:`failure_kind`) and, with ``audit``, logged; when nothing could start (token,
+    PIN, certificate) each prepared file carries that reason and ``stopped`` says it.
     """
+    from dataclasses import replace
     from functools import partial
 
     from kyso.core.docs.presign import check_same_certificate
-    from kyso.core.docs.sign import SignJob, SignOptions, sign_batch
+    from kyso.core.docs.sign import SignJob, SignOptions, prepare, sign_batch
     from kyso.core.docs.trust import load_anchors
     from kyso.core.docs.verify import verify_pdf
     from kyso.core.token.session import open_token
 
     outcome = BatchOutcome()
-    todo = [i for i in items if not i.problem and i.path is not None]
     total = len(items)
-    for item in items:
-        if item.problem or item.path is None:
-            result = SignItemResult(item, False, item.problem or "Không có tệp", skipped=True)
-            outcome.results.append(result)
-            if on_result:
-                on_result(result, len(outcome.results), total)
-    if not todo:
-        return outcome
+
+    def report(result: SignItemResult) -> None:
+        outcome.results.append(result)
+        if not result.ok and audit is not None:
+            audit(
+                "sign_failed",
+                document_id=result.item.document_id,
+                reason=result.message,
+                failure=result.kind,
+                retryable=result.retryable,
+            )
+        if on_result:
+            on_result(result, len(outcome.results), total)
+
     options = SignOptions(
-        page=placement.page + 1 if placement is not None else -1,
-        box=placement.box if placement is not None else None,
         image=Path(image) if image else None,
         reason=reason or None,
         ltv=presigned.plan if presigned is not None else None,
     )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prepared, by_job = [], {}
+    for item in items:
+        if item.problem or item.path is None:
+            report(
+                SignItemResult(
+                    item, False, item.problem or "Không có tệp", skipped=True, kind="file"
+                )
+            )
+            continue
+        where = item.placement or placement
+        mine = options if where is None else replace(options, page=where.page + 1, box=where.box)
+        job = SignJob(item.path, out_dir / f"{item.document_id}-{item.attachment_id}.pdf")
+        try:
+            ready = prepare(job, mine)
+        except KysoError as exc:
+            report(SignItemResult(item, False, exc.message, skipped=True, kind=failure_kind(exc)))
+            continue
+        except Exception as exc:  # a hostile file fails alone, in one line
+            report(
+                SignItemResult(item, False, f"Tệp PDF bị hỏng: {exc}", skipped=True, kind="file")
+            )
+            continue
+        prepared.append(ready)
+        by_job[id(job)] = item
+    if not prepared:
+        return outcome
     # Verify-after-sign with the configured anchors, so the verdict includes trust.
     verify = partial(verify_pdf, trust=load_anchors() or None)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        SignJob(item.path, out_dir / f"{item.document_id}-{item.attachment_id}.pdf")
-        for item in todo
-    ]  # type: ignore[arg-type]
-    by_job = dict(zip((id(j) for j in jobs), todo, strict=True))
 
-    with open_token(token_options, pin) as session:
-        del pin
-        key = session.signing_key(token_options.key_label, token_options.key_id)
-        if presigned is not None:
-            check_same_certificate(key, presigned)
-
-        def recorded(job_result: Any, _done: int, _total: int) -> None:
-            item = by_job[id(job_result.job)]
-            if job_result.ok:
-                result = _record(backend, item, job_result.job.output, verify, key)
-                if result.ok and audit is not None:
-                    from kyso.core.docs.render import file_sha256
-
-                    cert = key.certificate
-                    audit(
-                        "sign",
-                        document_id=item.document_id,
-                        sha256=file_sha256(job_result.job.output),
-                        certificate=cert.common_name,
-                        serial=cert.serial,
-                        token=key.token_label,
-                        verified=result.verified,
-                    )
-            else:
-                error = job_result.error
-                message = error.message if isinstance(error, KysoError) else str(error)
-                result = SignItemResult(item, False, message, skipped=job_result.skipped)
-            outcome.results.append(result)
-            if on_result:
-                on_result(result, len(outcome.results), total)
-
-        batch = sign_batch(jobs, key, options, on_result=recorded, cancel=cancel, session=session)
-        if batch.stopped is not None:
-            outcome.stopped = batch.stopped.message
+    started = False
+    try:
+        with open_token(token_options, pin) as session:
+            del pin
+            key = session.signing_key(token_options.key_label, token_options.key_id)
+            if presigned is not None:
+                check_same_certificate(key, presigned)
+            started = True
+            batch = sign_batch(
+                prepared,
+                key,
+                options,
+                on_result=partial(_recorded, backend, by_job, verify, key, report, audit),
+                cancel=cancel,
+                session=session,
+            )
+    except KysoError as exc:
+        if started:
+            raise
+        # Nothing was signed (token, PIN, certificate): each file says why, and `r` may
+        # try again once the token is fixed.
+        for ready in prepared:
+            item = by_job[id(ready.job)]
+            report(SignItemResult(item, False, exc.message, skipped=True, kind=failure_kind(exc)))
+        outcome.stopped = f"{exc.title}: {exc.message}"
+        return outcome
+    if batch.stopped is not None:
+        outcome.stopped = batch.stopped.message
     return outcome
+
+
+def _recorded(
+    backend: Backend,
+    by_job: dict[int, SignItem],
+    verify: Any,
+    key: Any,
+    report: Callable[[SignItemResult], None],
+    audit: Callable[..., None] | None,
+    job_result: Any,
+    _done: int,
+    _total: int,
+) -> None:
+    """One job is done: a signed file is verified and recorded, a failure classified."""
+    item = by_job[id(job_result.job)]
+    if job_result.ok:
+        result = _record(backend, item, job_result.job.output, verify, key)
+        if result.ok and audit is not None:
+            from kyso.core.docs.render import file_sha256
+
+            cert = key.certificate
+            audit(
+                "sign",
+                document_id=item.document_id,
+                sha256=file_sha256(job_result.job.output),
+                certificate=cert.common_name,
+                serial=cert.serial,
+                token=key.token_label,
+                verified=result.verified,
+            )
+    else:
+        error = job_result.error
+        message = error.message if isinstance(error, KysoError) else str(error)
+        kind = "stopped" if job_result.skipped else failure_kind(error)
+        result = SignItemResult(item, False, message, skipped=job_result.skipped, kind=kind)
+    report(result)
 
 
 def _record(
@@ -283,13 +356,17 @@ def _record(
 ) -> SignItemResult:
     try:
         report = verify_pdf(output)
-        if not report.ok:
-            reasons = "; ".join(s.summary for s in report.signatures) or "không hợp lệ"
-            raise SigningError(f"Chữ ký vừa tạo không kiểm tra được: {reasons}")
+    except KysoError as exc:
+        return SignItemResult(item, False, exc.message, kind="verify")
+    if not report.ok:
+        reasons = "; ".join(s.summary for s in report.signatures) or "không hợp lệ"
+        message = f"Chữ ký vừa tạo không kiểm tra được: {reasons}"
+        return SignItemResult(item, False, message, kind="verify")
+    try:
         holder = key.certificate.common_name
         backend.add_signed_version(
             item.document_id, item.attachment_id, output, f"Ký số token: {holder}"
         )
     except KysoError as exc:
-        return SignItemResult(item, False, exc.message)
+        return SignItemResult(item, False, exc.message, kind=failure_kind(exc))
     return SignItemResult(item, True, "Đã ký và kiểm tra", verified=True)

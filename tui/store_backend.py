@@ -36,6 +36,20 @@ class StoreBackend(Backend):
             title=me.get("title") or "",
             org_name=org.get("name", "") if isinstance(org, dict) else "",
         )
+        self._import_old_placements()
+
+    def _import_old_placements(self) -> None:
+        """Positions an older kyso kept in ``placements.json`` move into the store once."""
+        import contextlib
+
+        from kyso.config.locations import data_dir
+
+        # The old positions are a convenience: if they cannot move, signing asks again.
+        with contextlib.suppress(KysoError):
+            self.store.placements.import_file(data_dir() / "placements.json", self.user.username)
+
+    def placements(self) -> Any:
+        return self.store.placements
 
     def documents(self, scope: str = "inbox") -> list[Document]:
         return self._named(self.store.inbox_dicts(_SCOPES.get(scope, scope)))

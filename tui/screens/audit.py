@@ -18,6 +18,7 @@ __all__ = ["AuditScreen", "detail_rows"]
 _ACTIONS = {
     "view": "Xem trang",
     "sign": "Ký số",
+    "sign_failed": "Ký số không thành công",
     "transition": "Chuyển",
     "mark": "Đánh dấu",
     "download": "Tải file",
@@ -49,6 +50,8 @@ _FIELDS = {
     "reason": "Lý do",
     "output": "Tệp ký",
     "input": "Tệp gốc",
+    "failure": "Loại lỗi",
+    "retryable": "Ký lại được",
 }
 """Detail keys → what the log screen calls them (others are shown as they are)."""
 

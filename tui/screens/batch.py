@@ -1,4 +1,8 @@
-"""Ký số hàng loạt: one PIN, one token session, a progress bar and per-document results."""
+"""Ký số hàng loạt: one PIN, one token session, a progress bar and per-document results.
+
+The table shows each result in short; the pane under it shows the highlighted
+document's whole reason (Enter shows it too). `r` signs again only what failed for a
+reason a second try may fix (token, signing, store), never a file or placement error."""
 
 from __future__ import annotations
 
@@ -14,7 +18,14 @@ from kyso.core.errors import KysoError
 from kyso.tui.format import plain
 from kyso.tui.messages import SignFinished, SignProgress
 from kyso.tui.screens.base import KysoScreen
-from kyso.tui.signing import BatchOutcome, SignItem, SignItemResult
+from kyso.tui.signing import (
+    FAILURE_KINDS,
+    RETRYABLE,
+    BatchOutcome,
+    SignItem,
+    SignItemResult,
+    failure_kind,
+)
 
 __all__ = ["BatchScreen"]
 
@@ -26,6 +37,7 @@ class BatchScreen(KysoScreen):
         Binding("escape", "close", "Đóng", id="batch.close"),
         Binding("s", "stop", "Dừng", id="batch.stop"),
         Binding("r", "retry", "Ký lại tệp lỗi", id="batch.retry"),
+        Binding("enter", "detail", "Chi tiết", id="batch.detail"),
     ]
 
     def __init__(
@@ -45,19 +57,21 @@ class BatchScreen(KysoScreen):
         self.outcome: BatchOutcome | None = None
         self.running = False
         self._cancel = threading.Event()
+        self._results: dict[str, SignItemResult] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(f"Ký số {len(self.items)} văn bản", id="batch-title")
         yield ProgressBar(total=len(self.items), show_eta=False, id="batch-progress")
         yield Static("Đang đăng nhập token…", id="batch-current")
         yield DataTable(id="batch-results", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="batch-detail")
         yield Static("", id="batch-summary")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("Văn bản", width=28, key="doc")
-        table.add_column("Kết quả", width=12, key="state")
+        table.add_column("Kết quả", width=16, key="state")
         table.add_column("Chi tiết", key="detail")
         for item in self.items:
             table.add_row(
@@ -113,10 +127,19 @@ class BatchScreen(KysoScreen):
                 presigned=self.presigned,
             )
         except KysoError as exc:
+            kind = failure_kind(exc)
             outcome = BatchOutcome(
-                [SignItemResult(i, False, "chưa ký", skipped=True) for i in items],
+                [SignItemResult(i, False, exc.message, skipped=True, kind=kind) for i in items],
                 stopped=f"{exc.title}: {exc.message}",
             )
+            for item in items:
+                self.kyso.record(
+                    "sign_failed",
+                    document_id=item.document_id,
+                    reason=exc.message,
+                    failure=kind,
+                    retryable=kind in RETRYABLE,
+                )
         self.post_message(SignFinished(outcome.results, outcome.stopped))
 
     @on(SignProgress)
@@ -131,12 +154,58 @@ class BatchScreen(KysoScreen):
     def _show_result(self, result: SignItemResult) -> None:
         table = self.query_one(DataTable)
         key = f"{result.item.document_id}"
-        state = "✔ đã ký" if result.ok else ("bỏ qua" if result.skipped else "✘ lỗi")
+        self._results[key] = result
+        if result.ok:
+            state = "✔ đã ký"
+        elif result.kind == "stopped":
+            state = "… chưa ký"
+        else:
+            state = "✘ lỗi" if result.retryable else "✘ không ký được"
         try:
             table.update_cell(key, "state", state)
-            table.update_cell(key, "detail", result.message)
+            table.update_cell(key, "detail", plain(result.message))
         except Exception:  # the row may be gone after a retry list change
             pass
+        if table.row_count and table.cursor_row >= 0:
+            self._show_detail(table.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#batch-results")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    @on(DataTable.RowSelected, "#batch-results")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._show_detail(event.cursor_row)
+
+    def detail_text(self, row: int) -> str:
+        """The whole story of one row: document, result, reason, and whether `r` helps."""
+        item = self.items[row] if 0 <= row < len(self.items) else None
+        if item is None:
+            return ""
+        result = self._results.get(f"{item.document_id}")
+        lines = [item.title]
+        if item.placement is not None:
+            from kyso.tui.screens.sign_plan import describe_placement
+
+            lines.append("Vị trí: " + describe_placement(item))
+        if result is None:
+            lines.append(item.problem or "Chờ ký")
+        elif result.ok:
+            lines.append(result.message)
+        else:
+            lines.append(f"Lỗi ({FAILURE_KINDS.get(result.kind, result.kind)}): {result.message}")
+            lines.append(
+                "r: ký lại được" if result.retryable else "Ký lại cũng không được: cần sửa tệp"
+            )
+        return "\n".join(lines)
+
+    def _show_detail(self, row: int) -> None:
+        self.query_one("#batch-detail", Static).update(plain(self.detail_text(row), lines=True))
+
+    def action_detail(self) -> None:
+        """Chi tiết: the highlighted document's whole reason."""
+        self._show_detail(self.query_one(DataTable).cursor_row)
 
     @on(SignFinished)
     def _finished(self, message: SignFinished) -> None:
@@ -146,9 +215,11 @@ class BatchScreen(KysoScreen):
             self._show_result(result)
         done = self.outcome.signed
         failed = len(self.outcome.failed)
+        again = len(self.outcome.retryable)
         summary = f"Đã ký {done}/{len(message.results)} văn bản"
         if failed:
-            summary += f" · {failed} chưa ký (r: ký lại)"
+            summary += f" · {failed} chưa ký"
+            summary += f" (r: ký lại {again})" if again else " (không ký lại được: xem Chi tiết)"
         if message.stopped:
             summary += f"\nDừng: {message.stopped}"
         self.query_one("#batch-summary", Static).update(summary)
@@ -167,10 +238,10 @@ class BatchScreen(KysoScreen):
             self._cancel.set()
 
     def action_retry(self) -> None:
-        """Ký lại: ask the PIN again and sign only the failed documents."""
+        """Ký lại: ask the PIN again and sign only what a second try may fix."""
         if self.running or self.outcome is None or not self.outcome.failed:
             return
-        failed = [i for i in self.outcome.failed if not i.problem]
+        failed = self.outcome.retryable
         if not failed:
             self.notify("Các tệp lỗi không ký lại được (xem Chi tiết)", severity="warning")
             return

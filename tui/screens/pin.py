@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -50,7 +51,8 @@ class PinScreen(KysoModal):
             ]
             if not token.present and token.message:
                 lines.append(f"[yellow]{token.message}[/yellow]")
-            lines.extend(f"[yellow]⚠ {note}[/yellow]" for note in self.notes)
+            # Notes quote document text (what a stamp covers): never read as markup.
+            lines.extend(f"[yellow]⚠ {escape(note)}[/yellow]" for note in self.notes)
             warning = _PIN_STATES.get(self.pin_state)
             if warning:
                 lines.append(f"[b red]{warning}[/b red]")

@@ -2,7 +2,8 @@
 
 Arrows move the box, shift+arrows resize it, `a` snaps it under the signer's title line,
 page up/down change page, Enter ("Áp dụng") accepts and remembers the position as the
-default for this document type. The box is in PDF points (origin bottom-left).
+default for this document type and page count (in the local store). The box is in
+PDF points as the reader sees the page (origin bottom-left).
 """
 
 from __future__ import annotations
@@ -275,13 +276,12 @@ class PlacementScreen(KysoScreen):
         if self.box is None:
             return
         from kyso.core.docs.placement import Placement
-        from kyso.tui.placements import save_default
 
         placement = Placement(self.page, tuple(round(v, 2) for v in self.box))
         try:
-            save_default(self.backend.user.username, self.loai, placement)
-        except (OSError, KysoError) as exc:
-            self.notify(f"Không lưu được vị trí mặc định: {exc}", severity="warning")
+            self.backend.placements().remember(self.loai, self.page_count, placement)
+        except KysoError as exc:
+            self.notify(f"Không lưu được vị trí mặc định: {exc.message}", severity="warning")
         self.dismiss(placement)
 
     def action_cancel(self) -> None:

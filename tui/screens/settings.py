@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
+from kyso.core.errors import KysoError
 from kyso.tui.commands import theme_label
 from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
@@ -84,35 +85,33 @@ class SettingsScreen(KysoScreen):
         )
 
     def _placement_text(self) -> Text:
-        from kyso.tui.placements import remembered
-
-        mine = remembered(self.backend.user.username)
+        try:
+            mine = self.backend.placements().all()
+        except KysoError as exc:
+            return plain(exc.message)
         if not mine:
             return plain("(chưa có — chọn khi ký lần đầu)")
-        lines = []
-        for loai, e in mine.items():
-            try:
-                box = ", ".join(f"{float(v):.0f}" for v in e["box"])
-                lines.append(
-                    f"{loai if loai != '*' else 'mọi loại'}: trang {int(e['page']) + 1}, hộp {box}"
-                )
-            except (TypeError, KeyError, ValueError):
-                continue
-        lines.append("(Ctrl+R: xoá các vị trí đã nhớ)")
+        lines = [entry.describe() for entry in mine]
+        lines.append("(Ctrl+R: xoá các vị trí đã nhớ; khi ký, Enter trên một văn bản: chỉnh)")
         return plain("\n".join(lines), lines=True)
 
     def action_clear_placements(self) -> None:
         """Xoá vị trí đã nhớ: after a confirmation, forget my remembered positions."""
-        from kyso.tui.placements import remembered
         from kyso.tui.screens.confirm import ConfirmScreen
 
-        if not remembered(self.backend.user.username):
+        try:
+            mine = self.backend.placements().all()
+        except KysoError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+            return
+        if not mine:
             self.notify("Chưa có vị trí nào được nhớ", title="Vị trí mặc định")
             return
         self.app.push_screen(
             ConfirmScreen(
                 "Xoá vị trí chữ ký đã nhớ",
-                "Quên mọi vị trí chữ ký đã nhớ của bạn? Lần ký sau sẽ hỏi lại vị trí.",
+                f"Quên {len(mine)} vị trí chữ ký đã nhớ của bạn? Lần ký sau sẽ đặt theo "
+                "chức danh hoặc góc mặc định.",
                 yes="Xoá",
             ),
             self._clear_confirmed,
@@ -121,11 +120,8 @@ class SettingsScreen(KysoScreen):
     def _clear_confirmed(self, yes: bool | None) -> None:
         if not yes:
             return
-        from kyso.core.errors import KysoError
-        from kyso.tui.placements import clear_defaults
-
         try:
-            count = clear_defaults(self.backend.user.username)
+            count = self.backend.placements().clear()
         except KysoError as exc:
             self.notify(exc.message, title=exc.title, severity="error")
             return
