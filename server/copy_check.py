@@ -53,7 +53,7 @@ def check_copy(
     new = [s for s in report.signatures[before:] if s.field not in stamps]
     if len(new) != 1:
         raise _reject("phải có đúng một chữ ký mới của cơ quan.")
-    if not report.signatures[-1].covers_whole_document:
+    if not report.signatures[-1].is_final:
         raise _reject("chữ ký của cơ quan không bao phủ toàn bộ tệp.")
     if cert_der is None:
         raise _reject(

@@ -163,7 +163,7 @@ def check_issued_main(
         return
     if added != 1:
         raise _reject("thiếu chữ ký số của cơ quan (hoặc có nhiều hơn một chữ ký mới).")
-    if not report.signatures[-1].covers_whole_document:
+    if not report.signatures[-1].is_final:
         raise _reject("chữ ký của cơ quan không bao phủ toàn bộ tệp.")
     org_sig = [s for s in report.signatures if s.field not in stamps][-1]
     if cert_der is None:
@@ -195,7 +195,7 @@ def check_issued_appendix(
     new = [s for s in report.signatures[before:] if s.field not in stamps]
     if len(new) != 1:
         raise _reject(f"{what} phải có đúng một chữ ký mới của cơ quan.")
-    if not report.signatures[-1].covers_whole_document:
+    if not report.signatures[-1].is_final:
         raise _reject(f"chữ ký trên {what} không bao phủ toàn bộ tệp.")
     if cert_der is None:
         raise _reject(_NO_ORG_CERT)

@@ -127,7 +127,7 @@ def check_signed_upload(
     if len(report.signatures) <= before:
         raise _reject("tệp không có chữ ký số mới.")
     newest = report.signatures[-1]
-    if not newest.covers_whole_document:
+    if not newest.is_final:
         raise _reject(f"chữ ký “{newest.field}” không bao phủ toàn bộ tệp.")
     new = [s for s in report.signatures[before:] if s.field not in sigs.doc_timestamps]
     if not any(s.signer_cert_der == cert_der for s in new):

@@ -229,6 +229,41 @@ def test_signed_upload_is_verified_and_then_sent_to_the_clerk(
     assert report.ok
 
 
+def test_a_long_term_signature_is_accepted(
+    demo_server, waiting_for_leader, signing_key, tmp_path, pki
+):
+    """B-LT/B-LTA add validation data and a document timestamp after the signature: it no
+    longer covers the whole file, and the server must still take it as the newest."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.signers import PdfTimeStamper
+    from pyhanko.sign.timestamps import DummyTimeStamper
+    from test_timestamp import _tsa_identity
+
+    from kyso.core.docs.verify import verify_pdf
+
+    ld = demo_server.client("ldso")
+    doc = waiting_for_leader
+    signed = sign_bytes(content(ld, doc, 1).content, signing_key, tmp_path)
+    cert, key = _tsa_identity(pki)
+    stamper = PdfTimeStamper(DummyTimeStamper(tsa_cert=cert, tsa_key=key))
+    stamped = stamper.timestamp_pdf(IncrementalPdfFileWriter(io.BytesIO(signed)), "sha256")
+    data = stamped.getvalue()
+    [sig] = verify_pdf(data).signatures
+    assert not sig.covers_whole_document and sig.is_final  # only a timestamp after it
+    r = upload(ld, doc, data, signed=True)
+    assert r.status_code == 200, r.text
+    assert content(ld, doc, 2).content == data
+    # Content added after the signature and its timestamp is still refused.
+    from tamper import text_added
+
+    (tmp_path / "lta.pdf").write_bytes(data)
+    tampered = text_added(tmp_path / "lta.pdf", tmp_path / "changed.pdf").read_bytes()
+    r = upload(ld, doc, tampered, signed=True)
+    assert r.status_code in (409, 422), r.text
+
+
 def test_unsigned_upload_claimed_signed_is_422(demo_server, waiting_for_leader, pdf_bytes):
     ld = demo_server.client("ldso")
     r = upload(ld, waiting_for_leader, pdf_bytes + b"\n", signed=True)

@@ -43,6 +43,12 @@ class SignatureReport:
     """``signature`` or ``timestamp`` (a document timestamp, B-LTA)."""
 
     @property
+    def is_final(self) -> bool:
+        """Nothing was added after this signature but validation data (the DSS and
+        document timestamps of B-LT/B-LTA): it is the file's last signed content."""
+        return self.covers_whole_document or self.changes_after == "LTA_UPDATES"
+
+    @property
     def level(self) -> str:
         return self.pades_level
 
