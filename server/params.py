@@ -6,10 +6,14 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
+from kyso.core.workflow import Role
 from kyso.server.auth import CurrentUser, current_user
 from kyso.server.schemas import Error
 
-__all__ = ["AttId", "DocId", "Me", "Year", "error_responses"]
+__all__ = ["BOOK_READERS", "AttId", "DocId", "Me", "Year", "error_responses"]
+
+BOOK_READERS = (Role.VAN_THU, Role.LANH_DAO_SO, Role.LANH_DAO_VAN_PHONG)
+"""Who may read the organisation's books (registry and copies): clerk and leaders."""
 
 Me = Annotated[CurrentUser, Depends(current_user)]
 DocId = Annotated[int, Path(ge=1, le=2**53, description="Mã văn bản.", examples=[1])]

@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from kyso.core.workflow import Role, State
+from kyso.core.workflow import State
 from kyso.server.access import grant, load_one
 from kyso.server.copies import (
     COPY_FORMS,
@@ -30,7 +30,7 @@ from kyso.server.copies import (
 )
 from kyso.server.copy_check import check_copy
 from kyso.server.db import add_version_row, now_iso, touch
-from kyso.server.params import DocId, Me, Year, error_responses
+from kyso.server.params import BOOK_READERS, DocId, Me, Year, error_responses
 from kyso.server.schemas import Document
 from kyso.server.text_rules import Line, MultiLine
 from kyso.server.trust import anchors as trust_anchors
@@ -42,7 +42,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["copies"])
 
 _ERRORS = error_responses(400, 401, 403, 404, 409, 412, 413, 422)
-_READERS = (Role.VAN_THU, Role.LANH_DAO_SO, Role.LANH_DAO_VAN_PHONG)
 
 
 class CopyEntry(BaseModel):
@@ -262,7 +261,7 @@ def post_copy(
 @router.get("/copies/{year}", response_model=CopiesBook, responses=_ERRORS)
 def get_copies_book(year: Year, user: Me, request: Request) -> Response:
     """Sổ đăng ký bản sao của cơ quan trong năm, theo thứ tự số."""
-    if user.role not in _READERS:
+    if user.role not in BOOK_READERS:
         raise HTTPException(403, "Chỉ văn thư và lãnh đạo được xem sổ bản sao.")
     with request.app.state.db.connect() as conn:
         entries = copies_book(conn, user.org_id, year)

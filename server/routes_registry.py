@@ -20,10 +20,10 @@ from fastapi import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
-from kyso.core.workflow import Role, State
+from kyso.core.workflow import State
 from kyso.server.access import visible_row
 from kyso.server.auth import CurrentUser
-from kyso.server.params import DocId, Me, Year, error_responses
+from kyso.server.params import BOOK_READERS, DocId, Me, Year, error_responses
 from kyso.server.registry import (
     allocate_number,
     book_entries,
@@ -45,7 +45,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["registry"])
 
 _ERRORS = error_responses(400, 401, 403, 404, 409, 412, 413, 422)
-_READERS = (Role.VAN_THU, Role.LANH_DAO_SO, Role.LANH_DAO_VAN_PHONG)
 
 
 class RegistryEntry(BaseModel):
@@ -172,7 +171,7 @@ def post_cancel(doc_id: DocId, body: CancelRequest, user: Me, request: Request) 
 
 
 def _book(request: Request, user: CurrentUser, year: int, include_pending: bool) -> list[dict]:
-    if user.role not in _READERS:
+    if user.role not in BOOK_READERS:
         raise HTTPException(403, "Chỉ văn thư và lãnh đạo được xem sổ đăng ký văn bản đi.")
     with request.app.state.db.connect() as conn:
         return book_entries(conn, user.org_id, year, include_pending=include_pending)
