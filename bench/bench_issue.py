@@ -26,10 +26,11 @@ ORG = "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
 
 
 def _token(work: Path):
+    """The token and its CA (PEM), the trust anchor the server's check is given."""
     from kyso.core.token.provision import Identity, make_pki, make_softhsm_token
 
     pki = make_pki([Identity("signer", "Nguyễn Văn Ký", title="Giám đốc")])
-    return make_softhsm_token(work / "token", pki, pin=PIN)
+    return make_softhsm_token(work / "token", pki, pin=PIN), pki.ca_cert_pem
 
 
 def _inputs(work: Path) -> tuple[Path, Path, Path]:
@@ -61,7 +62,7 @@ def run(work: Path) -> list[dict]:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    token = _token(work)
+    token, ca_pem = _token(work)
     os.environ.update(token.env)
     from kyso.core.docs.issue import IssueRequest, issue_appendix, issue_main_document
     from kyso.core.docs.seal import make_seal_png
@@ -105,7 +106,8 @@ def run(work: Path) -> list[dict]:
                 so_ky_hieu=so,
                 day=day,
                 only_number=False,
-                cert_der=None,
+                cert_der=key.certificate.der,
+                anchors=[ca_pem],
             )
             checked_s = time.perf_counter() - start_check
             if index < 2:

@@ -76,6 +76,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-write", action="store_true", help="print the rows, do not write RESULTS.md"
     )
+    parser.add_argument("--rows-to", type=Path, help=argparse.SUPPRESS)  # see _run_isolated
     args = parser.parse_args(argv)
     args.counts = tuple(int(c.replace("_", "")) for c in args.counts.split(",") if c.strip())
     names = [n for part in [*args.names, *args.only] for n in part.split(",") if n]
@@ -91,8 +92,33 @@ def _call(module, work: Path, counts: tuple[int, ...]) -> list[dict]:
     return module.run(**kwargs)
 
 
+def _run_isolated(name: str, counts: tuple[int, ...]) -> list[dict]:
+    """Run one benchmark in a process of its own and return its rows.
+
+    Each gets a fresh interpreter: SoftHSM reads its configuration once per process (a
+    second benchmark's token would silently be the first one's), and imports warmed by
+    one benchmark must not flatter the next.
+    """
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kyso-bench-") as tmp:
+        rows_file = Path(tmp) / "rows.json"
+        command = [sys.executable, str(Path(__file__).resolve()), name, "--rows-to", str(rows_file)]
+        command += ["--counts", ",".join(map(str, counts))]
+        subprocess.run(command, check=True)
+        return json.loads(rows_file.read_text(encoding="utf-8"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(sys.argv[1:] if argv is None else argv)
+    if args.rows_to is not None:  # the child of _run_isolated: one benchmark, rows as JSON
+        import json
+
+        [name] = args.names
+        rows = _call(importlib.import_module(name), HERE / "_work" / name, args.counts)
+        args.rows_to.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        return 0
     only = args.names
     sections = []
     failed = False
@@ -106,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}", flush=True)
         try:
             started = dt.datetime.now()
-            rows = _call(module, HERE / "_work" / name, args.counts)
+            rows = _run_isolated(name, args.counts)
         except Exception:
             traceback.print_exc()
             failed = True
