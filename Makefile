@@ -43,7 +43,9 @@ test: apt venv lint
 # The tests that read the calendar (numbering, issuance, the seed), run again on 2 January
 # 03:00 +07:00 of next year: a test must pass on any day, not only the day it was written.
 DATE_TESTS := tests/test_tui_issuance.py tests/test_issuance_registry.py tests/test_issuance_cli.py \
-	tests/test_issuance_flow.py tests/test_server_seed.py tests/test_server_workflow.py
+	tests/test_issuance_flow.py tests/test_server_seed.py tests/test_server_workflow.py \
+	tests/test_server_book_rules.py tests/test_server_copies.py tests/test_issuance_demo.py \
+	tests/test_issuance_output.py
 test-dates: apt venv
 	year=$$(( $$(date -u +%Y) + 1 )); \
 	faketime -f "@$$year-01-01 20:00:00" $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) $(DATE_TESTS)
