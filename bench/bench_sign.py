@@ -263,8 +263,6 @@ def run_ltv(work: Path) -> list[dict]:
     import threading
 
     import fixtures_revocation as fr
-    from asn1crypto import keys, tsp, x509
-    from pyhanko.sign.timestamps import DummyTimeStamper
 
     from kyso.core.token.provision import TestPki, make_pki, make_softhsm_token
 
@@ -292,28 +290,7 @@ def run_ltv(work: Path) -> list[dict]:
     )
     while b"waiting for OCSP" not in log.read_bytes():
         time.sleep(0.05)
-    stamper = DummyTimeStamper(
-        tsa_cert=x509.Certificate.load(ltv.tsa_cert_der),
-        tsa_key=keys.PrivateKeyInfo.load(ltv.tsa_key_der),
-        certs_to_embed=[x509.Certificate.load(fr._ca_der(ltv))],
-    )
-
-    class Tsa(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    tsa = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tsa)
-    threading.Thread(target=tsa.serve_forever, daemon=True).start()
-    tsa_url = f"http://127.0.0.1:{tsa.server_address[1]}/tsa"
+    tsa, tsa_url = fr.serve_tsa(ltv)
     token = make_softhsm_token(work / "token", pki, pin=PIN)
     box = ",".join(str(v) for v in BOX)
     env = {**os.environ, **token.env, "KYSO_PIN": PIN, "KYSO_MODULE": token.module}

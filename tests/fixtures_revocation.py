@@ -284,9 +284,9 @@ class OcspResponder:
         return self.log.read_text(errors="replace").count("OCSP Request Data")
 
 
-@pytest.fixture(scope="session")
-def ltv_tsa(ltv_pki):
-    """A local RFC 3161 TSA (pyHanko's DummyTimeStamper over HTTP) under the LTV CA."""
+def serve_tsa(ltv_pki: LtvPki) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """A local RFC 3161 TSA (pyHanko's DummyTimeStamper over HTTP) under the LTV CA, in a
+    daemon thread: the server (to shut down) and its URL. Also used by bench/bench_sign.py."""
     from asn1crypto import keys, tsp, x509
     from pyhanko.sign.timestamps import DummyTimeStamper
 
@@ -311,7 +311,14 @@ def ltv_tsa(ltv_pki):
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+    return server, f"http://127.0.0.1:{server.server_address[1]}/tsa"
+
+
+@pytest.fixture(scope="session")
+def ltv_tsa(ltv_pki):
+    """The URL of :func:`serve_tsa` for the test session."""
+    server, url = serve_tsa(ltv_pki)
+    yield url
     server.shutdown()
 
 
