@@ -305,18 +305,16 @@ def test_b_lta_passes_the_lta_process_now_and_in_ten_years(
     assert later.ades_subindic == AdESPassed.OK, later
 
 
-def test_a_batch_asks_the_responder_once_per_certificate(
-    ltv_token, ltv_pki, ocsp_responder, ltv_tsa, pdf_path, tmp_path
-):
+def sign_b_lt_batch(ltv_token, ltv_pki, ltv_tsa, pdf_path, out, count: int, *extra):
+    """`kyso sign` of ``count`` copies of ``pdf_path`` into ``out`` at B-LT with the "good"
+    certificate, the LTV CA as trust anchor and the local TSA."""
+    out.mkdir()
     sources = []
-    for n in range(3):
-        source = tmp_path / f"in{n}.pdf"
+    for n in range(count):
+        source = out.parent / f"in{n}.pdf"
         source.write_bytes(pdf_path.read_bytes())
         sources.append(source)
-    out = tmp_path / "out"
-    out.mkdir()
-    before = ocsp_responder.requests()
-    result = kyso(
+    return kyso(
         "sign",
         *sources,
         "--out-dir",
@@ -329,10 +327,17 @@ def test_a_batch_asks_the_responder_once_per_certificate(
         ltv_tsa,
         "--level",
         "B-LT",
-        "--workers",
-        "0",
+        *extra,
         env=ltv_env(ltv_token, KYSO_PIN="123456"),
     )
+
+
+def test_a_batch_asks_the_responder_once_per_certificate(
+    ltv_token, ltv_pki, ocsp_responder, ltv_tsa, pdf_path, tmp_path
+):
+    out = tmp_path / "out"
+    before = ocsp_responder.requests()
+    result = sign_b_lt_batch(ltv_token, ltv_pki, ltv_tsa, pdf_path, out, 3, "--workers", "0")
     assert result.returncode == 0, result.stderr
     assert len(list(out.glob("*.pdf"))) == 3
     # The signer's certificate and the TSA's: one request each for the whole batch.

@@ -4,8 +4,7 @@ every output is a valid B-LT signature for pdfsig, qpdf and pyHanko's AdES proce
 from __future__ import annotations
 
 from checks import pdfsig, qpdf_check
-from fixtures_revocation import ltv_env
-from test_presign_cli import _ades_with_time, kyso
+from test_presign_cli import _ades_with_time, sign_b_lt_batch
 
 from kyso.core.docs.parallel import default_workers
 
@@ -20,29 +19,9 @@ def test_a_parallel_batch_signs_valid_b_lt(
 
     workers = default_workers(FILES)
     assert workers >= 2, "this machine would sign the batch in one process"
-    sources = []
-    for n in range(FILES):
-        source = tmp_path / f"in{n}.pdf"
-        source.write_bytes(pdf_path.read_bytes())
-        sources.append(source)
     out = tmp_path / "out"
-    out.mkdir()
     before = ocsp_responder.requests()
-    result = kyso(
-        "sign",
-        *sources,
-        "--out-dir",
-        out,
-        "--key",
-        "good",
-        "--trust",
-        ltv_pki.ca_pem,
-        "--timestamp-url",
-        ltv_tsa,
-        "--level",
-        "B-LT",
-        env=ltv_env(ltv_token, KYSO_PIN="123456"),
-    )
+    result = sign_b_lt_batch(ltv_token, ltv_pki, ltv_tsa, pdf_path, out, FILES)
     assert result.returncode == 0, result.stderr
     outputs = sorted(out.glob("*.pdf"))
     assert len(outputs) == FILES
