@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 
-def _audit(action: str, **detail: Any) -> None:
+def audit(action: str, **detail: Any) -> None:
     from kyso.core.audit import AuditLog
 
     AuditLog().append(action, user=getpass.getuser(), **detail)
@@ -33,7 +33,7 @@ def presign_token(
         trust=trust,
         level=level,
         timestamp_url=timestamp_url,
-        audit=_audit,
+        audit=audit,
     )
     for line in checked.warnings:
         click.echo(f"! {line}", err=True)
@@ -46,7 +46,7 @@ def presign_issuance(options: Any) -> Any:
     from kyso.config.settings import load_settings
     from kyso.core.docs.presign import presign_issuance as check
 
-    checked = check(options, load_settings().signing, audit=_audit)
+    checked = check(options, load_settings().signing, audit=audit)
     for line in checked.warnings:
         click.echo(f"! {line}", err=True)
     return checked

@@ -1,4 +1,5 @@
-"""``kyso sign``: sign one or many PDFs in one token session."""
+"""``kyso sign``: sign one or many PDFs in one token session, or (``--doc``) the main
+attachment of inbox documents, queued for upload (cli/sign_docs.py)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,25 @@ def _warn_overlaps(ready, anchor: str | None) -> None:
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--doc",
+    "doc_ids",
+    multiple=True,
+    type=int,
+    metavar="ID",
+    help="Ký tệp chính của văn bản ID trong hộp văn bản (lặp lại được); "
+    "bản ký được gửi lên máy chủ.",
+)
+@click.option(
+    "--then",
+    "then",
+    metavar="THAO_TÁC",
+    help="Với --doc: chuyển văn bản sau khi ký (vd. chuyen_van_thu).",
+)
+@click.option("--to", "to", metavar="TÊN", help="Với --then: người nhận (tên đăng nhập).")
+@click.option("--note", default="", help="Với --then: ý kiến ghi kèm thao tác chuyển.")
+@click.option("--json", "as_json", is_flag=True, help="Với --doc: in kết quả dạng JSON.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Tệp ra (khi ký 1 tệp).")
 @click.option("--out-dir", type=click.Path(path_type=Path), help="Thư mục ra (giữ nguyên tên tệp).")
 @click.option("--module", metavar="PATH", help="Đường dẫn module PKCS#11.")
@@ -116,8 +135,51 @@ def sign(
     repair: bool,
     pin_stdin: bool,
     workers: int | None,
+    doc_ids: tuple[int, ...] = (),
+    then: str | None = None,
+    to: str | None = None,
+    note: str = "",
+    as_json: bool = False,
 ) -> None:
-    """Ký số các tệp PDF bằng token (một phiên, một lần nhập PIN)."""
+    """Ký số các tệp PDF bằng token (một phiên, một lần nhập PIN).
+
+    Với --doc ID: ký tệp chính của văn bản trong hộp văn bản (vị trí đã nhớ cho loại văn
+    bản, nếu không thì dưới dòng chức vụ, nếu không thì theo --page/--box/--anchor), kiểm
+    tra chữ ký, xếp hàng gửi bản ký lên máy chủ rồi đồng bộ."""
+    if doc_ids:
+        from kyso.cli.sign_docs import sign_inbox_documents
+
+        if inputs or output or out_dir:
+            raise click.UsageError("--doc không dùng cùng tệp PDF, -o hay --out-dir")
+        if box and anchor:
+            raise click.UsageError("Chọn --box hoặc --anchor, không cả hai")
+        sign_inbox_documents(
+            doc_ids,
+            then=then,
+            to=to,
+            note=note,
+            page=page,
+            box=box,
+            anchor=anchor,
+            image=image,
+            reason=reason,
+            location=location,
+            timestamp_url=timestamp_url,
+            level=level,
+            trust=trust,
+            module=module,
+            token_label=token_label,
+            key_label=key_label,
+            pin_stdin=pin_stdin,
+            as_json=as_json,
+        )
+        return
+    if then or to or note or as_json:
+        raise click.UsageError("--then, --to, --note và --json chỉ dùng cùng --doc")
+    if not inputs:
+        raise click.UsageError(
+            "Thiếu tệp PDF cần ký (hoặc --doc ID để ký văn bản trong hộp văn bản)"
+        )
     from kyso.config.settings import load_settings
     from kyso.core.docs.parallel import default_workers, sign_batch_parallel
     from kyso.core.docs.placement import parse_box

@@ -1,0 +1,126 @@
+"""``kyso sign --doc ID``: the CLI face of :mod:`kyso.core.service.sign_documents`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kyso.cli.common import echo, echo_json, read_pin, token_options
+
+__all__ = ["sign_inbox_documents"]
+
+
+def _action_label(action: str) -> str:
+    from kyso.core.workflow import ACTION_LABELS, Action
+
+    try:
+        return ACTION_LABELS[Action(action)]
+    except ValueError:
+        return action
+
+
+def sign_inbox_documents(
+    doc_ids: tuple[int, ...],
+    *,
+    then: str | None,
+    to: str | None,
+    note: str,
+    page: int,
+    box: str | None,
+    anchor: str | None,
+    image: Path | None,
+    reason: str | None,
+    location: str | None,
+    timestamp_url: str | None,
+    level: str | None,
+    trust: tuple[Path, ...],
+    module: str | None,
+    token_label: str | None,
+    key_label: str | None,
+    pin_stdin: bool,
+    as_json: bool,
+) -> None:
+    """Sign the documents, print one line (or one JSON object) per document, and exit 1
+    when any of them was not signed."""
+    from kyso.cli.presign import audit
+    from kyso.config.settings import load_settings
+    from kyso.core.docs.placement import parse_box
+    from kyso.core.errors import SigningError
+    from kyso.core.service.sign_documents import (
+        PlacementFlags,
+        SignDocumentsRequest,
+        sign_documents,
+    )
+
+    if note and not then:
+        raise click.UsageError(
+            "--note đi cùng --then (ý kiến ghi kèm thao tác chuyển); "
+            "thêm ý kiến riêng bằng `kyso opinion`"
+        )
+    settings = load_settings().signing
+    request = SignDocumentsRequest(
+        document_ids=doc_ids,
+        token_options=token_options(module, token_label, key_label),
+        then=then,
+        to=to,
+        note=note,
+        flags=PlacementFlags(page=page, box=parse_box(box) if box else None, anchor=anchor),
+        image=image or (Path(settings.image) if settings.image else None),
+        reason=reason or settings.reason or None,
+        location=location or settings.location or None,
+        timestamp_url=timestamp_url or settings.timestamp_url or None,
+        level=level,
+        trust=trust,
+    )
+
+    def said(result) -> None:
+        if as_json:
+            return
+        if result.ok:
+            where = ""
+            if result.placement is not None:
+                where = f" (trang {result.placement.page + 1}, {result.placement.rule_text})"
+            moved = f"; {_action_label(result.transition)}" if result.transition else ""
+            echo(f"✓ Văn bản {result.document_id} {result.title}: {result.message}{where}{moved}")
+        else:
+            echo(f"✗ Văn bản {result.document_id} {result.title}: {result.message}", err=True)
+
+    outcome = sign_documents(
+        request,
+        read_pin=lambda: read_pin(pin_stdin),
+        signing_settings=settings,
+        on_warning=lambda line: click.echo(f"! {line}", err=True),
+        on_result=said,
+        audit=audit,
+    )
+    if as_json:
+        echo_json(
+            {
+                "signed": outcome.signed,
+                "sync": "ok" if outcome.sync_note is None else "queued_or_refused",
+                "sync_note": outcome.sync_note,
+                "stopped": outcome.stopped or None,
+                "documents": [
+                    {
+                        "id": r.document_id,
+                        "title": r.title,
+                        "ok": r.ok,
+                        "message": r.message,
+                        "placement": r.placement.to_json() if r.placement else None,
+                        "transition": r.transition,
+                    }
+                    for r in outcome.results
+                ],
+            }
+        )
+    elif outcome.signed:
+        if outcome.sync_note is None:
+            echo("Đã đồng bộ với máy chủ.")
+        else:
+            echo(outcome.sync_note, err=True)
+    total = len(outcome.results)
+    if outcome.stopped:
+        raise SigningError(f"{outcome.stopped} Đã ký {outcome.signed}/{total} văn bản.")
+    if outcome.signed < total:
+        raise SigningError(f"{total - outcome.signed}/{total} văn bản không ký được")

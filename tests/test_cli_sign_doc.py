@@ -1,0 +1,125 @@
+"""``kyso sign --doc``: a leader signs an inbox document from the command line against the
+real server and the session's SoftHSM token, then sends it on with one opinion."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from checks import pdfsig, qpdf_check
+from fixtures_token import TEST_PIN, kyso_env
+from issuance_helpers import api, create_kehoach, session_for
+
+KYSO = Path(sys.executable).with_name("kyso")
+NOTE = "Đồng ý ban hành; chuyển Văn thư phát hành."
+
+
+def kyso(softhsm, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run ``kyso`` with the session token's environment (no terminal: no PIN prompt)."""
+    return subprocess.run(
+        [str(KYSO), *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=kyso_env(softhsm, **env),
+        timeout=240,
+    )
+
+
+def _waiting_for_leader(server) -> int:
+    """chuyenvien drafts the Kế hoạch and sends it to the leader (plain API)."""
+    doc_id = create_kehoach(server, with_appendix=False)
+    r = api(server, "chuyenvien").post(
+        f"/documents/{doc_id}/transitions", json={"action": "trinh_lanh_dao_so"}
+    )
+    assert r.status_code == 200, r.text
+    return doc_id
+
+
+def _pyhanko_status(data: bytes, ca_pem: Path):
+    from io import BytesIO
+
+    from asn1crypto import pem, x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    root = x509.Certificate.load(pem.unarmor(ca_pem.read_bytes())[2])
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    return [
+        validate_pdf_signature(sig, ValidationContext(trust_roots=[root]), skip_diff=False)
+        for sig in reader.embedded_signatures
+    ]
+
+
+def test_sign_doc_then_send_to_the_clerk(demo_server, softhsm, ca_pem, tmp_path):
+    doc_id = _waiting_for_leader(demo_server)
+    session_for(demo_server, "ldso")
+    assert kyso(softhsm, "sync").returncode == 0
+
+    result = kyso(
+        softhsm,
+        "sign",
+        "--doc",
+        str(doc_id),
+        "--key",
+        "signer",
+        "--then",
+        "chuyen_van_thu",
+        "--note",
+        NOTE,
+        KYSO_PIN=TEST_PIN,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"✓ Văn bản {doc_id}" in result.stdout
+    # the Kế hoạch has the leader's title line: the box goes under it
+    assert "dưới dòng chữ neo" in result.stdout, result.stdout
+    assert "Đã đồng bộ với máy chủ." in result.stdout
+
+    ld = api(demo_server, "ldso")
+    doc = ld.get(f"/documents/{doc_id}").json()
+    assert doc["state"] == "cho_van_thu" and doc["holder"] == "vanthu"
+    main = next(a for a in doc["attachments"] if a["is_main"])
+    latest = main["versions"][-1]
+    assert latest["signed"] and latest["uploaded_by"] == "ldso" and len(main["versions"]) == 2
+    content = ld.get(
+        f"/documents/{doc_id}/attachments/{main['id']}/versions/{latest['n']}/content"
+    ).content
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(content)
+    assert "Signature is Valid" in pdfsig(signed)
+    qpdf_check(signed)
+    [status] = _pyhanko_status(content, ca_pem)
+    assert status.bottom_line and status.intact and status.valid
+    # the note is the transition's, kept once as the opinion
+    assert [o["text"] for o in doc["opinions"]] == [NOTE]
+    assert doc["flow"][-1]["action"] == "chuyen_van_thu"
+
+    listed = kyso(softhsm, "inbox", "--all", "--json")
+    [row] = [r for r in __import__("json").loads(listed.stdout) if r["id"] == doc_id]
+    assert row["pending"] == 0 and row["signed"] and row["state"] == "cho_van_thu"
+
+
+def test_sign_doc_refused_before_the_pin(demo_server, softhsm):
+    """A chuyên viên may not upload a signed version: told before any PIN is asked
+    (no KYSO_PIN and no terminal, so a PIN prompt would fail differently)."""
+    doc_id = _waiting_for_leader(demo_server)
+    draft = create_kehoach(demo_server, with_appendix=False)
+    session_for(demo_server, "chuyenvien")
+    assert kyso(softhsm, "sync").returncode == 0
+    result = kyso(softhsm, "sign", "--doc", str(draft), "--doc", str(doc_id), "--key", "signer")
+    assert result.returncode == 1
+    assert "Không tải bản ký số lên được" in result.stderr or "Không được tải" in result.stderr
+    assert "Không văn bản nào ký được" in result.stderr
+    assert "PIN" not in result.stderr and "Traceback" not in result.stderr
+    doc = api(demo_server, "chuyenvien").get(f"/documents/{draft}").json()
+    assert len(doc["attachments"][0]["versions"]) == 1
+
+
+def test_sign_doc_usage(softhsm, offline_store):
+    result = kyso(softhsm, "sign", "--doc", "1", "--note", "x")
+    assert result.returncode == 2
+    assert "--note đi cùng --then" in result.stderr
+    both = kyso(softhsm, "sign", "a.pdf", "--doc", "1")
+    assert both.returncode == 2 and "--doc không dùng cùng tệp PDF" in both.stderr
