@@ -34,6 +34,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "inbox": ("kyso.cli.office", "inbox", "Văn bản chờ xử lý (từ bộ nhớ đệm)."),
     "show": ("kyso.cli.office", "show", "Chi tiết một văn bản."),
     "transition": ("kyso.cli.office", "transition", "Chuyển văn bản (trình, chuyển, trả…)."),
+    "conflicts": ("kyso.cli.conflicts", "conflicts", "Thao tác bị máy chủ từ chối (xung đột)."),
     "mark": ("kyso.cli.office", "mark", "Đánh dấu / bỏ đánh dấu văn bản."),
     "opinion": ("kyso.cli.office", "opinion", "Thêm ý kiến xử lý."),
     "issue": ("kyso.cli.issue", "issue", "Văn thư: cấp số, ngày và ký số cơ quan."),

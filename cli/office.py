@@ -48,10 +48,10 @@ _KINDS = {"transition": "chuyển", "opinion": "ý kiến", "mark": "đánh dấ
 
 def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
     from kyso.core.errors import KysoError, SyncError
-    from kyso.core.sync import push_quietly
+    from kyso.core.service.office import push_after_action
 
     try:
-        note = push_quietly(store)
+        note = push_after_action(store)
     except KysoError as exc:  # e.g. a full disk while noting the sync: the action is saved
         raise SyncError(
             f"{message} Thao tác đã được lưu và đang chờ gửi (đừng làm lại); "
@@ -72,7 +72,7 @@ def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
 def login(server: str | None, username: str) -> None:
     """Đăng nhập máy chủ e-office (mật khẩu từ KYSO_PASSWORD hoặc hỏi ẩn)."""
     from kyso.core.errors import SyncError
-    from kyso.core.sync import login as do_login
+    from kyso.core.service.office import login as do_login
 
     if not server:
         from kyso.config.settings import load_settings
@@ -94,7 +94,7 @@ def logout() -> None:
 
     Khi không kết nối được, phiên trên máy vẫn bị xoá và mã phiên được thu hồi ở lần
     đăng nhập hoặc đồng bộ sau."""
-    from kyso.core.sessions import end_session
+    from kyso.core.service.office import logout as end_session
 
     result = end_session()
     echo(result.message, err=not result.revoked and result.was_logged_in)
@@ -103,7 +103,7 @@ def logout() -> None:
 @click.command()
 def sync() -> None:
     """Gửi các thao tác đang chờ rồi tải thay đổi từ máy chủ."""
-    from kyso.core.sync import sync as do_sync
+    from kyso.core.service.office import sync as do_sync
 
     report = do_sync()
     echo(f"Đã gửi {report.pushed} thao tác, nhận {report.pulled} văn bản.")
@@ -129,7 +129,8 @@ def sync() -> None:
 @click.option("--json", "as_json", is_flag=True, help="In JSON.")
 def inbox(scope: str | None, as_json: bool) -> None:
     """Văn bản chờ tôi xử lý (từ bộ nhớ đệm; `kyso sync` để cập nhật)."""
-    from kyso.core.sync import open_store
+    from kyso.core.dates import datetime_vn
+    from kyso.core.service.office import open_store, people
 
     with open_store() as store:
         if as_json:
@@ -142,6 +143,7 @@ def inbox(scope: str | None, as_json: bool) -> None:
             sys.stdout.buffer.flush()
             return
         rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
+        names = people(store)
     if not rows:
         echo("Không có văn bản nào.")
         return
@@ -149,10 +151,12 @@ def inbox(scope: str | None, as_json: bool) -> None:
         star = "★" if row.marked else " "
         wait = " ⇡" if row.pending else ""
         number = row.so_ky_hieu or "—"
-        summary = row.trich_yeu if len(row.trich_yeu) <= 70 else row.trich_yeu[:69] + "…"
+        summary = row.trich_yeu if len(row.trich_yeu) <= 60 else row.trich_yeu[:59] + "…"
+        sender = names.get(row.sender, row.sender) if row.sender else "—"
+        received = datetime_vn(row.received_at) or "—"
         echo(
             f"{row.id:>6} {star} {number:<16} {_state_label(row.state):<30} "
-            f"{row.holder or '—':<12} {summary}{wait}"
+            f"{sender:<22} {received:<16} {summary}{wait}"
         )
 
 
@@ -161,22 +165,28 @@ def inbox(scope: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="In JSON.")
 def show(document_id: int, as_json: bool) -> None:
     """Chi tiết một văn bản: tệp đính kèm, ý kiến, luồng xử lý."""
-    from kyso.core.sync import open_store
+    from kyso.core.dates import date_vn, datetime_vn
+    from kyso.core.service.office import open_store, people
 
     with open_store() as store:
         d = store.document(document_id)
+        names = people(store)
     if as_json:
         _echo_json(d.as_dict())
         return
-    echo(f"Văn bản {d.id} (phiên bản {d.version})")
+
+    def name(user: str | None) -> str:
+        return names.get(user, user) if user else "—"
+
+    echo(f"Văn bản {d.id} (phiên bản {d.version}; giờ Việt Nam, +07:00)")
     echo(f"  Trích yếu:        {d.trich_yeu}")
     echo(f"  Loại:             {d.loai}")
     echo(f"  Số/ký hiệu:       {d.so_ky_hieu or '—'}")
-    echo(f"  Ngày ban hành:    {d.ngay_ban_hanh or '—'}")
+    echo(f"  Ngày ban hành:    {date_vn(d.ngay_ban_hanh) or '—'}")
     echo(f"  Đơn vị soạn thảo: {d.don_vi_soan_thao}")
-    echo(f"  Người soạn:       {d.nguoi_soan or '—'}")
+    echo(f"  Người soạn:       {name(d.nguoi_soan)}")
     echo(f"  Trạng thái:       {_state_label(d.state)}")
-    echo(f"  Đang xử lý:       {d.holder or '—'}")
+    echo(f"  Đang xử lý:       {name(d.holder)}")
     echo(f"  Đánh dấu:         {'có' if d.marked else 'không'}")
     if d.pending:
         echo(f"  Chờ đồng bộ:      {d.pending} thao tác")
@@ -187,19 +197,22 @@ def show(document_id: int, as_json: bool) -> None:
         for v in a.versions:
             signed = "đã ký" if v.signed else "chưa ký"
             wait = " (chờ gửi)" if v.pending else ""
-            echo(f"      v{v.n} {v.uploaded_at} {v.uploaded_by} {signed} {v.size} B{wait}")
+            echo(
+                f"      v{v.n} {datetime_vn(v.uploaded_at)} {name(v.uploaded_by)} "
+                f"{signed} {v.size} B{wait}"
+            )
     if d.opinions:
         echo("Ý kiến xử lý:")
         for o in d.opinions:
             wait = " (chờ gửi)" if o.pending else ""
-            echo(f"  {o.at} {o.author}: {o.text}{wait}")
+            echo(f"  {datetime_vn(o.at)} {name(o.author)}: {o.text}{wait}")
     if d.flow:
         echo("Luồng văn bản:")
         for f in d.flow:
             wait = " (chờ gửi)" if f.pending else ""
             note = f" — {f.note}" if f.note else ""
             echo(
-                f"  {f.at} {f.from_user or '—'} → {f.to_user or '—'}: "
+                f"  {datetime_vn(f.at)} {name(f.from_user)} → {name(f.to_user)}: "
                 f"{_action_label(f.action)}{note}{wait}"
             )
 
@@ -212,7 +225,7 @@ def show(document_id: int, as_json: bool) -> None:
 def transition(document_id: int, action: str, to: str | None, note: str) -> None:
     """Chuyển văn bản: ACTION là trinh_lanh_dao_van_phong, trinh_lanh_dao_so,
     chuyen_van_thu, chuyen_tra_chuyen_vien, ban_hanh, luan_chuyen hoặc ket_thuc."""
-    from kyso.core.sync import open_store
+    from kyso.core.service.office import open_store
 
     with open_store() as store:
         store.transition(document_id, action, to=to, note=note)
@@ -224,7 +237,7 @@ def transition(document_id: int, action: str, to: str | None, note: str) -> None
 @click.option("--on/--off", "value", default=None, help="Đặt hoặc bỏ dấu (mặc định: đảo).")
 def mark(document_id: int, value: bool | None) -> None:
     """Đánh dấu / bỏ đánh dấu văn bản."""
-    from kyso.core.sync import open_store
+    from kyso.core.service.office import open_store
 
     with open_store() as store:
         if value is None:
@@ -240,7 +253,7 @@ def mark(document_id: int, value: bool | None) -> None:
 @click.argument("text")
 def opinion(document_id: int, text: str) -> None:
     """Thêm ý kiến xử lý cho văn bản."""
-    from kyso.core.sync import open_store
+    from kyso.core.service.office import open_store
 
     with open_store() as store:
         store.add_opinion(document_id, text)

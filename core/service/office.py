@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "client",
     "conflicts",
+    "dismiss_conflicts",
     "load_session",
     "login",
     "logout",
@@ -96,3 +97,16 @@ def people(store: Store) -> dict[str, str]:
 def conflicts(store: Store, *, include_dismissed: bool = False) -> list[Conflict]:
     """The actions the server refused, newest first (until dismissed)."""
     return store.conflicts(include_dismissed=include_dismissed)
+
+
+def dismiss_conflicts(store: Store, conflict_ids: tuple[int, ...] | list[int]) -> None:
+    """Hide conflicts the user has seen; an unknown id is a
+    :class:`~kyso.core.errors.StoreError` (nothing is hidden then)."""
+    from kyso.core.errors import StoreError
+
+    known = {c.id for c in store.conflicts(include_dismissed=True)}
+    unknown = [str(i) for i in conflict_ids if i not in known]
+    if unknown:
+        raise StoreError(f"Không có xung đột {', '.join(unknown)}.")
+    for conflict_id in conflict_ids:
+        store.dismiss_conflict(conflict_id)
