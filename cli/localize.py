@@ -1,10 +1,12 @@
-"""click's own words in Vietnamese: the help headings, ``--help`` and ``--version``.
+"""click's own words in Vietnamese: the help headings, ``--help`` and ``--version``, and
+the error messages ("Lỗi: …", "Chạy 'kyso … --help' để xem trợ giúp.").
 
-click writes "Usage:", "Options", "Commands" and "Show this message and exit." through
-gettext without a catalogue for Vietnamese; these classes say them in Vietnamese instead,
-through click's public hooks (``Context.formatter_class``, ``Command.context_class``,
-``Command.add_help_option``). :func:`localize` is applied to each command as the lazy
-group loads it, so ``kyso --help`` still imports nothing but click.
+click writes "Usage:", "Options", "Commands", "Show this message and exit." and its
+errors through gettext without a catalogue for Vietnamese; :mod:`kyso.cli.click_vi`
+gives it one, and these classes write the help headings in Vietnamese through click's
+public hooks (``Context.formatter_class``, ``Command.context_class``). :func:`localize`
+is applied to each command as the lazy group loads it, so ``kyso --help`` still imports
+nothing but click.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from contextlib import contextmanager
 
 import click
 
+from kyso.cli.click_vi import install as _install_catalogue
+
 __all__ = ["HELP_TEXT", "VERSION_HELP", "KysoContext", "VietnameseFormatter", "localize"]
+
+# click's error words ("Error: …", "Try '…' for help.", "No such option…") too.
+_install_catalogue()
 
 HELP_TEXT = "Hiện trợ giúp này rồi thoát."
 VERSION_HELP = "Hiện phiên bản rồi thoát."
@@ -62,24 +69,6 @@ class KysoContext(click.Context):
     formatter_class = VietnameseFormatter
 
 
-def _show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        click.echo(ctx.get_help(), color=ctx.color)
-        ctx.exit()
-
-
-def help_option() -> click.Option:
-    """``--help`` with a Vietnamese description."""
-    return click.Option(
-        ["--help"],
-        is_flag=True,
-        expose_value=False,
-        is_eager=True,
-        callback=_show_help,
-        help=HELP_TEXT,
-    )
-
-
 def localize(command: click.Command) -> click.Command:
     """Give ``command`` (and its sub-commands) Vietnamese help; returns it."""
     if getattr(command, "_kyso_localized", False):
@@ -90,9 +79,6 @@ def localize(command: click.Command) -> click.Command:
     if isinstance(command, click.Group) and not command.chain:
         words = "LỆNH [THAM_SỐ]..."
         command.subcommand_metavar = f"[{words}]" if command.invoke_without_command else words
-    if command.add_help_option:
-        command.add_help_option = False
-        command.params.append(help_option())
     command._kyso_localized = True  # type: ignore[attr-defined]
     if isinstance(command, click.Group):
         for sub in command.commands.values():
