@@ -78,7 +78,7 @@ def tui(no_images: bool, key_label: str | None, kiosk: bool = False) -> None:
 
         run_kiosk(images="off" if no_images else None, key_label=key_label)
         return
-    from kyso.core.sync import load_session
+    from kyso.core.service.office import load_session
     from kyso.tui.store_backend import StoreBackend
 
     session = load_session()
@@ -122,7 +122,7 @@ def make_demo_token(folder: Path, pki_home: Path | None = None) -> tuple[str, Pa
     the SoftHSM config file and the demo CA certificate (PEM). Raises
     :class:`~kyso.core.errors.KysoError` when SoftHSM or its tools are missing.
     """
-    from kyso.core.token.provision import make_softhsm_token
+    from kyso.core.service.demo_token import make_softhsm_token
     from kyso.server.demo_pki import demo_pki
 
     pki = demo_pki(pki_home or folder)
@@ -135,7 +135,7 @@ def _demo_token(folder: Path, server_data: Path) -> tuple[str | None, str]:
     users: the copy of the cached one already in ``folder``, else made there now; put in
     this process's environment."""
     from kyso.core.errors import KysoError
-    from kyso.core.token.provision import find_softhsm_module
+    from kyso.core.service.demo_token import find_softhsm_module
 
     conf = folder / "softhsm2.conf"
     module = find_softhsm_module() if conf.is_file() else None
@@ -195,8 +195,8 @@ def demo_environment(
     folder is a temporary one, gone with the server thread and the token files when this
     returns; with ``keep`` it is that folder, made on first use and left in place.
     """
-    from kyso.core.sync import login
-    from kyso.core.sync import sync as run_sync
+    from kyso.core.service.office import login
+    from kyso.core.service.office import sync as run_sync
     from kyso.server.demo_content import DEMO_PASSWORD
 
     say = echo or (lambda text: None)
@@ -315,7 +315,7 @@ def demo_token(folder: Path | None, as_json: bool) -> None:
     folder = (folder or data_dir() / "kyso-demo-token").expanduser().resolve()
     conf, ca = folder / "softhsm2.conf", folder / "demo-ca.pem"
     if conf.is_file() and ca.is_file():
-        from kyso.core.token.provision import find_softhsm_module
+        from kyso.core.service.demo_token import find_softhsm_module
 
         module = find_softhsm_module() or ""
     else:

@@ -49,12 +49,12 @@ def copy(
     from kyso.core.docs.copy import make_copy
     from kyso.core.errors import DocumentError
     from kyso.core.issue_service import check_clerk
-    from kyso.core.sync import SyncClient
+    from kyso.core.service.office import client as office_client
     from kyso.core.token.session import open_token
 
     if upload and number:
         raise DocumentError("Với --upload, số bản sao do máy chủ cấp: bỏ --number.")
-    with SyncClient.from_saved(retries=1) as client:
+    with office_client(retries=1) as client:
         check_clerk(client.store)
         document = client.store.document_json(document_id)
         if document is None or not document.get("so_ky_hieu"):
@@ -96,9 +96,9 @@ def _copy_and_upload(
     document_id: int, source: Path, output: Path, key, form: str, organization: str, pages
 ) -> None:
     from kyso.core.copy_service import copy_and_upload
-    from kyso.core.sync import SyncClient
+    from kyso.core.service.office import client as office_client
 
-    with SyncClient.from_saved(retries=1) as client:
+    with office_client(retries=1) as client:
         done = copy_and_upload(
             client,
             document_id,

@@ -53,7 +53,7 @@ def cache_key() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     from kyso.core.clock import vn_today
-    from kyso.core.token.provision import find_softhsm_module
+    from kyso.core.service.demo_token import find_softhsm_module
     from kyso.server import demo_content
     from kyso.server.seed import SEED_VERSION
 
@@ -159,7 +159,7 @@ def copy_demo(cached: Path, home: Path) -> DemoFiles:
         _point_conf_at(conf, token / "tokens")
     if not conf.is_file():
         return DemoFiles(server, None, None, "")
-    from kyso.core.token.provision import find_softhsm_module
+    from kyso.core.service.demo_token import find_softhsm_module
 
     return DemoFiles(server, conf, find_softhsm_module(), "")
 

@@ -32,7 +32,7 @@ def demo_serve(folder: Path | None, host: str, port: int) -> None:
     from kyso.cli.app import DEMO_PIN, ROLES, prepare_demo_folder
     from kyso.cli.server import _check_port
     from kyso.config.locations import data_dir
-    from kyso.core.token.provision import find_softhsm_module
+    from kyso.core.service.demo_token import find_softhsm_module
     from kyso.server.app import create_app
     from kyso.server.demo_content import DEMO_PASSWORD
 

@@ -64,14 +64,14 @@ def issue(
     from kyso.config.settings import load_settings
     from kyso.core.issue_service import check_clerk, default_seal
     from kyso.core.issue_service import issue as run_issue
-    from kyso.core.sync import SyncClient
+    from kyso.core.service.office import client as office_client
 
     day = _parse_date(date_text)
 
     def progress(step: str, message: str) -> None:
         echo(f"… {_STEPS.get(step, step)}: {message}", err=True)
 
-    with SyncClient.from_saved() as client:
+    with office_client(retries=3) as client:
         check_clerk(client.store)
         if only_number:
             result = run_issue(
@@ -129,9 +129,9 @@ def issue(
 def export(document_id: int, out: Path) -> None:
     """Xuất văn bản đã ban hành thành gói edXML (tệp đính kèm mã hoá base64)."""
     from kyso.core.edxml import export_edxml
-    from kyso.core.sync import SyncClient
+    from kyso.core.service.office import client as office_client
 
-    with SyncClient.from_saved(retries=1) as client:
+    with office_client(retries=1) as client:
         # Files not downloaded yet are fetched when the server answers.
         path = export_edxml(client.store, document_id, out, fetch=client.fetch_attachment)
     echo(f"✓ Đã xuất văn bản {document_id} ra {path}")

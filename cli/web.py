@@ -256,7 +256,7 @@ def web(
             "truy cập và PIN đi qua mạng không mã hóa)."
         )
     if not demo:
-        from kyso.core.sync import load_session
+        from kyso.core.service.office import load_session
 
         load_session()  # not logged in → one line here instead of a dead page per tab
     tls = tls_context(cert, key_file) if cert is not None and key_file is not None else None
