@@ -7,7 +7,7 @@ import click
 
 from kyso.cli.common import echo, echo_json
 
-__all__ = ["conflicts"]
+__all__ = ["conflict_json", "conflicts"]
 
 _KINDS = {"transition": "Chuyển", "opinion": "Ý kiến", "mark": "Đánh dấu", "upload": "Tải lên"}
 
@@ -23,6 +23,22 @@ def _what(kind: str, payload: dict) -> str:
         except ValueError:
             what += f": {action}"
     return what
+
+
+def conflict_json(c) -> dict:  # c: kyso.core.store_rows.Conflict
+    """A conflict as ``--json`` prints it (``at`` in ISO 8601)."""
+    payload = c.payload if isinstance(c.payload, dict) else {}
+    return {
+        "id": c.id,
+        "document_id": c.document_id,
+        "kind": c.kind,
+        "action": payload.get("action"),
+        "reason": c.reason,
+        "status": c.status,
+        "message": c.message,
+        "at": c.at,
+        "payload": c.payload,
+    }
 
 
 @click.command()
@@ -47,22 +63,7 @@ def conflicts(include_dismissed: bool, dismiss: tuple[int, ...], as_json: bool) 
             dismiss_conflicts(store, dismiss)
         rows = read_conflicts(store, include_dismissed=include_dismissed)
     if as_json:
-        echo_json(
-            [
-                {
-                    "id": c.id,
-                    "document_id": c.document_id,
-                    "kind": c.kind,
-                    "action": (c.payload or {}).get("action"),
-                    "reason": c.reason,
-                    "status": c.status,
-                    "message": c.message,
-                    "at": c.at,
-                    "payload": c.payload,
-                }
-                for c in rows
-            ]
-        )
+        echo_json([conflict_json(c) for c in rows])
         return
     if dismiss:
         echo(f"Đã ẩn {len(dismiss)} xung đột.")

@@ -46,7 +46,9 @@ def _action_label(action: str) -> str:
 _KINDS = {"transition": "chuyển", "opinion": "ý kiến", "mark": "đánh dấu", "upload": "tải bản ký"}
 
 
-def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
+def _after_action(store, message: str, result: dict | None = None) -> None:
+    """Push what was just queued (``store``: a kyso.core.store.Store) and say how it went;
+    with ``result`` (``--json``) print it with ``"sync"``: ``sent`` or ``queued``."""
     from kyso.core.errors import KysoError, SyncError
     from kyso.core.service.office import push_after_action
 
@@ -57,19 +59,23 @@ def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
             f"{message} Thao tác đã được lưu và đang chờ gửi (đừng làm lại); "
             f"chưa gửi được: {exc.message}"
         ) from None
-    if note is None:
-        echo(f"{message} Đã đồng bộ.")
-    elif note.startswith("Đã xếp hàng"):
-        echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
-        echo(note, err=True)
-    else:
+    if note is not None and not note.startswith("Đã xếp hàng"):
         raise SyncError(note)
+    if result is not None:
+        _echo_json({**result, "sync": "sent" if note is None else "queued", "note": note})
+    elif note is None:
+        echo(f"{message} Đã đồng bộ.")
+    else:
+        echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
+    if note is not None:
+        echo(note, err=True)
 
 
 @click.command()
 @click.option("--server", envvar="KYSO_SERVER", help="Địa chỉ máy chủ (hoặc KYSO_SERVER).")
 @click.option("--user", "username", required=True, help="Tên đăng nhập.")
-def login(server: str | None, username: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def login(server: str | None, username: str, as_json: bool = False) -> None:
     """Đăng nhập máy chủ e-office (mật khẩu từ KYSO_PASSWORD hoặc hỏi ẩn)."""
     from kyso.core.errors import SyncError
     from kyso.core.service.office import login as do_login
@@ -84,12 +90,16 @@ def login(server: str | None, username: str) -> None:
     if password is None:
         password = click.prompt("Mật khẩu", hide_input=True, err=True)
     session = do_login(server, username, password)
+    if as_json:
+        _echo_json({"server": session.server, "username": session.username})
+        return
     echo(f"Đã đăng nhập {session.server} với tài khoản {session.username}.")
     echo("Chạy `kyso sync` để tải văn bản về.")
 
 
 @click.command()
-def logout() -> None:
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def logout(as_json: bool = False) -> None:
     """Đăng xuất: thu hồi mã phiên trên máy chủ và xoá phiên trên máy này.
 
     Khi không kết nối được, phiên trên máy vẫn bị xoá và mã phiên được thu hồi ở lần
@@ -97,15 +107,38 @@ def logout() -> None:
     from kyso.core.service.office import logout as end_session
 
     result = end_session()
+    if as_json:
+        _echo_json(
+            {
+                "was_logged_in": result.was_logged_in,
+                "revoked": result.revoked,
+                "message": result.message,
+            }
+        )
+        return
     echo(result.message, err=not result.revoked and result.was_logged_in)
 
 
 @click.command()
-def sync() -> None:
+@click.option("--json", "as_json", is_flag=True, help="In JSON (thời điểm theo ISO 8601).")
+def sync(as_json: bool = False) -> None:
     """Gửi các thao tác đang chờ rồi tải thay đổi từ máy chủ."""
     from kyso.core.service.office import sync as do_sync
 
     report = do_sync()
+    if as_json:
+        from kyso.cli.conflicts import conflict_json
+
+        _echo_json(
+            {
+                "pushed": report.pushed,
+                "pulled": report.pulled,
+                "conflicts": [conflict_json(c) for c in report.conflicts],
+                "rejected": [conflict_json(c) for c in report.rejected],
+                "outbox": report.outbox,
+            }
+        )
+        return
     echo(f"Đã gửi {report.pushed} thao tác, nhận {report.pulled} văn bản.")
     for c in report.conflicts:
         echo(
@@ -222,20 +255,27 @@ def show(document_id: int, as_json: bool) -> None:
 @click.argument("action")
 @click.option("--to", "to", default=None, help="Người nhận (tên đăng nhập).")
 @click.option("--note", default="", help="Ghi chú / ý kiến kèm theo.")
-def transition(document_id: int, action: str, to: str | None, note: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def transition(
+    document_id: int, action: str, to: str | None, note: str, as_json: bool = False
+) -> None:
     """Chuyển văn bản: ACTION là trinh_lanh_dao_van_phong, trinh_lanh_dao_so,
     chuyen_van_thu, chuyen_tra_chuyen_vien, ban_hanh, luan_chuyen hoặc ket_thuc."""
     from kyso.core.service.office import open_store
 
     with open_store() as store:
         store.transition(document_id, action, to=to, note=note)
-        _after_action(store, f"Văn bản {document_id}: {_action_label(action)}.")
+        result = {"document_id": document_id, "action": action, "to": to, "note": note}
+        _after_action(
+            store, f"Văn bản {document_id}: {_action_label(action)}.", result if as_json else None
+        )
 
 
 @click.command()
 @click.argument("document_id", type=int)
 @click.option("--on/--off", "value", default=None, help="Đặt hoặc bỏ dấu (mặc định: đảo).")
-def mark(document_id: int, value: bool | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def mark(document_id: int, value: bool | None, as_json: bool = False) -> None:
     """Đánh dấu / bỏ đánh dấu văn bản."""
     from kyso.core.service.office import open_store
 
@@ -244,17 +284,23 @@ def mark(document_id: int, value: bool | None) -> None:
             item = store.toggle_mark(document_id)
         else:
             item = store.set_mark(document_id, value)
-        what = "Đã đánh dấu" if item.payload["marked"] else "Đã bỏ đánh dấu"
-        _after_action(store, f"{what} văn bản {document_id}.")
+        marked = bool(item.payload["marked"])
+        what = "Đã đánh dấu" if marked else "Đã bỏ đánh dấu"
+        result = {"document_id": document_id, "marked": marked}
+        _after_action(store, f"{what} văn bản {document_id}.", result if as_json else None)
 
 
 @click.command()
 @click.argument("document_id", type=int)
 @click.argument("text")
-def opinion(document_id: int, text: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def opinion(document_id: int, text: str, as_json: bool = False) -> None:
     """Thêm ý kiến xử lý cho văn bản."""
     from kyso.core.service.office import open_store
 
     with open_store() as store:
         store.add_opinion(document_id, text)
-        _after_action(store, f"Đã thêm ý kiến cho văn bản {document_id}.")
+        result = {"document_id": document_id, "opinion": text}
+        _after_action(
+            store, f"Đã thêm ý kiến cho văn bản {document_id}.", result if as_json else None
+        )

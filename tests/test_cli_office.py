@@ -91,3 +91,12 @@ def test_login_needs_a_server(_isolated_home):
     result = run("login", "--user", "ldso", env={"KYSO_PASSWORD": "kyso-demo"})
     assert result.returncode == 1
     assert "KYSO_SERVER" in result.stderr
+
+
+def test_actions_offline_in_json(offline_store):
+    result = run("mark", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["document_id"], data["marked"], data["sync"]) == (1, True, "queued")
+    assert data["note"].startswith("Đã xếp hàng, sẽ đồng bộ sau")
+    assert SECRET_TOKEN not in result.stdout + result.stderr

@@ -105,3 +105,29 @@ def test_conflicts_after_the_server_refused(demo_server):
     assert len(json.loads(run("conflicts", "--all", "--json").stdout)) == 1
     missing = run("conflicts", "--dismiss", "999")
     assert missing.returncode == 1 and "Không có xung đột 999" in missing.stderr
+
+
+def test_actions_and_sync_in_json(demo_server):
+    doc_id = _sent_to_leader(demo_server)
+    session_for(demo_server, "ldso")
+    synced = json.loads(run("sync", "--json").stdout)
+    assert synced["pulled"] >= 1 and synced["outbox"] == 0
+    assert synced["conflicts"] == [] and synced["rejected"] == []
+
+    said = run("opinion", str(doc_id), "Cần bổ sung kinh phí.", "--json")
+    assert said.returncode == 0, said.stderr
+    assert json.loads(said.stdout) == {
+        "document_id": doc_id,
+        "opinion": "Cần bổ sung kinh phí.",
+        "sync": "sent",
+        "note": None,
+    }
+    marked = json.loads(run("mark", str(doc_id), "--on", "--json").stdout)
+    assert (marked["marked"], marked["sync"]) == (True, "sent")
+    moved = json.loads(run("transition", str(doc_id), "chuyen_tra_chuyen_vien", "--json").stdout)
+    assert (moved["action"], moved["sync"]) == ("chuyen_tra_chuyen_vien", "sent")
+    doc = api(demo_server, "ldso").get(f"/documents/{doc_id}").json()
+    assert doc["state"] == "tra_lai" and doc["holder"] == "chuyenvien"
+    assert [o["text"] for o in doc["opinions"]] == ["Kính trình", "Cần bổ sung kinh phí."]
+    out = json.loads(run("logout", "--json").stdout)
+    assert out["was_logged_in"] and out["revoked"]

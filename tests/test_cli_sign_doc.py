@@ -9,7 +9,7 @@ from pathlib import Path
 
 from checks import pdfsig, qpdf_check
 from fixtures_token import TEST_PIN, kyso_env
-from issuance_helpers import api, create_kehoach, session_for
+from issuance_helpers import api, create_kehoach, kehoach_pdfs, session_for
 
 KYSO = Path(sys.executable).with_name("kyso")
 NOTE = "Đồng ý ban hành; chuyển Văn thư phát hành."
@@ -123,3 +123,51 @@ def test_sign_doc_usage(softhsm, offline_store):
     assert "--note đi cùng --then" in result.stderr
     both = kyso(softhsm, "sign", "a.pdf", "--doc", "1")
     assert both.returncode == 2 and "--doc không dùng cùng tệp PDF" in both.stderr
+
+
+def test_sign_doc_batch_in_json_at_the_remembered_place(demo_server, softhsm, tmp_path):
+    """Two documents and one unknown id: the two are signed at the box remembered for
+    their type, the unknown one is reported, the exit code says not all were signed;
+    without --then the documents stay with the leader and get no opinion."""
+    import json
+
+    from kyso.core.docs.pdf import check_pdf
+    from kyso.core.docs.placement import Placement
+
+    first, second = _waiting_for_leader(demo_server), _waiting_for_leader(demo_server)
+    session = session_for(demo_server, "ldso")
+    assert kyso(softhsm, "sync").returncode == 0
+    draft = tmp_path / "draft.pdf"  # not downloaded yet: `sign --doc` fetches it
+    draft.write_bytes(kehoach_pdfs()[0])
+    pages = check_pdf(draft).page_count
+    with session.store() as store:
+        doc = store.document(first)
+        store.placements.remember(doc.loai, pages, Placement(0, (60.0, 60.0, 260.0, 140.0)))
+
+    result = kyso(
+        softhsm,
+        "sign",
+        "--doc",
+        str(first),
+        "--doc",
+        "999999",
+        "--doc",
+        str(second),
+        "--key",
+        "signer",
+        "--json",
+        KYSO_PIN=TEST_PIN,
+    )
+    assert result.returncode == 1
+    assert "1/3 văn bản không ký được" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["signed"] == 2 and data["sync"] == "ok"
+    by_id = {d["id"]: d for d in data["documents"]}
+    assert not by_id[999999]["ok"] and "999999" in by_id[999999]["message"]
+    for doc_id in (first, second):
+        assert by_id[doc_id]["ok"] and by_id[doc_id]["transition"] is None
+        assert by_id[doc_id]["placement"]["page"] == 1
+        assert by_id[doc_id]["placement"]["rule"] == "remembered"
+        served = api(demo_server, "ldso").get(f"/documents/{doc_id}").json()
+        assert served["state"] == "cho_lanh_dao_so" and served["opinions"] == []
+        assert next(a for a in served["attachments"] if a["is_main"])["versions"][-1]["signed"]
