@@ -171,3 +171,21 @@ def test_sign_doc_batch_in_json_at_the_remembered_place(demo_server, softhsm, tm
         served = api(demo_server, "ldso").get(f"/documents/{doc_id}").json()
         assert served["state"] == "cho_lanh_dao_so" and served["opinions"] == []
         assert next(a for a in served["attachments"] if a["is_main"])["versions"][-1]["signed"]
+
+
+def test_sign_doc_without_a_token_is_said_before_the_pin(demo_server, softhsm, tmp_path):
+    """No token plugged in (SoftHSM with an empty token folder): one line, no PIN asked
+    (none is given and there is no terminal), nothing queued."""
+    doc_id = _waiting_for_leader(demo_server)
+    session = session_for(demo_server, "ldso")
+    assert kyso(softhsm, "sync").returncode == 0
+    empty = tmp_path / "tokens"
+    empty.mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {empty}\nobjectstore.backend = file\n")
+    result = kyso(softhsm, "sign", "--doc", str(doc_id), SOFTHSM2_CONF=str(conf))
+    assert result.returncode == 1
+    assert "token" in result.stderr.lower() and "Cần PIN" not in result.stderr
+    assert "Traceback" not in result.stderr
+    with session.store() as store:
+        assert store.outbox_size() == 0
