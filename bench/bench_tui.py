@@ -36,7 +36,7 @@ _CHILD = r"""
 import os, re, sys, time
 from kyso.core.sync import Session
 from kyso.tui.app import KysoApp
-from kyso.tui.store_backend import StoreBackend
+from kyso.core.service.store_service import StoreService
 from kyso.config.settings import Settings, UiSettings
 
 class Timed(KysoApp):
@@ -87,8 +87,8 @@ class Timed(KysoApp):
 
 COUNT = int(os.environ.get("KYSO_BENCH_DOCUMENTS", "10000"))
 session = Session("http://127.0.0.1:9", "ldso", "x")
-backend = StoreBackend(session)
-Timed(backend, settings=Settings(ui=UiSettings(images="off")), images="off").run(
+service = StoreService(session)
+Timed(service, settings=Settings(ui=UiSettings(images="off")), images="off").run(
     headless=True, size=(120, 40)
 )
 """
@@ -188,13 +188,13 @@ def _keypress(home: Path, count: int = DOCUMENTS) -> tuple[float, float]:
     from tui_helpers import settle
 
     from kyso.config.settings import Settings, UiSettings
+    from kyso.core.service.store_service import StoreService
     from kyso.core.sync import Session
     from kyso.tui.app import KysoApp
-    from kyso.tui.store_backend import StoreBackend
 
     async def main() -> tuple[float, float]:
-        backend = StoreBackend(Session("http://127.0.0.1:9", "ldso", "x"))
-        app = KysoApp(backend, settings=Settings(ui=UiSettings(images="off")), images="off")
+        service = StoreService(Session("http://127.0.0.1:9", "ldso", "x"))
+        app = KysoApp(service, settings=Settings(ui=UiSettings(images="off")), images="off")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             assert len(app.screen.documents) == count
@@ -363,7 +363,7 @@ def run(work: Path, counts: tuple[int, ...] = COUNTS) -> list[dict]:
             "app batch (sign + verify + store), 20 documents",
             app * 1000,
             "ms",
-            "run_batch in-process with the real StoreBackend: login, sign, verify, blob "
+            "run_batch in-process with the real StoreService: login, sign, verify, blob "
             "+ outbox in SQLite",
         ),
         {

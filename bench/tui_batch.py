@@ -1,5 +1,5 @@
 """The parts of bench_tui that need no inbox: page thumbnails, and batch signing in the app
-(``run_batch`` over the real StoreBackend: SQLite store, blob folder, outbox) against
+(``run_batch`` over the real StoreService: SQLite store, blob folder, outbox) against
 ``kyso sign`` on the same files and token."""
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ def batch(work: Path, count: int = 20) -> tuple[float, float]:
     sys.path.insert(0, str(ROOT / "tests"))
     from fixtures_pdf import make_pdf
 
+    from kyso.core.service.sign_items import SignItem
+    from kyso.core.service.signing import run_batch
     from kyso.core.token.provision import Identity, make_pki, make_softhsm_token
     from kyso.core.token.session import TokenOptions
-    from kyso.tui.signing import SignItem, run_batch
 
     pki = make_pki([Identity("signer", "Nguyễn Văn Ký", title="Giám đốc")])
     token = make_softhsm_token(work / "token", pki, pin=PIN)
@@ -76,12 +77,12 @@ def batch(work: Path, count: int = 20) -> tuple[float, float]:
 
     from kyso.core.docs.placement import Placement
 
-    backend = batch_backend(work / "home-batch", count)
+    service = batch_backend(work / "home-batch", count)
     items = [SignItem(i, i * 10, f.name, path=f) for i, f in enumerate(files, start=1)]
     t0 = time.monotonic()
     try:
         outcome = run_batch(
-            backend,
+            service,
             items,
             pin=PIN,
             placement=Placement(0, (300, 100, 500, 180)),
@@ -89,8 +90,8 @@ def batch(work: Path, count: int = 20) -> tuple[float, float]:
             out_dir=work / "app-out",
         )
     finally:
-        queued = backend.store.outbox_size()
-        backend.close()
+        queued = service.store.outbox_size()
+        service.close()
     app = time.monotonic() - t0
     if outcome.signed != count or queued != count:
         raise RuntimeError(f"app batch signed {outcome.signed}/{count}, queued {queued}")
@@ -98,16 +99,16 @@ def batch(work: Path, count: int = 20) -> tuple[float, float]:
 
 
 def batch_backend(home: Path, count: int):
-    """The app's real backend: a SQLite store with ``count`` documents (attachment ids
+    """The app's real service: a SQLite store with ``count`` documents (attachment ids
     ``10 × id``) for an offline session, signed files going to its blob folder."""
     from fixtures_store import make_doc
 
+    from kyso.core.service.store_service import StoreService
     from kyso.core.sync import Session
-    from kyso.tui.store_backend import StoreBackend
 
     os.environ["KYSO_HOME"] = str(home)
     session = Session("http://127.0.0.1:9", "ldso", "x")
     with session.store() as store:
         store.set_meta("me", '{"username": "ldso", "role": "lanh_dao_so"}')
         store.apply_page([make_doc(i) for i in range(1, count + 1)], str(count))
-    return StoreBackend(session)
+    return StoreService(session)

@@ -79,10 +79,10 @@ def tui(no_images: bool, key_label: str | None, kiosk: bool = False) -> None:
         run_kiosk(images="off" if no_images else None, key_label=key_label)
         return
     from kyso.core.service.office import load_session
-    from kyso.tui.store_backend import StoreBackend
+    from kyso.core.service.store_service import StoreService
 
     session = load_session()
-    backend = StoreBackend(session, key_label=key_label)
+    backend = StoreService(session, key_label=key_label)
     _run_app(backend, images="off" if no_images else None, key_label=key_label)
 
 
@@ -277,7 +277,7 @@ def demo(ctx: click.Context, role: str, no_images: bool, keep: Path | None = Non
     """
     if ctx.invoked_subcommand is not None:
         return
-    from kyso.tui.store_backend import StoreBackend
+    from kyso.core.service.store_service import StoreService
 
     username = ROLES[role]
     say = lambda t: click.echo(t, err=True)  # noqa: E731
@@ -287,7 +287,7 @@ def demo(ctx: click.Context, role: str, no_images: bool, keep: Path | None = Non
             Path(info).write_text(
                 json.dumps({"url": env.url, "home": str(env.home), "user": username}), "utf-8"
             )
-        backend = StoreBackend(env.session, key_label=username, module=env.token_module)
+        backend = StoreService(env.session, key_label=username, module=env.token_module)
         greeting = f"Chế độ demo — đăng nhập: {username}. {env.token_note}. q: thoát"
         _run_app(
             backend, images="off" if no_images else None, key_label=username, greeting=greeting

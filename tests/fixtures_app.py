@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 from fixtures_pdf import make_pdf
+from static_service import StaticService
 
 from kyso.config.settings import Settings, UiSettings
+from kyso.core.service.model import SyncStatus, TokenStatus, UserInfo
 from kyso.tui.app import KysoApp
-from kyso.tui.backend import StaticBackend, SyncStatus, TokenStatus, UserInfo
 
 LEADER = UserInfo(
     "ldso", "Nguyễn Văn Ký", "lanh_dao_so", "Giám đốc", "Sở Thông tin và Truyền thông"
@@ -122,8 +123,8 @@ def sample_documents() -> list[dict]:
     return docs
 
 
-def make_backend(folder: Path) -> StaticBackend:
-    """A backend whose attachments are real PDFs in ``folder``."""
+def make_service(folder: Path) -> StaticService:
+    """A service whose attachments are real PDFs in ``folder``."""
     docs = sample_documents()
     files = {}
     for doc in docs:
@@ -131,7 +132,7 @@ def make_backend(folder: Path) -> StaticBackend:
         files[(doc["id"], att["id"])] = make_pdf(
             folder / f"doc-{doc['id']}.pdf", pages=2, title=doc["loai"]
         )
-    return StaticBackend(
+    return StaticService(
         user=LEADER,
         docs=docs,
         files=files,
@@ -142,9 +143,9 @@ def make_backend(folder: Path) -> StaticBackend:
 
 
 def make_app(folder: Path, images: str = "off") -> KysoApp:
-    """The app over :func:`make_backend`, with images off unless asked."""
+    """The app over :func:`make_service`, with images off unless asked."""
     settings = Settings(ui=UiSettings(images=images, theme="textual-dark"))
-    return KysoApp(make_backend(folder), settings=settings, images=images)
+    return KysoApp(make_service(folder), settings=settings, images=images)
 
 
 @pytest.fixture

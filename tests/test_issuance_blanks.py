@@ -103,16 +103,16 @@ def test_leader_signature_adds_the_fields_for_each_variant(variant, signing_key,
 def test_the_leader_is_told_before_the_pin_when_blanks_are_missing(tmp_path):
     """The app's pre-flight: a Decree 30 type whose first page has no blanks gets a
     warning (not a problem: it can still be signed); one with blanks gets none."""
-    from fixtures_app import make_backend
+    from fixtures_app import make_service
 
-    from kyso.tui.sign_plan import prepare_items
+    from kyso.core.service.sign_plan import prepare_items
 
-    backend = make_backend(tmp_path)
-    first, second = (d["id"] for d in backend.documents("inbox")[:2])
+    service = make_service(tmp_path)
+    first, second = (d.id for d in service.documents("inbox")[:2])
     for doc_id, data in ((first, decree_pdf([], [])), (second, decree_pdf(*VARIANTS["dotted"]))):
-        att = backend.document(doc_id)["attachments"][0]
-        backend.attachment_file(doc_id, att["id"]).write_bytes(data)
-    items = {i.document_id: i for i in prepare_items(backend, [first, second])}
+        att = service.document(doc_id).attachments[0]
+        service.attachment_file(doc_id, att.id).write_bytes(data)
+    items = {i.document_id: i for i in prepare_items(service, [first, second])}
     assert items[first].loai and not items[first].problem
     assert "Không tìm thấy chỗ trống" in items[first].warning
     assert items[second].warning == ""

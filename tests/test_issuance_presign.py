@@ -191,13 +191,13 @@ async def test_the_app_refuses_a_revoked_organisation_certificate_before_the_pin
     from tui_helpers import settle
 
     from kyso.config.settings import Settings, UiSettings
+    from kyso.core.service.store_service import StoreService
     from kyso.core.sync import login
     from kyso.core.sync import sync as run_sync
     from kyso.core.token.session import TokenOptions, open_token
     from kyso.tui.app import KysoApp
     from kyso.tui.screens.issuance import IssuanceScreen
     from kyso.tui.screens.pin import PinScreen
-    from kyso.tui.store_backend import StoreBackend
 
     def leader_signs() -> int:
         demo_server.trust(ltv_pki.ca_pem.read_bytes())
@@ -212,9 +212,9 @@ async def test_the_app_refuses_a_revoked_organisation_certificate_before_the_pin
     before = _book(demo_server)
     session = login(demo_server.url, "vanthu", "kyso-demo")
     run_sync(session)
-    backend = StoreBackend(session, key_label="revoked", module=ltv_module.module)
+    service = StoreService(session, key_label="revoked", module=ltv_module.module)
     settings = Settings(ui=UiSettings(images="off"))
-    app = KysoApp(backend, settings=settings, images="off", key_label="revoked")
+    app = KysoApp(service, settings=settings, images="off", key_label="revoked")
     posted = []
     async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
         await settle(app, pilot)

@@ -297,7 +297,7 @@ async def test_idle_station_locks_and_forgets_the_session(demo_server):
         app.idle.timeout = 1.2
         await _until_locked(app, pilot, "the idle lock")
         assert app.session is None
-        assert app.backend.user.username == ""
+        assert app.service.user.username == ""
         assert not any(isinstance(s, InboxScreen) for s in app.screen_stack)
         assert not session_file().exists()
         assert app._renderer is None
@@ -331,7 +331,7 @@ async def test_pulling_the_token_out_locks_at_once(demo_server, own_token):
         assert app.token_state is True
         _pull_out(tokens)
         await _until_locked(app, pilot, "the token lock")
-        assert app.session is None and app.backend.user.username == ""
+        assert app.session is None and app.service.user.username == ""
         assert "rút" in str(app.screen.query_one("#welcome-note").render())
         # and nobody logs in again without a token
         await _until(pilot, lambda: isinstance(app.token_state, str), "no token seen")
@@ -369,9 +369,9 @@ async def test_the_next_user_sees_none_of_the_previous_users_documents(demo_serv
     async with app.run_test(size=(120, 40)) as pilot:
         inbox = await _log_in(app, pilot, "ldso")
         leader_rows = _row_ids(inbox)
-        leader_docs = {d["id"]: d for d in app.backend.documents("inbox")}
+        leader_docs = {d.id: d for d in app.service.documents("inbox")}
         assert leader_rows == set(leader_docs)
-        assert all(d["holder"] == "ldso" for d in leader_docs.values())
+        assert all(d.holder == "ldso" for d in leader_docs.values())
         await pilot.press("f12")
         await _until_locked(app, pilot, "locked")
         assert app.user_names == {}
@@ -379,12 +379,12 @@ async def test_the_next_user_sees_none_of_the_previous_users_documents(demo_serv
         assert app.screen.query_one("#welcome-user", Input).value == ""
         assert app.screen.query_one("#welcome-password", Input).value == ""
         inbox = await _log_in(app, pilot, "chuyenvien")
-        assert app.backend.user.username == "chuyenvien"
+        assert app.service.user.username == "chuyenvien"
         rows = _row_ids(inbox)
-        docs = {d["id"]: d for d in app.backend.documents("inbox")}
+        docs = {d.id: d for d in app.service.documents("inbox")}
         assert rows == set(docs)
         assert rows.isdisjoint(leader_rows)
-        assert all(d["holder"] == "chuyenvien" for d in docs.values())
+        assert all(d.holder == "chuyenvien" for d in docs.values())
         assert inbox.query_one(StatusBar).user.username == "chuyenvien"
 
 

@@ -49,7 +49,7 @@ async def _sign_all(app, pilot) -> BatchScreen:
 async def test_a_broken_file_is_reported_and_the_others_are_signed(token_app, tmp_path):
     broken = tmp_path / "hong.pdf"
     broken.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\n")
-    token_app.backend.files[(2, 102)] = broken
+    token_app.service.files[(2, 102)] = broken
     async with token_app.run_test(size=(120, 40)) as pilot:
         batch = await _sign_all(token_app, pilot)
         assert isinstance(batch, BatchScreen)
@@ -62,7 +62,7 @@ async def test_a_broken_file_is_reported_and_the_others_are_signed(token_app, tm
         await pilot.press("r")  # nothing that can be retried: says so, asks no PIN
         await settle(token_app, pilot)
         assert isinstance(token_app.screen, BatchScreen)
-    signed = [entry for entry in token_app.backend.log if entry[0] == "signed"]
+    signed = [entry for entry in token_app.service.log if entry[0] == "signed"]
     assert len(signed) == 3
     for _kind, (_doc, _att, path) in signed:
         # verify_pdf runs its own event loop: keep it off this test's loop

@@ -25,8 +25,8 @@ def anyio_backend() -> str:
 
 def _hostile_app(tmp_path, text: str):
     app = make_app(tmp_path)
-    backend = app.backend
-    for doc in backend.docs:
+    service = app.service
+    for doc in service.docs:
         doc["trich_yeu"] = text
         doc["don_vi_soan_thao"] = text
         doc["attachments"][0]["name"] = text
@@ -35,7 +35,7 @@ def _hostile_app(tmp_path, text: str):
             opinion["text"] = text
         for step in doc["flow"]:
             step["note"] = text
-    for person in backend.people:
+    for person in service.people:
         if person["username"] == "chuyenvien":
             person["full_name"] = text
     return app
@@ -80,5 +80,5 @@ async def test_hostile_text_through_inbox_document_and_transition(tmp_path, name
         await settle(app, pilot)
         assert isinstance(app.screen, InboxScreen)
         assert app.is_running
-        log = app.backend.log
+        log = app.service.log
         assert any(k == "transition" and v[0] == doc_id and v[1] == action for k, v in log)

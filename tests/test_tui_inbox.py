@@ -1,21 +1,21 @@
 """The inbox list: the debounced filter, the Từ and signed columns, and loading a long view
-first screenful first (Pilot over the in-memory backend and over a real local store)."""
+first screenful first (Pilot over the in-memory service and over a real local store)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from fixtures_app import make_backend
+from fixtures_app import make_service
 from fixtures_store import make_doc
 from textual.widgets import DataTable, Input
 from tui_helpers import settle
 
 from kyso.config.settings import Settings, UiSettings
+from kyso.core.service.store_service import StoreService
 from kyso.tui.app import KysoApp
 from kyso.tui.screens import inbox
 from kyso.tui.screens.inbox import WINDOW, InboxScreen, signature_badge
-from kyso.tui.store_backend import StoreBackend
 
 pytestmark = pytest.mark.anyio
 
@@ -107,10 +107,12 @@ async def test_sender_full_name_and_signed_badge(static_app):
 
 
 def test_badge_says_who_signed():
-    assert signature_badge({"signed": True, "signed_by_me": True}) == "✍"
-    assert signature_badge({"signed": True, "signed_by_me": False}) == "✓"
-    assert signature_badge({"signed": False, "signed_by_me": True}) == ""
-    assert signature_badge({}) == ""
+    from kyso.core.service.model import Document
+
+    assert signature_badge(Document(1, signed=True, signed_by_me=True)) == "✍"
+    assert signature_badge(Document(1, signed=True, signed_by_me=False)) == "✓"
+    assert signature_badge(Document(1, signed=False, signed_by_me=True)) == ""
+    assert signature_badge(Document(1)) == ""
 
 
 def test_a_whole_view_makes_a_queued_read_of_the_same_view_obsolete():
@@ -127,16 +129,15 @@ def test_a_whole_view_makes_a_queued_read_of_the_same_view_obsolete():
 def test_in_memory_backend_derives_the_columns_as_the_store_does(tmp_path):
     from kyso.core.store import Store
 
-    backend = make_backend(tmp_path)
-    documents = backend.documents("all")
-    with Store(tmp_path / "stores" / "x.sqlite", backend.user.username) as store:
-        raw = [backend.document(d["id"]) for d in documents]
-        store.apply_page([{k: v for k, v in d.items() if k != "pending"} for d in raw], "1")
+    service = make_service(tmp_path)
+    documents = service.documents("all")
+    with Store(tmp_path / "stores" / "x.sqlite", service.user.username) as store:
+        store.apply_page([dict(d) for d in service.docs], "1")  # the same API JSON
         rows = {r["id"]: r for r in store.inbox_dicts("all")}
     fields = ("sender", "signed", "signed_by_me")
     for doc in documents:
-        assert tuple(doc[f] for f in fields) == tuple(rows[doc["id"]][f] for f in fields)
-    assert {d["sender_name"] for d in documents} == {"Lê Văn Phòng"}
+        assert tuple(getattr(doc, f) for f in fields) == tuple(rows[doc.id][f] for f in fields)
+    assert {d.sender_name for d in documents} == {"Lê Văn Phòng"}
 
 
 def _store_app(offline_session, count: int) -> KysoApp:
@@ -145,21 +146,21 @@ def _store_app(offline_session, count: int) -> KysoApp:
         users = [{"username": "chuyenvien", "full_name": "Trần Thị Soạn"}]
         store.set_meta("users", json.dumps(users, ensure_ascii=False))
         store.apply_page([make_doc(i) for i in range(1, count + 1)], str(count))
-    backend = StoreBackend(offline_session)
-    return KysoApp(backend, settings=Settings(ui=UiSettings(images="off")), images="off")
+    service = StoreService(offline_session)
+    return KysoApp(service, settings=Settings(ui=UiSettings(images="off")), images="off")
 
 
 def test_store_backend_rows_and_first_screenful(offline_session):
     app = _store_app(offline_session, 30)
-    backend = app.backend
+    service = app.service
     try:
-        everything = backend.documents("inbox")
+        everything = service.documents("inbox")
         assert len(everything) == 30
-        assert {d["sender_name"] for d in everything} == {"Trần Thị Soạn"}
-        assert not any(d["signed"] for d in everything)
-        assert backend.first_documents("inbox", 7) == everything[:7]
+        assert {d.sender_name for d in everything} == {"Trần Thị Soạn"}
+        assert not any(d.signed for d in everything)
+        assert service.first_documents("inbox", 7) == everything[:7]
     finally:
-        backend.close()
+        service.close()
 
 
 async def test_long_view_shows_a_window_then_loads_the_rest(offline_session):

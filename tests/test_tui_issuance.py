@@ -1,6 +1,6 @@
 """Pilot tests of the clerk's (văn thư) screens: Phát hành and Sổ đăng ký.
 
-Most run over the in-memory backend (the seed's Kế hoạch as the leader-signed file, a
+Most run over the in-memory service (the seed's Kế hoạch as the leader-signed file, a
 registry book in memory); one runs against the real server and the SoftHSM token: the
 leader signs through his store, the clerk issues from the screen with keystrokes.
 """
@@ -12,15 +12,16 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from fixtures_app import LEADER, make_backend
+from fixtures_app import LEADER, make_service
 from issuance_helpers import client_for, create_kehoach, kehoach_meta, kehoach_pdfs
 from issuance_helpers import signature_png as leader_signature_png
+from static_service import StaticService
 from textual.widgets import Checkbox, DataTable, Input
 from tui_helpers import settle
 
 from kyso.config.settings import Settings, UiSettings
+from kyso.core.service.model import TokenStatus, UserInfo
 from kyso.tui.app import KysoApp
-from kyso.tui.backend import StaticBackend, TokenStatus, UserInfo
 from kyso.tui.commands import binding_commands
 from kyso.tui.screens.help import HelpScreen
 from kyso.tui.screens.inbox import InboxScreen
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.anyio
 CLERK = UserInfo("vanthu", "Phạm Thị Thư", "van_thu", "Văn thư", "Sở Thông tin và Truyền thông")
 TODAY = dt.date(2026, 11, 27)
 KE_HOACH = 6
-"""The clerk's document in the in-memory backend: the seed's Kế hoạch, leader-signed."""
+"""The clerk's document in the in-memory service: the seed's Kế hoạch, leader-signed."""
 
 
 @pytest.fixture
@@ -65,31 +66,31 @@ def _book_row(row_id: int, so: int, kh: str, day: str, status: str = "issued", *
     return row
 
 
-def clerk_backend(folder: Path) -> StaticBackend:
+def clerk_backend(folder: Path) -> StaticService:
     """The sample documents seen by the văn thư; document 6 is the seed's Kế hoạch,
     waiting for her, with where its number, date and seal go."""
     from kyso.core.docs.issuance import find_issuance_slots, seal_box
     from kyso.core.docs.placement import resolve_placement
     from kyso.core.issue_service import SealPreview
 
-    backend = make_backend(folder)
-    backend.user = CLERK
-    backend.today = TODAY
-    backend.token = TokenStatus(True, "kyso-demo", "Phạm Thị Thư", "31/12/2027")
+    service = make_service(folder)
+    service.user = CLERK
+    service.today = TODAY
+    service.token = TokenStatus(True, "kyso-demo", "Phạm Thị Thư", "31/12/2027")
     main, _appendix = kehoach_pdfs()
     trich_yeu, name, _ = kehoach_meta()
     path = folder / "ke-hoach.pdf"
     path.write_bytes(main)
-    doc = next(d for d in backend.docs if d["id"] == KE_HOACH)
+    doc = next(d for d in service.docs if d["id"] == KE_HOACH)
     doc.update(trich_yeu=trich_yeu, loai="Kế hoạch", loai_ky_hieu="KH")
     doc["attachments"][0]["name"] = name
-    backend.files[(KE_HOACH, doc["attachments"][0]["id"])] = path
-    for other in backend.docs:
+    service.files[(KE_HOACH, doc["attachments"][0]["id"])] = path
+    for other in service.docs:
         if other["id"] != KE_HOACH and other["holder"] == "vanthu":
             other["so_ky_hieu"] = None
     placement = resolve_placement(main, anchor="GIÁM ĐỐC")
     slots = find_issuance_slots(main)
-    backend.previews[KE_HOACH] = SealPreview(
+    service.previews[KE_HOACH] = SealPreview(
         path,
         placement.page,
         placement.box,
@@ -97,12 +98,12 @@ def clerk_backend(folder: Path) -> StaticBackend:
         slots.number_box,
         slots.date_box,
     )
-    backend.book = [
+    service.book = [
         _book_row(1, 1, "QĐ", "2026-01-05"),
         _book_row(2, 2, "KH", "2026-02-10", ten_loai_trich_yeu="Kế hoạch chuyển đổi số năm 2026"),
         _book_row(3, 7, "TB", "2025-12-30", ten_loai_trich_yeu="Thông báo lịch trực Tết"),
     ]
-    return backend
+    return service
 
 
 def clerk_app(folder: Path, images: str = "off") -> KysoApp:
@@ -149,11 +150,11 @@ def test_parse_date_accepts_vietnamese_and_iso():
         parse_date("31/02/2026")
 
 
-# -- in-memory backend -------------------------------------------------------------------
+# -- in-memory service -------------------------------------------------------------------
 
 
 async def test_clerk_keys_exist_only_for_the_van_thu(tmp_path):
-    leader = KysoApp(make_backend(tmp_path), settings=Settings(ui=UiSettings(images="off")))
+    leader = KysoApp(make_service(tmp_path), settings=Settings(ui=UiSettings(images="off")))
     async with leader.run_test(size=(120, 40)) as pilot:
         await settle(leader, pilot)
         names = [n for n, _h, _c in binding_commands(leader.screen)]
@@ -161,7 +162,7 @@ async def test_clerk_keys_exist_only_for_the_van_thu(tmp_path):
         await pilot.press("p", "b")  # nothing happens for a leader
         await settle(leader, pilot)
         assert isinstance(leader.screen, InboxScreen)
-    assert leader.backend.user == LEADER
+    assert leader.service.user == LEADER
 
     app = clerk_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -199,7 +200,7 @@ async def test_issuance_shows_the_number_date_seal_and_where_they_go(tmp_path):
         assert screen.page == 0
         assert "S Số: 03/KH-STTTT" in page
         assert "N Đắk Nông, ngày 27 tháng 11 năm 2026" in page
-        assert app.backend.log == []  # nothing was taken by looking
+        assert app.service.log == []  # nothing was taken by looking
 
 
 async def test_the_thumbnail_shows_the_seal_box_in_red(tmp_path):
@@ -234,15 +235,15 @@ async def test_only_number_toggle_issues_without_pin_or_seal(tmp_path):
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, PinScreen)
-        assert ("issue", (KE_HOACH, "03/KH-STTTT", True)) in app.backend.log
+        assert ("issue", (KE_HOACH, "03/KH-STTTT", True)) in app.service.log
         progress = _text(screen, "#issuance-progress")
         assert "Đã phát hành: Số 03/KH-STTTT, ngày 27/11/2026 (chỉ điền số, ngày)" in progress
         assert progress.count("✔") == 6  # five steps and the result
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, InboxScreen)
-    doc = app.backend.document(KE_HOACH)
-    assert doc["state"] == "da_ban_hanh" and doc["so_ky_hieu"] == "03/KH-STTTT"
+    doc = app.service.document(KE_HOACH)
+    assert doc.state == "da_ban_hanh" and doc.so_ky_hieu == "03/KH-STTTT"
 
 
 async def test_apply_asks_the_pin_then_issues_with_an_edited_date(tmp_path):
@@ -266,7 +267,7 @@ async def test_apply_asks_the_pin_then_issues_with_an_edited_date(tmp_path):
         progress = _text(screen, "#issuance-progress")
         assert "Đã phát hành: Số 03/KH-STTTT, ngày 05/02/2026" in progress
         assert "đã ký số cơ quan và đóng dấu" in progress
-    [row] = [r for r in app.backend.book if r["doc_id"] == KE_HOACH]
+    [row] = [r for r in app.service.book if r["doc_id"] == KE_HOACH]
     assert row["status"] == "issued" and row["ngay"] == "2026-02-05"
 
 
@@ -301,7 +302,7 @@ async def test_a_bad_date_is_refused(tmp_path):
 
 async def test_a_refused_issuance_says_why_and_that_the_number_was_cancelled(tmp_path):
     app = clerk_app(tmp_path)
-    app.backend.refuse_issue = "Chữ ký của lãnh đạo không còn nguyên vẹn"
+    app.service.refuse_issue = "Chữ ký của lãnh đạo không còn nguyên vẹn"
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_issuance(app, pilot)
         await pilot.press("enter")
@@ -314,14 +315,14 @@ async def test_a_refused_issuance_says_why_and_that_the_number_was_cancelled(tmp
         assert "✘ Gửi máy chủ" in progress
         assert "số đã huỷ: 03/KH-STTTT" in _text(screen, "#issuance-info")
         assert screen.result is None
-    assert app.backend.document(KE_HOACH)["state"] == "cho_van_thu"
+    assert app.service.document(KE_HOACH).state == "cho_van_thu"
 
 
 async def test_a_held_number_is_reused_or_cancelled_with_a_reason(tmp_path):
     from kyso.tui.screens.issuance import ReasonScreen
 
     app = clerk_app(tmp_path)
-    app.backend.book.append(_book_row(4, 3, "KH", "2026-11-26", status="pending", doc_id=KE_HOACH))
+    app.service.book.append(_book_row(4, 3, "KH", "2026-11-26", status="pending", doc_id=KE_HOACH))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_issuance(app, pilot)
         assert "03/KH-STTTT (đã giữ cho văn bản này, sẽ dùng lại)" in _text(
@@ -333,7 +334,7 @@ async def test_a_held_number_is_reused_or_cancelled_with_a_reason(tmp_path):
         await pilot.press(*"Sai ngày", "enter")
         await settle(app, pilot)
         assert app.screen is screen
-        assert ("cancel", (KE_HOACH, "Sai ngày")) in app.backend.log
+        assert ("cancel", (KE_HOACH, "Sai ngày")) in app.service.log
         info = _text(screen, "#issuance-info")
         assert "Số/ký hiệu sẽ lấy: 04/KH-STTTT" in info and "số đã huỷ: 03/KH-STTTT" in info
         await pilot.press("h")  # nothing held any more: no dialog
@@ -345,11 +346,11 @@ async def test_issue_key_on_a_document_not_waiting_for_the_clerk(tmp_path):
     from textual.notifications import Notify
 
     app = clerk_app(tmp_path)
-    assert [d["id"] for d in app.backend.clerk_inbox()] == [5, KE_HOACH]
-    for doc in app.backend.docs:
+    assert [d.id for d in app.service.clerk_inbox()] == [5, KE_HOACH]
+    for doc in app.service.docs:
         if doc["holder"] == "vanthu":
             doc["state"] = "da_ban_hanh"  # nothing waits for the clerk any more
-    assert app.backend.clerk_inbox() == []
+    assert app.service.clerk_inbox() == []
     posted = []
     async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
         await settle(app, pilot)
@@ -460,9 +461,9 @@ def _leader_signs_and_sends_to_clerk(server, softhsm, folder: Path) -> int:
 async def test_clerk_issues_from_the_screen_against_the_server(
     demo_server, softhsm, tmp_path, monkeypatch
 ):
+    from kyso.core.service.store_service import StoreService
     from kyso.core.sync import login
     from kyso.core.sync import sync as run_sync
-    from kyso.tui.store_backend import StoreBackend
 
     monkeypatch.setenv("KYSO_MODULE", softhsm.module)
     # pyHanko's blocking API runs its own event loop: prepare outside the test's loop.
@@ -472,9 +473,9 @@ async def test_clerk_issues_from_the_screen_against_the_server(
 
     session = login(demo_server.url, "vanthu", "kyso-demo")
     run_sync(session)
-    backend = StoreBackend(session, key_label="signer", module=softhsm.module)
+    service = StoreService(session, key_label="signer", module=softhsm.module)
     app = KysoApp(
-        backend, settings=Settings(ui=UiSettings(images="off")), images="off", key_label="signer"
+        service, settings=Settings(ui=UiSettings(images="off")), images="off", key_label="signer"
     )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

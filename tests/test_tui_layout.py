@@ -31,12 +31,12 @@ def anyio_backend() -> str:
 
 def _long_app(tmp_path):
     app = make_app(tmp_path)
-    for person in app.backend.people:
+    for person in app.service.people:
         if person["username"] == "ldvanphong":
             person["full_name"] = LONG_NAME
-    for doc in app.backend.docs:
+    for doc in app.service.docs:
         doc["trich_yeu"] = f"{LONG_TITLE} ({doc['id']})"
-    app.backend.docs[0]["so_ky_hieu"] = "1234/QĐ-UBND-STTTT"
+    app.service.docs[0]["so_ky_hieu"] = "1234/QĐ-UBND-STTTT"
     return app
 
 

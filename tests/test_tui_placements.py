@@ -75,16 +75,16 @@ def mixed_app(tmp_path: Path, store: Store):
     """The app over five documents of five types, with remembered boxes in ``store``
     (and two boxes that must not be used: another page-count bucket, another type)."""
     app = make_app(tmp_path)
-    backend = app.backend
-    backend.store = store
-    for doc in backend.docs:
+    service = app.service
+    service.store = store
+    for doc in service.docs:
         if doc["id"] not in LAYOUTS:
             continue
         loai, pages, title_at, remembered = LAYOUTS[doc["id"]]
         doc["loai"] = loai
         att = doc["attachments"][0]
         path = tmp_path / f"mixed-{doc['id']}.pdf"
-        backend.files[(doc["id"], att["id"])] = make_document(path, loai, pages, title_at)
+        service.files[(doc["id"], att["id"])] = make_document(path, loai, pages, title_at)
         if remembered is not None:
             store.placements.remember(loai, pages, Placement(pages - 1, remembered))
     store.placements.remember("Kế hoạch", 12, Placement(0, OVER_BODY))  # 10+ pages only
@@ -190,7 +190,7 @@ def test_default_order_remembered_then_title_then_corner(tmp_path):
 
 async def _to_plan(app, pilot, ids: list[int]) -> SignPlanScreen:
     await settle(app, pilot)
-    app.start_signing(ids)
+    app.flows.start_signing(ids)
     for _ in range(20):
         await settle(app, pilot)
         if isinstance(app.screen, SignPlanScreen):
@@ -232,7 +232,7 @@ async def test_five_types_each_signed_in_its_own_place_none_over_text(tmp_path, 
         assert rows[1] != "⚠ che chữ" and "trang 5/5" in rows[3] and "dưới dòng chữ neo" in rows[3]
         batch = await _pin_and_sign(app, pilot)
         assert batch.outcome.signed == 5, [r.message for r in batch.outcome.results]
-    signed = {doc: Path(path) for kind, (doc, _att, path) in app.backend.log if kind == "signed"}
+    signed = {doc: Path(path) for kind, (doc, _att, path) in app.service.log if kind == "signed"}
     boxes = set()
     for doc_id, item in items.items():
         page, box = await asyncio.to_thread(signature_box, signed[doc_id])
@@ -265,7 +265,7 @@ async def test_overlap_warning_is_shown_before_the_pin(tmp_path, store, token_en
         assert any("che chữ" in n for n in app.screen.notes)
         await pilot.press("escape")  # nothing signed
         await settle(app, pilot)
-    assert not [e for e in app.backend.log if e[0] == "signed"]
+    assert not [e for e in app.service.log if e[0] == "signed"]
 
 
 async def test_moving_one_box_in_the_list_remembers_it_for_its_type(tmp_path, store, token_env):
@@ -298,7 +298,7 @@ async def test_settings_list_and_clear_the_stored_positions_across_a_restart(tmp
         first.placements.remember("Kế hoạch", 2, Placement(1, (10.0, 20.0, 210.0, 100.0)))
     with Store(path, "ldso") as reopened:  # a restart
         app = make_app(tmp_path)
-        app.backend.store = reopened
+        app.service.store = reopened
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(app, pilot)
             await pilot.press("comma")
@@ -328,7 +328,7 @@ async def test_results_show_the_whole_reason_audit_it_and_retry_only_what_can_wo
     app.key_label = "signer"
     broken = tmp_path / ("tệp-hỏng-có-tên-rất-dài-" * 4 + ".pdf")
     broken.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\n")
-    app.backend.files[(2, 102)] = broken
+    app.service.files[(2, 102)] = broken
     async with app.run_test(size=(120, 40)) as pilot:
         await _to_plan(app, pilot, [1, 2])
         batch = await _pin_and_sign(app, pilot, pin="999999")  # wrong PIN: token error
@@ -362,7 +362,7 @@ async def test_one_document_opens_at_its_own_place_not_another_types_box(tmp_pat
     app = mixed_app(tmp_path, store)  # Kế hoạch and Thông báo boxes are remembered
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
-        app.start_signing([4])  # Báo cáo: nothing remembered for it
+        app.flows.start_signing([4])  # Báo cáo: nothing remembered for it
         for _ in range(20):
             await settle(app, pilot)
             if isinstance(app.screen, PlacementScreen) and app.screen.page_count:

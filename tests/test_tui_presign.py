@@ -1,7 +1,7 @@
 """The app checks the signing certificate before the PIN and signs at the planned PAdES
 level: the LTV token of fixtures_revocation.py (expired, revoked, good certificates),
 the local OCSP responder and TSA, driven with Pilot over the real store and server
-(refusals) and over the in-memory backend (a B-LT signature end to end)."""
+(refusals) and over the in-memory service (a B-LT signature end to end)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from textual.notifications import Notify
 from tui_helpers import settle
 
 from kyso.config.settings import Settings, SigningSettings, UiSettings
+from kyso.core.service.store_service import StoreService
 from kyso.core.sync import login
 from kyso.core.sync import sync as run_sync
 from kyso.tui.app import KysoApp
 from kyso.tui.screens.batch import BatchScreen
 from kyso.tui.screens.pin import PinScreen
 from kyso.tui.screens.placement import PlacementScreen
-from kyso.tui.store_backend import StoreBackend
 
 pytestmark = pytest.mark.anyio
 
@@ -45,8 +45,8 @@ async def test_a_bad_certificate_is_refused_before_the_pin(
 ):
     session = login(demo_server.url, "ldso", "kyso-demo")
     run_sync(session)
-    backend = StoreBackend(session, key_label=label, module=ltv_module.module)
-    app = KysoApp(backend, settings=Settings(ui=UiSettings(images="off")), key_label=label)
+    service = StoreService(session, key_label=label, module=ltv_module.module)
+    app = KysoApp(service, settings=Settings(ui=UiSettings(images="off")), key_label=label)
     posted = []
     async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
         await settle(app, pilot)
@@ -100,7 +100,7 @@ async def test_a_good_certificate_signs_b_lt_and_verifies_with_trust(
         assert batch.outcome.results[0].verified
     # Trust and revocation were checked: no warning about either, no lowered level.
     assert not [m for m in _messages(posted) if "chưa kiểm tra" in m.lower() or "thay vì" in m]
-    signed = [entry for entry in app.backend.log if entry[0] == "signed"]
+    signed = [entry for entry in app.service.log if entry[0] == "signed"]
     assert len(signed) == 1
     path = Path(signed[0][1][2])
     report = await asyncio.to_thread(verify_pdf, path, trust=[ltv_pki.ca_pem.read_bytes()])

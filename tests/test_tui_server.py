@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input
 from tui_helpers import settle, wait_until
 
 from kyso.config.settings import Settings, UiSettings
+from kyso.core.service.store_service import StoreService
 from kyso.core.sync import login
 from kyso.core.sync import sync as run_sync
 from kyso.tui.app import KysoApp
@@ -21,7 +22,6 @@ from kyso.tui.screens.placement import PlacementScreen
 from kyso.tui.screens.preview import PreviewScreen
 from kyso.tui.screens.sign_plan import SignPlanScreen
 from kyso.tui.screens.transition import TransitionScreen
-from kyso.tui.store_backend import StoreBackend
 
 pytestmark = pytest.mark.anyio
 
@@ -40,9 +40,9 @@ def leader_app(demo_server, softhsm, monkeypatch):
     monkeypatch.setenv("KYSO_MODULE", softhsm.module)
     session = login(demo_server.url, "ldso", "kyso-demo")
     run_sync(session)
-    backend = StoreBackend(session, key_label="signer", module=softhsm.module)
+    service = StoreService(session, key_label="signer", module=softhsm.module)
     settings = Settings(ui=UiSettings(images="off"))
-    return KysoApp(backend, settings=settings, images="off", key_label="signer")
+    return KysoApp(service, settings=settings, images="off", key_label="signer")
 
 
 def _server_doc(demo_server, doc_id: int) -> dict:
@@ -70,7 +70,7 @@ async def test_inbox_and_page_preview_from_the_real_server(leader_app):
         screen = leader_app.screen
         assert isinstance(screen, InboxScreen)
         table = screen.query_one("#inbox-table", DataTable)
-        assert table.row_count == len(leader_app.backend.documents("inbox")) > 0
+        assert table.row_count == len(leader_app.service.documents("inbox")) > 0
         await pilot.press("enter")
         await settle(leader_app, pilot)
         await pilot.press("x")  # downloads the attachment through the sync client
@@ -323,7 +323,7 @@ async def test_a_conflict_is_shown_and_can_be_dismissed(leader_app, demo_server)
                 json={"action": "chuyen_tra_chuyen_vien", "to": None, "note": "Trả lại"},
             )
             assert moved.status_code == 200, moved.text
-        leader_app.apply_transition(doc_id, "chuyen_tra_chuyen_vien", None, "")
+        leader_app.flows.apply_transition(doc_id, "chuyen_tra_chuyen_vien", None, "")
         await settle(leader_app, pilot)
         await settle(leader_app, pilot)
         bar = leader_app.screen.query_one("#status-bar")

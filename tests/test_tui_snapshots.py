@@ -14,11 +14,11 @@ from fixtures_app import make_app
 from textual.widgets import Input
 from tui_helpers import settle
 
+from kyso.core.service.sign_items import SignItem
 from kyso.tui.screens.batch import BatchScreen
 from kyso.tui.screens.pin import PinScreen
 from kyso.tui.screens.placement import PlacementScreen
 from kyso.tui.screens.sign_plan import SignPlanScreen
-from kyso.tui.signing import SignItem
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -44,12 +44,12 @@ def _steps(*keys: str, push: Callable[[Any], Any] | None = None) -> Callable[[An
 
 
 def _placement(app: Any) -> PlacementScreen:
-    path = app.backend.files[(1, 101)]
+    path = app.service.files[(1, 101)]
     return PlacementScreen(path, None, title="Kế hoạch trồng cây", loai="Kế hoạch")
 
 
 def _pin(app: Any) -> PinScreen:
-    return PinScreen(app.backend.token_status(), 3, pin_state="count_low")
+    return PinScreen(app.service.token_status(), 3, pin_state="count_low")
 
 
 def _batch(app: Any) -> BatchScreen:

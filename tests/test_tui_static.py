@@ -87,11 +87,11 @@ async def test_mark_toggles_the_star_on_the_row_and_in_the_backend(static_app):
     async with static_app.run_test(size=(80, 24)) as pilot:
         await settle(static_app, pilot)
         first = static_app.screen.current_id()
-        was = bool(static_app.backend.document(first)["marked"])
+        was = static_app.service.document(first).marked
         await pilot.press("m")
         await settle(static_app, pilot)
-        assert ("mark", (first, not was)) in static_app.backend.log
-        assert static_app.backend.document(first)["marked"] is (not was)
+        assert ("mark", (first, not was)) in static_app.service.log
+        assert static_app.service.document(first).marked is (not was)
         assert _rows(static_app)[0][1].startswith("★") is (not was)
 
 
@@ -161,7 +161,7 @@ async def test_broken_attachment_shows_a_message_not_a_traceback(static_app, tmp
     broken = tmp_path / "hong.pdf"
     broken.write_bytes(b"%PDF-1.7\nrac")
     doc_id = 4
-    static_app.backend.files[(doc_id, 100 + doc_id)] = broken
+    static_app.service.files[(doc_id, 100 + doc_id)] = broken
     async with static_app.run_test(size=(80, 24)) as pilot:
         await settle(static_app, pilot)
         static_app.push_screen(PreviewScreen(broken, "hong.pdf"))
@@ -209,17 +209,19 @@ async def test_transition_offers_only_my_actions_and_records_the_opinion(static_
         screen.query_one("#transition-note").text = "Đồng ý ban hành, chuyển Văn thư."
         await pilot.press("ctrl+s")
         await settle(static_app, pilot)
-        log = static_app.backend.log
-        assert ("opinion", (doc_id, "Đồng ý ban hành, chuyển Văn thư.")) in log
-        assert any(
-            k == "transition" and v[0] == doc_id and v[1] == "chuyen_van_thu" for k, v in log
-        )
+        log = static_app.service.log
+        note = "Đồng ý ban hành, chuyển Văn thư."
+        # The note is the transition's opinion: recorded once, not also as an opinion.
+        assert [k for k, v in log if v[0] == doc_id] == ["transition"]
+        assert ("transition", (doc_id, "chuyen_van_thu", None, note)) in log
+        texts = [o.text for o in static_app.service.document(doc_id).opinions]
+        assert texts.count(note) == 1
 
 
 async def test_placement_moves_snaps_and_remembers(static_app):
     async with static_app.run_test(size=(120, 40)) as pilot:
         await settle(static_app, pilot)
-        path = static_app.backend.files[(1, 101)]
+        path = static_app.service.files[(1, 101)]
         results = []
         static_app.push_screen(
             PlacementScreen(path, None, title="KH", loai="Kế hoạch"), results.append
@@ -240,9 +242,9 @@ async def test_placement_moves_snaps_and_remembers(static_app):
         await settle(static_app, pilot)
     placement = results[0]
     assert placement.page == 1
-    kept = static_app.backend.placements().find("Kế hoạch", 2)
+    kept = static_app.service.placements().find("Kế hoạch", 2)
     assert (kept.page, kept.box) == (placement.page, placement.box)
-    assert static_app.backend.placements().find("Công văn", 2) is None  # per type
+    assert static_app.service.placements().find("Công văn", 2) is None  # per type
 
 
 def test_page_map_draws_the_box():
@@ -357,7 +359,7 @@ async def test_an_opinion_in_vietnamese_is_added_to_the_document(static_app):
         opinions = screen.query_one("#opinions", DataTable)
         texts = [str(opinions.get_row_at(i)[1]) for i in range(opinions.row_count)]
         assert "Đồng ý, đề nghị Văn thư phát hành." in texts
-    assert ("opinion", (doc_id, "Đồng ý, đề nghị Văn thư phát hành.")) in static_app.backend.log
+    assert ("opinion", (doc_id, "Đồng ý, đề nghị Văn thư phát hành.")) in static_app.service.log
 
 
 async def test_typing_q_in_a_text_box_does_not_quit(static_app):

@@ -13,10 +13,11 @@ from textual.widgets import DataTable, Input, Static, TabbedContent
 from tui_helpers import settle
 
 from kyso.core.clock import VN_TZ, vn_now
-from kyso.tui.backend import SyncStatus
+from kyso.core.service.model import SyncStatus
 from kyso.tui.commands import binding_commands
 from kyso.tui.format import date_vn, datetime_vn, time_vn
 from kyso.tui.inbox_rows import received_at
+from kyso.tui.labels import sync_label
 from kyso.tui.screens.audit import AuditScreen
 from kyso.tui.screens.document import DocumentScreen
 from kyso.tui.screens.preview import PreviewScreen
@@ -125,7 +126,7 @@ async def test_zoom_keys_are_gone_without_thumbnails(tmp_path):
 async def test_sync_shows_syncing_long_enough_then_the_time(tmp_path):
     app = make_app(tmp_path)
     finished = vn_now().replace(microsecond=0)
-    app.backend.status = SyncStatus("synced", last_sync=finished.isoformat())
+    app.service.status = SyncStatus("synced", last_sync=finished.isoformat())
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         bar = app.screen.query_one(StatusBar)
@@ -141,12 +142,12 @@ async def test_sync_shows_syncing_long_enough_then_the_time(tmp_path):
 
 def test_last_sync_time_is_vietnam_time_with_the_date_when_not_today():
     utc = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    label = SyncStatus("synced", last_sync=utc.isoformat()).label
+    label = sync_label(SyncStatus("synced", last_sync=utc.isoformat()))
     assert label == f"đồng bộ lúc {utc.astimezone(VN_TZ):%H:%M}"
     old = vn_now() - dt.timedelta(days=3)
-    label = SyncStatus("synced", queued=2, last_sync=old.isoformat()).label
+    label = sync_label(SyncStatus("synced", queued=2, last_sync=old.isoformat()))
     assert label == f"đồng bộ lúc {old:%H:%M %d/%m/%Y}, 2 chờ gửi"
-    assert SyncStatus("synced").label == "đã đồng bộ"
+    assert sync_label(SyncStatus("synced")) == "đã đồng bộ"
 
 
 # -- 4. Nhận lúc ---------------------------------------------------------------------------
@@ -201,12 +202,13 @@ async def test_signing_keeps_nhan_luc_and_the_order(tmp_path):
         before = order()
         last = app.screen.documents[-1]
         was = received_at(last)
-        pdf = app.backend.files[(last["id"], last["attachments"][0]["id"])]
-        app.backend.add_signed_version(last["id"], last["attachments"][0]["id"], pdf, "Ký số")
+        att = last.attachments[0].id
+        pdf = app.service.files[(last.id, att)]
+        app.service.add_signed_version(last.id, att, pdf, "Ký số")
         app.refresh_views()
         await settle(app, pilot)
-        again = next(d for d in app.screen.documents if d["id"] == last["id"])
-        assert again["signed"] and received_at(again) == was
+        again = next(d for d in app.screen.documents if d.id == last.id)
+        assert again.signed and received_at(again) == was
         assert order() == before
 
 
@@ -259,7 +261,7 @@ def test_dates_are_dd_mm_yyyy_in_vietnam_time():
 
 async def test_document_shows_ngay_ban_hanh_as_dd_mm_yyyy(tmp_path):
     app = make_app(tmp_path)
-    app.backend.docs[4]["ngay_ban_hanh"] = "2022-05-07"
+    app.service.docs[4]["ngay_ban_hanh"] = "2022-05-07"
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_document(app, pilot, 5)
         fields = _text(screen.query_one("#document-fields"))
@@ -271,7 +273,7 @@ async def test_document_shows_ngay_ban_hanh_as_dd_mm_yyyy(tmp_path):
 
 async def test_related_documents_by_so_ky_hieu_and_trich_yeu(tmp_path):
     app = make_app(tmp_path)
-    app.backend.docs[2]["related"] = [5, 1, 99]
+    app.service.docs[2]["related"] = [5, 1, 99]
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_document(app, pilot, 3)
         related = _text(screen.query_one("#document-related")).splitlines()

@@ -1,7 +1,8 @@
-"""The kyso terminal app: a thin shell that holds the backend and pushes screens.
+"""The kyso terminal app: a thin shell that holds the service and pushes screens.
 
-Flows that span several screens (signing, transitions, sync) live in
-:mod:`kyso.tui.actions`; each screen lives in its own module under ``screens/``.
+The use cases are the service's (:mod:`kyso.core.service`); flows that span several
+screens (signing, transitions, sync) are run by ``app.flows`` (:mod:`kyso.tui.flows`);
+each screen lives in its own module under ``screens/``.
 """
 
 from __future__ import annotations
@@ -10,16 +11,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from kyso.config.settings import Settings
+from kyso.core.atomic import write_atomic
+from kyso.core.errors import KysoError
+from kyso.core.service.api import Service
+from kyso.core.service.model import TokenStatus
 from kyso.core.textsafe import safe_line, safe_lines
-from kyso.tui.actions import AppActions
-from kyso.tui.backend import Backend, TokenStatus
 from kyso.tui.commands import (
     KysoCommands,
     KysoPalette,
@@ -31,7 +36,7 @@ from kyso.tui.commands import (
 __all__ = ["KysoApp"]
 
 
-class KysoApp(AppActions, App[None]):
+class KysoApp(App[None]):
     """Hộp văn bản, xem trước, ký số token, chuyển văn bản."""
 
     TITLE = "kyso — ký số văn bản"
@@ -48,7 +53,7 @@ class KysoApp(AppActions, App[None]):
 
     def __init__(
         self,
-        backend: Backend,
+        service: Service,
         *,
         settings: Settings | None = None,
         images: str | None = None,
@@ -56,7 +61,7 @@ class KysoApp(AppActions, App[None]):
         greeting: str = "",
     ) -> None:
         super().__init__()
-        self.backend = backend
+        self.service = service
         self.settings = settings or Settings()
         self.images = images or self.settings.ui.images
         self.key_label = key_label
@@ -66,6 +71,10 @@ class KysoApp(AppActions, App[None]):
         self.user_names: dict[str, str] = {}
         self._renderer: Any = None
         self._audit: Any = None
+        from kyso.tui.flows import Flows
+
+        self.flows = Flows(self)
+        """The multi-screen flows (signing, transitions, sync, marks)."""
         if self.settings.ui.theme:
             self.theme = self.settings.ui.theme
 
@@ -101,9 +110,9 @@ class KysoApp(AppActions, App[None]):
 
         for notice in pop_notices():  # a repaired file mode, a damaged cache rebuilt
             self.notify(notice, title="kyso", severity="warning", timeout=15)
-        self.refresh_user_names()
+        self.flows.refresh_user_names()
         # Looking for the token loads PKCS#11 modules: not while the first frame is drawn.
-        self.call_after_refresh(self.refresh_token_status)
+        self.call_after_refresh(self.flows.refresh_token_status)
 
     @property
     def renderer(self) -> Any:
@@ -122,6 +131,51 @@ class KysoApp(AppActions, App[None]):
 
             self._audit = AuditLog()
         return self._audit
+
+    # -- what every screen and flow shares -------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """Show a failed worker's error as a notification: title + message, no traceback."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, KysoError):
+            self.notify(error.message, title=error.title, severity="error", timeout=8)
+        else:
+            description = event.worker.description or event.worker.name
+            self.notify(
+                f"{description}: {type(error).__name__}: {error}",
+                title="Lỗi",
+                severity="error",
+                timeout=8,
+            )
+
+    def record(self, action: str, **fields: Any) -> None:
+        """Append to the audit log (any thread); a failure is shown, never fatal."""
+        try:
+            self.audit.append(action, user=self.service.user.username, **fields)
+        except KysoError as exc:
+            try:
+                self.call_from_thread(self.notify, exc.message, title=exc.title, severity="warning")
+            except RuntimeError:  # already on the app's thread
+                self.notify(exc.message, title=exc.title, severity="warning")
+
+    def broadcast(self, message: Any) -> None:
+        """Send a message to every screen on the stack (status bars listen)."""
+        for screen in self.screen_stack:
+            screen.post_message(message)
+
+    def refresh_views(self) -> None:
+        """Ask every screen that shows store data to read it again."""
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if callable(reload):
+                reload()
+
+    def save_copy(self, source: Path, target: Path) -> None:
+        """Tải file: copy an attachment to a folder the user chose."""
+        write_atomic(target, source.read_bytes())
 
     # -- the palette in Vietnamese -----------------------------------------------------
 
@@ -175,4 +229,4 @@ class KysoApp(AppActions, App[None]):
     def on_unmount(self) -> None:
         if self._renderer is not None:
             self._renderer.close()
-        self.backend.close()
+        self.service.close()

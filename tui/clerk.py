@@ -28,12 +28,12 @@ class ClerkKeys(KysoScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the clerk's actions from every other role."""
         if action in CLERK_ACTIONS:
-            return self.backend.user.role == "van_thu"
+            return self.service.user.role == "van_thu"
         return True
 
     def action_issue(self) -> None:
         """Phát hành the document under the cursor (waiting for the clerk)."""
-        from kyso.tui.backend import STATE_LABELS
+        from kyso.core.service.model import STATE_LABELS
         from kyso.tui.screens.issuance import IssuanceScreen
 
         screen: Any = self
@@ -41,8 +41,8 @@ class ClerkKeys(KysoScreen):
         if doc_id is None:
             screen.notify("Không có văn bản chờ phát hành", severity="warning")
             return
-        doc = next((d for d in screen.documents if d["id"] == doc_id), {})
-        state = doc.get("state", "")
+        doc = next((d for d in screen.documents if d.id == doc_id), None)
+        state = doc.state if doc is not None else ""
         if state != "cho_van_thu":
             label = STATE_LABELS.get(state, state)
             screen.notify(

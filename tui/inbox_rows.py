@@ -1,12 +1,12 @@
 """What an inbox row says about a document: its texts, its marks, and the folded text the
-filter (and the command palette) search. Plain Python over the backend's documents."""
+filter (and the command palette) search. Plain Python over the service's documents."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
 
-from kyso.tui.backend import STATE_LABELS, Document
+from kyso.core.service.model import STATE_LABELS, Document
 from kyso.tui.format import date_vn, datetime_vn
 from kyso.tui.widgets.inbox_columns import SELECTED, STATE_SHORT
 
@@ -24,46 +24,38 @@ def received_at(doc: Document) -> str:
     """When the document reached its holder: the store's ``received_at`` for an inbox row;
     for a whole Document, the newest flow entry to the holder. Never the last change
     (signing or an opinion must not move a document in the list)."""
-    if doc.get("received_at"):
-        return doc["received_at"]
-    from kyso.core.store_rows import inbox_received
-
-    return inbox_received(doc) or doc.get("created_at") or ""
+    return doc.reached_holder_at
 
 
 def sender(doc: Document) -> str:
     """Who sent the document to its current holder (the store's ``sender``; for a whole
     Document, the ``from`` of the newest flow entry to the holder)."""
-    if "sender" in doc:
-        return doc["sender"] or ""
-    from kyso.core.store_rows import inbox_sender
-
-    return inbox_sender(doc) or ""
+    return doc.last_sender or ""
 
 
 def signature_badge(doc: Document) -> str:
     """``✍`` when the main file's newest version is signed and I signed it, ``✓`` when it
     is signed by someone else, else nothing."""
-    if not doc.get("signed"):
+    if not doc.signed:
         return ""
-    return "✍" if doc.get("signed_by_me") else "✓"
+    return "✍" if doc.signed_by_me else "✓"
 
 
 def row_texts(doc: Document, selected: bool, names: Mapping[str, str]) -> dict[str, str]:
     """Every text a row may show, whole (the layout picks the columns, the table cuts);
     ``names`` maps usernames to full names."""
     who = sender(doc)
-    state = doc.get("state", "")
-    pending = " ⏳" if doc.get("pending") else ""
+    state = doc.state
+    pending = " ⏳" if doc.pending else ""
     received = received_at(doc)
     return {
         "sel": SELECTED if selected else "",
-        "mark": (("★" if doc.get("marked") else " ") + signature_badge(doc)).rstrip(),
-        "so": doc.get("so_ky_hieu") or "—",
-        "trich_yeu": " ".join(str(doc.get("trich_yeu") or "").split()),
-        "loai": doc.get("loai", ""),
-        "don_vi": doc.get("don_vi_soan_thao", ""),
-        "from": doc.get("sender_name") or names.get(who, who),
+        "mark": (("★" if doc.marked else " ") + signature_badge(doc)).rstrip(),
+        "so": doc.so_ky_hieu or "—",
+        "trich_yeu": " ".join(doc.trich_yeu.split()),
+        "loai": doc.loai,
+        "don_vi": doc.don_vi_soan_thao,
+        "from": doc.sender_name or names.get(who, who),
         "received": datetime_vn(received),
         "received_short": date_vn(received),
         "state": STATE_LABELS.get(state, state) + pending,
@@ -74,8 +66,8 @@ def row_texts(doc: Document, selected: bool, names: Mapping[str, str]) -> dict[s
 def haystack(doc: Document) -> str:
     """The text the filter looks in: số/ký hiệu, trích yếu, loại, đơn vị, người soạn,
     sender, state."""
-    fields = ("so_ky_hieu", "trich_yeu", "loai", "don_vi_soan_thao", "nguoi_soan")
-    parts = [str(doc.get(name) or "") for name in fields]
+    fields = (doc.so_ky_hieu, doc.trich_yeu, doc.loai, doc.don_vi_soan_thao, doc.nguoi_soan)
+    parts = [f or "" for f in fields]
     parts.append(sender(doc))
-    parts.append(STATE_LABELS.get(doc.get("state", ""), ""))
+    parts.append(STATE_LABELS.get(doc.state, ""))
     return " ".join(parts)

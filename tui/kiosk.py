@@ -41,8 +41,9 @@ from textual.theme import Theme
 from kyso.config.settings import Settings
 from kyso.core.errors import KysoError
 from kyso.core.kiosk import IdleClock, check_admin_pin, token_present
+from kyso.core.service.api import Service, SignedOut
+from kyso.core.service.model import TokenStatus
 from kyso.tui.app import KysoApp
-from kyso.tui.backend import Backend, StaticBackend, TokenStatus, UserInfo
 from kyso.tui.commands import KysoCommands, command_name, screen_bindings
 
 __all__ = ["HIGH_CONTRAST", "KioskApp", "KioskCommands", "console_is_bare"]
@@ -85,8 +86,8 @@ def console_is_bare(env: dict[str, str] | None = None) -> bool:
     return (env if env is not None else os.environ).get("TERM", "") == "linux"
 
 
-def _nobody() -> Backend:
-    return StaticBackend(user=UserInfo("", "Chưa đăng nhập", ""))
+def _nobody() -> Service:
+    return SignedOut()
 
 
 class KioskCommands(KysoCommands):
@@ -220,21 +221,17 @@ class KioskApp(KysoApp):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="kiosk-login")
     def _login(self, server: str, username: str, password: str) -> None:
-        from kyso.core.sync import SyncClient, login
-        from kyso.tui.store_backend import StoreBackend
+        from kyso.core.service.store_service import StoreService
 
         try:
-            session = login(server, username, password, kiosk=True)
-            backend = StoreBackend(session, key_label=self.key_label, module=self.module)
+            # Offline after the login, the user works on what the store has; the inbox says so.
+            service = StoreService.login(
+                server, username, password, kiosk=True, key_label=self.key_label, module=self.module
+            )
         except KysoError as exc:
             self.call_from_thread(self._login_failed, exc.message)
             return
-        try:
-            with SyncClient(session, backend.store, retries=1) as client:
-                client.sync()
-        except KysoError:
-            pass  # offline: the user works on what the store has; the inbox says so
-        self.call_from_thread(self._start_session, session, backend)
+        self.call_from_thread(self._start_session, service.session, service)
 
     def _login_failed(self, message: str) -> None:
         welcome = self._welcome()
@@ -242,21 +239,21 @@ class KioskApp(KysoApp):
             welcome.busy(False)
             welcome.show_note(message)
 
-    def _start_session(self, session: Any, backend: Backend) -> None:
+    def _start_session(self, session: Any, service: Service) -> None:
         from kyso.tui.screens.inbox import InboxScreen
 
         if not self.locked or self._welcome() is None:  # a lock raced the login
-            backend.close()
+            service.close()
             return
         self.session = session
-        self.backend = backend
+        self.service = service
         self.locked = False
         self.idle.touch()
         self.user_names = {}
         self.record("kiosk_login")
         self.switch_screen(InboxScreen())
-        self.refresh_user_names()
-        self.refresh_token_status()
+        self.flows.refresh_user_names()
+        self.flows.refresh_token_status()
 
     # -- lock -------------------------------------------------------------------------
 
@@ -284,8 +281,8 @@ class KioskApp(KysoApp):
         for worker in list(self.workers):
             if worker.group not in _KEEP_ON_LOCK:
                 worker.cancel()
-        old = self.backend
-        self.backend = _nobody()
+        old = self.service
+        self.service = _nobody()
         self.session = None
         self.admin = False
         self.token_status = TokenStatus()
@@ -436,7 +433,7 @@ class KioskApp(KysoApp):
         """Where this user's copies of attachments go: their folder in the data folder."""
         from kyso.config.locations import data_dir
 
-        user = self.backend.user.username or "_"
+        user = self.service.user.username or "_"
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in user)
         folder = data_dir() / "kiosk" / safe
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)

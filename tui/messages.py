@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.message import Message
 
-from kyso.tui.backend import Document, SyncStatus, TokenStatus
+from kyso.core.service.model import Document, SyncStatus, TokenStatus
 
 __all__ = [
     "DocumentChanged",

@@ -1,2 +1,54 @@
-"""The use cases every front end calls (the app, the CLI, the kiosk, web mode): typed
-functions over the store, the sync client, the token and the document code."""
+"""The use cases every front end calls (app, kiosk, web mode, CLI), as one typed API.
+
+- :mod:`.model`: what front ends see (``Document``, ``Person``, ``SyncStatus``…).
+- :mod:`.api`: the abstract :class:`Service`; :mod:`.store_service`: the real one.
+- :mod:`.sign_plan` and :mod:`.signing`: the signing use case (pre-flight before the PIN,
+  placement, one token session, sign, verify, record for upload).
+- :mod:`.token_status`: the token without a PIN (status, inventory, options).
+- :mod:`.office`: the session (login, logout, sync, the local cache, conflicts, names).
+- :mod:`.sign_documents` (and :mod:`.sign_doc_plan`): ``kyso sign --doc``, inbox documents
+  signed from the cache, uploaded, optionally sent on, synced.
+- :mod:`.demo_token`: the demo's SoftHSM token.
+
+No Textual or click here: a plain script can drive every use case.
+"""
+
+from kyso.core.service.api import Service
+from kyso.core.service.model import (
+    ACTION_LABELS,
+    ROLE_LABELS,
+    SCOPES,
+    STATE_LABELS,
+    Attachment,
+    ConflictInfo,
+    Document,
+    FlowStep,
+    Opinion,
+    Person,
+    SignRequest,
+    SignResult,
+    SyncStatus,
+    TokenStatus,
+    UserInfo,
+    Version,
+)
+
+__all__ = [
+    "ACTION_LABELS",
+    "ROLE_LABELS",
+    "SCOPES",
+    "STATE_LABELS",
+    "Attachment",
+    "ConflictInfo",
+    "Document",
+    "FlowStep",
+    "Opinion",
+    "Person",
+    "Service",
+    "SignRequest",
+    "SignResult",
+    "SyncStatus",
+    "TokenStatus",
+    "UserInfo",
+    "Version",
+]

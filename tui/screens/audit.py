@@ -68,7 +68,7 @@ def _value(key: str, value: Any) -> str:
     if key == "date" or key.endswith("_at"):
         return datetime_vn(str(value)) if "T" in str(value) else date_vn(str(value))
     if key == "transition":
-        from kyso.tui.backend import ACTION_LABELS
+        from kyso.core.service.model import ACTION_LABELS
 
         return ACTION_LABELS.get(str(value), str(value))
     return str(value)

@@ -1,4 +1,4 @@
-"""What every kyso screen shares: typed access to the app and its backend."""
+"""What every kyso screen shares: typed access to the app and its service."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual.screen import ModalScreen, Screen
 
-from kyso.tui.backend import Backend
+from kyso.core.service.api import Service
 
 if TYPE_CHECKING:  # pragma: no cover
     from kyso.tui.app import KysoApp
@@ -21,9 +21,9 @@ class _Access:
         return cast("KysoApp", cast(Any, self).app)
 
     @property
-    def backend(self) -> Backend:
-        """The app's backend (local store + use cases)."""
-        return self.kyso.backend
+    def service(self) -> Service:
+        """The app's service (local store + use cases)."""
+        return self.kyso.service
 
 
 class KysoScreen(_Access, Screen[Any]):

@@ -15,10 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from kyso.core.errors import KysoError
-from kyso.tui.format import plain
-from kyso.tui.messages import SignFinished, SignProgress
-from kyso.tui.screens.base import KysoScreen
-from kyso.tui.signing import (
+from kyso.core.service.sign_items import (
     FAILURE_KINDS,
     RETRYABLE,
     BatchOutcome,
@@ -26,6 +23,9 @@ from kyso.tui.signing import (
     SignItemResult,
     failure_kind,
 )
+from kyso.tui.format import plain
+from kyso.tui.messages import SignFinished, SignProgress
+from kyso.tui.screens.base import KysoScreen
 
 __all__ = ["BatchScreen"]
 
@@ -98,22 +98,17 @@ class BatchScreen(KysoScreen):
     )
     def _run(self, items: list[SignItem], pin_box: list[str | None]) -> None:
         from kyso.config.locations import data_dir
-        from kyso.core.token.session import TokenOptions
-        from kyso.tui.signing import run_batch
+        from kyso.core.service.signing import run_batch, station_token_options
 
         settings = self.kyso.settings
-        options = TokenOptions(
-            configured_module=settings.token.module or None,
-            token_label=settings.token.label or None,
-            key_label=self.kyso.key_label,
-        )
+        options = station_token_options(settings, self.kyso.key_label)
 
         def progress(result: SignItemResult, done: int, total: int) -> None:
             self.post_message(SignProgress(done, total, result.item.title, result))
 
         try:
             outcome = run_batch(
-                self.backend,
+                self.service,
                 items,
                 pin=pin_box.pop(),  # run_batch drops it right after the token login
                 placement=self.placement,
@@ -226,9 +221,9 @@ class BatchScreen(KysoScreen):
         self.query_one("#batch-current", Static).update("Xong" if not failed else "Kết thúc")
         self.notify(summary, title="Ký số", severity="information" if not failed else "warning")
         self.kyso.refresh_views()
-        self.kyso.refresh_token_status()  # tries left after a wrong PIN
+        self.kyso.flows.refresh_token_status()  # tries left after a wrong PIN
         if done:
-            self.kyso.sync_now()
+            self.kyso.flows.sync_now()
         if not failed and self.after is not None:
             self.after()
 

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from kyso.tui.backend import ACTION_LABELS
+from kyso.core.service.model import ACTION_LABELS, ConflictInfo
 from kyso.tui.format import datetime_vn, plain
 from kyso.tui.screens.base import KysoScreen
 
@@ -21,7 +21,7 @@ _KINDS = {"transition": "Chuyển", "opinion": "Ý kiến", "mark": "Đánh dấ
 
 
 class _Read(Message):
-    def __init__(self, conflicts: list[dict]) -> None:
+    def __init__(self, conflicts: list[ConflictInfo]) -> None:
         super().__init__()
         self.conflicts = conflicts
 
@@ -60,22 +60,22 @@ class ConflictsScreen(KysoScreen):
         description="Đọc xung đột",
     )
     def _read(self) -> None:
-        self.post_message(_Read(self.backend.conflicts()))
+        self.post_message(_Read(self.service.conflicts()))
 
     @on(_Read)
     def _show(self, message: _Read) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for c in message.conflicts:
-            what = _KINDS.get(c["kind"], c["kind"])
-            action = (c.get("payload") or {}).get("action")
+            what = _KINDS.get(c.kind, c.kind)
+            action = c.payload.get("action")
             if action:
                 what += f": {ACTION_LABELS.get(action, action)}"
-            why = "xung đột" if c["reason"] == "conflict" else f"bị từ chối ({c['status']})"
+            why = "xung đột" if c.reason == "conflict" else f"bị từ chối ({c.status})"
             table.add_row(
-                *map(plain, (datetime_vn(c["at"]), f"#{c['document_id']}", what, why)),
-                plain(c["message"]),
-                key=str(c["id"]),
+                *map(plain, (datetime_vn(c.at), f"#{c.document_id}", what, why)),
+                plain(c.message),
+                key=str(c.id),
             )
         count = len(message.conflicts)
         self.query_one("#conflicts-title", Static).update(
@@ -92,9 +92,9 @@ class ConflictsScreen(KysoScreen):
 
     @work(thread=True, exit_on_error=False, group="conflicts-write", description="Ẩn xung đột")
     def _dismiss(self, conflict_id: int) -> None:
-        self.backend.dismiss_conflict(conflict_id)
+        self.service.dismiss_conflict(conflict_id)
         self.app.call_from_thread(self.reload)
-        status = self.backend.sync_status()
+        status = self.service.sync_status()
         from kyso.tui.messages import SyncStatusChanged
 
         self.app.call_from_thread(self.kyso.broadcast, SyncStatusChanged(status))

@@ -19,7 +19,7 @@ from textual.widgets import (
 )
 
 from kyso.core.errors import KysoError
-from kyso.tui.backend import ACTION_LABELS, STATE_LABELS, Document
+from kyso.core.service.model import ACTION_LABELS, STATE_LABELS, Attachment, Document
 from kyso.tui.format import date_vn, datetime_vn, labelled, plain, shorten
 from kyso.tui.messages import DocumentChanged, SyncStatusChanged, TokenStatusChanged
 from kyso.tui.screens.base import KysoScreen
@@ -98,8 +98,8 @@ class DocumentScreen(KysoScreen):
         table.add_columns("Tệp", "Phiên bản", "Ký số", "Người gửi", "Lúc")
         self.query_one("#opinions", DataTable).add_columns("Người cho ý kiến", "Ý kiến", "Lúc")
         status = self.query_one(StatusBar)
-        status.user = self.backend.user
-        status.sync = self.backend.sync_status()
+        status.user = self.service.user
+        status.sync = self.service.sync_status()
         status.token = self.kyso.token_status
         self.reload()
 
@@ -115,19 +115,19 @@ class DocumentScreen(KysoScreen):
         description="Đọc văn bản",
     )
     def _load(self) -> None:
-        doc = self.backend.document(self.doc_id)
-        self._related = {rid: self._summary(rid) for rid in doc.get("related") or []}
+        doc = self.service.document(self.doc_id)
+        self._related = {rid: self._summary(rid) for rid in doc.related}
         self.post_message(DocumentChanged(doc))
 
     def _summary(self, doc_id: int) -> tuple[str, str] | None:
         """(số/ký hiệu, trích yếu) of a related document in the store, None if absent."""
         try:
-            other = self.backend.document(doc_id)
+            other = self.service.document(doc_id)
         except KysoError:
             return None
-        return other.get("so_ky_hieu") or "", other.get("trich_yeu") or ""
+        return other.so_ky_hieu or "", other.trich_yeu
 
-    def _related_text(self, related: list[int]) -> Text:
+    def _related_text(self, related: tuple[int, ...]) -> Text:
         """One line per related document: số/ký hiệu — trích yếu."""
         if not related:
             return plain("(không có)")
@@ -148,7 +148,7 @@ class DocumentScreen(KysoScreen):
 
     @on(DocumentChanged)
     def _changed(self, message: DocumentChanged) -> None:
-        if message.document.get("id") == self.doc_id:
+        if message.document.id == self.doc_id:
             self.show(message.document)
 
     @on(SyncStatusChanged)
@@ -167,24 +167,20 @@ class DocumentScreen(KysoScreen):
     def show(self, doc: Document) -> None:
         """Fill every tab from ``doc``."""
         self.doc = doc
-        star = "★ " if doc.get("marked") else ""
-        pending = " · chờ đồng bộ" if doc.get("pending") else ""
+        star = "★ " if doc.marked else ""
+        pending = " · chờ đồng bộ" if doc.pending else ""
         self.query_one("#document-title", Static).update(
-            plain(
-                star, "THÔNG TIN VĂN BẢN ĐI — ", STATE_LABELS.get(doc.get("state", ""), ""), pending
-            )
+            plain(star, "THÔNG TIN VĂN BẢN ĐI — ", STATE_LABELS.get(doc.state, ""), pending)
         )
-        signed = any(
-            v.get("signed") for a in doc.get("attachments") or [] for v in a.get("versions") or []
-        )
+        signed = any(v.signed for a in doc.attachments for v in a.versions)
         fields = [
-            ("Trích yếu(*)", doc.get("trich_yeu", "")),
-            ("Hình thức(*)", doc.get("loai", "")),
-            ("Đơn vị soạn thảo", doc.get("don_vi_soan_thao", "")),
-            ("Người soạn", self._who(doc.get("nguoi_soan"))),
-            ("Đang xử lý", self._who(doc.get("holder"))),
-            ("Số/ký hiệu", doc.get("so_ky_hieu") or "(cấp sau khi ký)"),
-            ("Ngày ban hành", date_vn(doc.get("ngay_ban_hanh")) or "—"),
+            ("Trích yếu(*)", doc.trich_yeu),
+            ("Hình thức(*)", doc.loai),
+            ("Đơn vị soạn thảo", doc.don_vi_soan_thao),
+            ("Người soạn", self._who(doc.nguoi_soan)),
+            ("Đang xử lý", self._who(doc.holder)),
+            ("Số/ký hiệu", doc.so_ky_hieu or "(cấp sau khi ký)"),
+            ("Ngày ban hành", date_vn(doc.ngay_ban_hanh) or "—"),
             ("Chữ ký số", "✔ đã ký" if signed else "chưa ký"),
         ]
         self.query_one("#document-fields", Static).update(labelled(fields))
@@ -192,74 +188,72 @@ class DocumentScreen(KysoScreen):
         table = self.query_one("#attachments", DataTable)
         cursor = table.cursor_row
         table.clear()
-        for att in doc.get("attachments") or []:
-            versions = att.get("versions") or []
-            last = versions[-1] if versions else {}
-            main = " (chính)" if att.get("is_main") else ""
+        for att in doc.attachments:
+            last = att.latest
+            main = " (chính)" if att.is_main else ""
             table.add_row(
-                plain(att.get("name", ""), main),
-                plain(f"v{last.get('n', '?')}/{len(versions)}"),
-                plain("✔ đã ký" if last.get("signed") else "—"),
-                plain(self._who(last.get("uploaded_by"))),
-                plain(datetime_vn(last.get("uploaded_at"))),
-                key=str(att["id"]),
+                plain(att.name, main),
+                plain(f"v{last.n if last else '?'}/{len(att.versions)}"),
+                plain("✔ đã ký" if last and last.signed else "—"),
+                plain(self._who(last.uploaded_by if last else None)),
+                plain(datetime_vn(last.uploaded_at if last else None)),
+                key=str(att.id),
             )
         if table.rows:
             table.move_cursor(row=min(max(cursor, 0), len(table.rows) - 1), animate=False)
-        related = doc.get("related") or []
-        self.query_one("#document-related", Static).update(self._related_text(related))
+        self.query_one("#document-related", Static).update(self._related_text(doc.related))
 
         opinions = self.query_one("#opinions", DataTable)
         opinions.clear()
-        for op in doc.get("opinions") or []:
+        for op in doc.opinions:
             opinions.add_row(
-                plain(self._who(op.get("author"))),
-                plain(op.get("text", "")),
-                plain(datetime_vn(op.get("at"))),
+                plain(self._who(op.author)),
+                plain(op.text),
+                plain(datetime_vn(op.at)),
             )
         detail = Text()
-        for op in doc.get("opinions") or []:
+        for op in doc.opinions:
             if detail:
                 detail.append("\n\n")
-            detail.append_text(plain(self._who(op.get("author")), style="bold"))
-            detail.append(f" — {datetime_vn(op.get('at'))}\n")
-            detail.append_text(plain(op.get("text", ""), lines=True))
+            detail.append_text(plain(self._who(op.author), style="bold"))
+            detail.append(f" — {datetime_vn(op.at)}\n")
+            detail.append_text(plain(op.text, lines=True))
         self.query_one("#opinion-detail", Static).update(detail or plain("(chưa có ý kiến)"))
 
         tree = self.query_one("#flow", Tree)
         tree.clear()
-        tree.root.set_label(plain(f"{doc.get('loai', '')}: {doc.get('trich_yeu', '')[:60]}"))
+        tree.root.set_label(plain(f"{doc.loai}: {doc.trich_yeu[:60]}"))
         node = tree.root
-        for step in doc.get("flow") or []:
-            label = ACTION_LABELS.get(step.get("action", ""), step.get("action", ""))
+        for step in doc.flow:
+            label = ACTION_LABELS.get(step.action, step.action)
             node = node.add(
                 plain(
-                    f"{datetime_vn(step.get('at'))}  {self._who(step.get('from'))} → "
-                    f"{self._who(step.get('to'))}: {label}"
+                    f"{datetime_vn(step.at)}  {self._who(step.from_user)} → "
+                    f"{self._who(step.to_user)}: {label}"
                 ),
                 expand=True,
             )
-            if step.get("note"):
-                node.add_leaf(plain(f"“{step['note']}”"))
+            if step.note:
+                node.add_leaf(plain(f"“{step.note}”"))
         tree.root.expand_all()
 
     # -- attachment actions ----------------------------------------------------------
 
-    def _attachment(self) -> dict | None:
+    def _attachment(self) -> Attachment | None:
         if self.doc is None:
             return None
         table = self.query_one("#attachments", DataTable)
         if not table.rows:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        for att in self.doc.get("attachments") or []:
-            if str(att["id"]) == key:
+        for att in self.doc.attachments:
+            if str(att.id) == key:
                 return att
         return None
 
     def command_items(self) -> list:
         """Palette commands for this document's allowed transitions."""
-        return self.kyso.workflow_commands(self.doc) if self.doc is not None else []
+        return self.kyso.flows.workflow_commands(self.doc) if self.doc is not None else []
 
     def action_tab(self, number: int) -> None:
         """Show tab ``number`` (1–4), wherever the focus is."""
@@ -292,12 +286,10 @@ class DocumentScreen(KysoScreen):
                 self.notify, "Văn bản không có tệp đính kèm", severity="warning"
             )
             return
-        path = self.backend.attachment_file(self.doc_id, att["id"])
+        path = self.service.attachment_file(self.doc_id, att.id)
         from kyso.tui.screens.preview import PreviewScreen
 
-        self.app.call_from_thread(
-            self.app.push_screen, PreviewScreen(path, att.get("name", ""), self.doc_id)
-        )
+        self.app.call_from_thread(self.app.push_screen, PreviewScreen(path, att.name, self.doc_id))
 
     def action_download(self) -> None:
         """Tải file: save a copy of the attachment."""
@@ -307,16 +299,16 @@ class DocumentScreen(KysoScreen):
         from kyso.tui.screens.save import SaveScreen
 
         self.app.push_screen(
-            SaveScreen(att.get("name", "tep.pdf")),
+            SaveScreen(att.name or "tep.pdf"),
             lambda target: target and self._save(att, target),
         )
 
     @work(thread=True, exit_on_error=False, group="attachment", description="Tải file")
-    def _save(self, att: dict, target: str) -> None:
-        path = self.backend.attachment_file(self.doc_id, att["id"])
+    def _save(self, att: Attachment, target: str) -> None:
+        path = self.service.attachment_file(self.doc_id, att.id)
         dest = Path(target).expanduser()
         if dest.is_dir():
-            dest = dest / att.get("name", path.name)
+            dest = dest / (att.name or path.name)
         self.kyso.save_copy(path, dest)
         self.kyso.record("download", document_id=self.doc_id, file=str(dest))
         self.app.call_from_thread(self.notify, f"Đã lưu {dest}", title="Tải file")
@@ -326,42 +318,42 @@ class DocumentScreen(KysoScreen):
         att = self._attachment()
         if att is None:
             return
-        history = plain("Lịch sử: ", att.get("name", ""), style="bold")
-        for v in att.get("versions") or []:
-            sign = "✔ ký số" if v.get("signed") else "bản thường"
-            note = f" — {v['note']}" if v.get("note") else ""
+        history = plain("Lịch sử: ", att.name, style="bold")
+        for v in att.versions:
+            sign = "✔ ký số" if v.signed else "bản thường"
+            note = f" — {v.note}" if v.note else ""
             history.append("\n")
             history.append_text(
                 plain(
-                    f"v{v.get('n')}  {datetime_vn(v.get('uploaded_at'))}  "
-                    f"{self._who(v.get('uploaded_by'))}  {sign}  "
-                    f"{v.get('size', 0):,} byte{note}"
+                    f"v{v.n}  {datetime_vn(v.uploaded_at)}  "
+                    f"{self._who(v.uploaded_by)}  {sign}  "
+                    f"{v.size:,} byte{note}"
                 )
             )
         self.query_one("#attachment-history", Static).update(history)
 
     def action_sign(self) -> None:
         """Ký số token on this document."""
-        self.kyso.start_signing([self.doc_id], choose_position=True)
+        self.kyso.flows.start_signing([self.doc_id], choose_position=True)
 
     def action_transition(self) -> None:
         """Trình / chuyển this document."""
-        self.kyso.start_transition(self.doc_id)
+        self.kyso.flows.start_transition(self.doc_id)
 
     def action_opinion(self) -> None:
         """Thêm ý kiến xử lý."""
         from kyso.tui.screens.opinion import OpinionScreen
 
-        title = (self.doc or {}).get("trich_yeu", "")[:50]
+        title = self.doc.trich_yeu[:50] if self.doc is not None else ""
         self.app.push_screen(OpinionScreen(title), lambda text: text and self._add(text))
 
     @work(thread=True, exit_on_error=False, group="store-write", description="Thêm ý kiến")
     def _add(self, text: str) -> None:
-        doc = self.backend.add_opinion(self.doc_id, text)
+        doc = self.service.add_opinion(self.doc_id, text)
         self.post_message(DocumentChanged(doc))
-        self.app.call_from_thread(self.kyso.sync_now)
+        self.app.call_from_thread(self.kyso.flows.sync_now)
 
     def action_mark(self) -> None:
         """Đánh dấu."""
         if self.doc is not None:
-            self.kyso.set_marked([self.doc_id], not self.doc.get("marked"))
+            self.kyso.flows.set_marked([self.doc_id], not self.doc.marked)

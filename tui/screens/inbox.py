@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from kyso.core.errors import KysoError
-from kyso.tui.backend import SCOPES, Document, SyncStatus
+from kyso.core.service.model import SCOPES, Document, SyncStatus
 from kyso.tui.clerk import ClerkKeys
 from kyso.tui.commands import screen_area
 from kyso.tui.inbox_rows import fold, haystack, signature_badge
@@ -92,8 +92,8 @@ class InboxScreen(InboxTable, ClerkKeys):
         table = self.query_one(DataTable)
         table.tooltip = legend()
         status = self.query_one(StatusBar)
-        status.user = self.backend.user
-        status.sync = self.backend.sync_status()
+        status.user = self.service.user
+        status.sync = self.service.sync_status()
         status.token = self.kyso.token_status
         self._update_header()
         table.focus()
@@ -101,7 +101,7 @@ class InboxScreen(InboxTable, ClerkKeys):
         # frame: a worker would wait for the GIL behind that frame (~100 ms). The rest of
         # the view is read in a worker once this is drawn (see _loaded).
         try:
-            first = self.backend.first_documents(self.scope, WINDOW)
+            first = self.service.first_documents(self.scope, WINDOW)
         except KysoError:
             first = None
         if first is None:
@@ -126,14 +126,14 @@ class InboxScreen(InboxTable, ClerkKeys):
         description="Đọc hộp văn bản",
     )
     def _load(self, scope: str, first: bool = False) -> None:
-        """Read one view; with ``first``, only its first screenful when the backend can
+        """Read one view; with ``first``, only its first screenful when the service can
         (the rest is read once that is on screen)."""
         if first:
-            documents = self.backend.first_documents(scope, WINDOW)
+            documents = self.service.first_documents(scope, WINDOW)
             if documents is not None:
                 self.post_message(DocumentsLoaded(scope, documents, complete=False))
                 return
-        self.post_message(DocumentsLoaded(scope, self.backend.documents(scope)))
+        self.post_message(DocumentsLoaded(scope, self.service.documents(scope)))
 
     @work(
         thread=True,
@@ -144,7 +144,7 @@ class InboxScreen(InboxTable, ClerkKeys):
     )
     def _fold_all(self, documents: list[Document]) -> None:
         """Fold every summary for the filter, off the UI thread, after the rows show."""
-        folded = {d["id"]: fold(haystack(d)) for d in documents}
+        folded = {d.id: fold(haystack(d)) for d in documents}
         self.app.call_from_thread(lambda: self._fold_cache.update(folded))
 
     @on(DocumentsLoaded)
@@ -157,7 +157,7 @@ class InboxScreen(InboxTable, ClerkKeys):
         self._complete = message.complete
         self._fold_cache = {}
         if message.complete:
-            known = {d["id"] for d in self.documents}
+            known = {d.id for d in self.documents}
             self.selected &= known
         self.refresh_table()
         if not message.complete:
@@ -305,9 +305,9 @@ class InboxScreen(InboxTable, ClerkKeys):
         """Đánh dấu: star or unstar the documents."""
         ids = self.target_ids()
         if ids:
-            docs = {d["id"]: d for d in self.documents}
-            marked = not all(docs.get(i, {}).get("marked") for i in ids)
-            self.kyso.set_marked(ids, marked)
+            docs = {d.id: d for d in self.documents}
+            marked = not all(i in docs and docs[i].marked for i in ids)
+            self.kyso.flows.set_marked(ids, marked)
 
     def action_sign(self) -> None:
         """Ký số token: sign the selected documents (or the one under the cursor)."""
@@ -315,18 +315,18 @@ class InboxScreen(InboxTable, ClerkKeys):
         if not ids:
             self.notify("Chưa chọn văn bản nào", severity="warning")
             return
-        self.kyso.start_signing(ids)
+        self.kyso.flows.start_signing(ids)
 
     def action_transition(self) -> None:
         """Chuyển / trình the document under the cursor."""
         doc_id = self.current_id()
         if doc_id is not None:
-            self.kyso.start_transition(doc_id)
+            self.kyso.flows.start_transition(doc_id)
 
     def action_sync(self) -> None:
         """Đồng bộ ngay."""
         self.query_one(StatusBar).sync = SyncStatus(state="syncing")
-        self.kyso.sync_now()
+        self.kyso.flows.sync_now()
 
     def action_conflicts(self) -> None:
         """Xung đột: what the server refused."""
@@ -350,9 +350,9 @@ class InboxScreen(InboxTable, ClerkKeys):
             name = f"{screen_area(self)}: {label}"
             items.append((name, f"Xem hộp “{label}”", lambda k=key: self._goto(k)))
         current = self.current_id()
-        doc = next((d for d in self._visible if d["id"] == current), None)
+        doc = next((d for d in self._visible if d.id == current), None)
         if doc is not None:
-            items.extend(self.kyso.workflow_commands(doc))
+            items.extend(self.kyso.flows.workflow_commands(doc))
         return items
 
     def _goto(self, scope: str) -> None:

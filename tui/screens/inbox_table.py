@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.widgets import DataTable, Static
 
-from kyso.tui.backend import SCOPES, STATE_LABELS, Document
+from kyso.core.service.model import SCOPES, STATE_LABELS, Document
 from kyso.tui.format import plain
 from kyso.tui.inbox_rows import fold, haystack, received_at, row_texts
 from kyso.tui.widgets.inbox_columns import Column, cell, inbox_columns
@@ -57,17 +57,17 @@ class InboxTable:
         if key == "received":
             return sorted(docs, key=received_at, reverse=True)
         if key == "state":
-            return sorted(docs, key=lambda d: STATE_LABELS.get(d.get("state", ""), ""))
-        return sorted(docs, key=lambda d: fold(str(d.get(key) or "")))
+            return sorted(docs, key=lambda d: STATE_LABELS.get(d.state, ""))
+        return sorted(docs, key=lambda d: fold(str(getattr(d, key, "") or "")))
 
     def _folded(self, doc: Document) -> str:
-        cached = self._fold_cache.get(doc["id"])
+        cached = self._fold_cache.get(doc.id)
         if cached is None:
-            cached = self._fold_cache[doc["id"]] = fold(haystack(doc))
+            cached = self._fold_cache[doc.id] = fold(haystack(doc))
         return cached
 
     def _texts(self, doc: Document) -> dict[str, str]:
-        return row_texts(doc, doc["id"] in self.selected, self.kyso.user_names)
+        return row_texts(doc, doc.id in self.selected, self.kyso.user_names)
 
     def _row(self, doc: Document) -> tuple[str, ...]:
         texts = self._texts(doc)
@@ -99,10 +99,10 @@ class InboxTable:
         self._visible = self.visible_documents()
         index = None
         if current is not None:
-            index = next((i for i, d in enumerate(self._visible) if d["id"] == current), None)
+            index = next((i for i, d in enumerate(self._visible) if d.id == current), None)
         count = max(WINDOW, (index or 0) + WINDOW // 2, self._shown)
         self._lay_out(self._visible[:count])
-        rows = [(str(d["id"]), self._row(d)) for d in self._visible[:count]]
+        rows = [(str(d.id), self._row(d)) for d in self._visible[:count]]
         if [key for key, _ in rows] == [key for key, _ in self._rows]:
             # The same documents in the same order (a reload, a sync, the full list after
             # the first screenful): change only the cells that differ.
@@ -133,7 +133,7 @@ class InboxTable:
     def _show_more(self, count: int = WINDOW) -> None:
         """Append the next ``count`` documents of the current view to the table."""
         chunk = self._visible[self._shown : self._shown + count]
-        self._add_rows([(str(d["id"]), self._row(d)) for d in chunk])
+        self._add_rows([(str(d.id), self._row(d)) for d in chunk])
 
     def _update_header(self) -> None:
         title = f"Hộp văn bản — {SCOPES[self.scope]}"
@@ -177,7 +177,7 @@ class InboxTable:
     def target_ids(self) -> list[int]:
         """The selected documents, or the one under the cursor."""
         if self.selected:
-            order = [d["id"] for d in self._visible if d["id"] in self.selected]
+            order = [d.id for d in self._visible if d.id in self.selected]
             return order + sorted(self.selected - set(order))
         current = self.current_id()
         return [current] if current is not None else []

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Footer, Input, Label, Static
 
 from kyso.core.errors import KysoError
+from kyso.core.service.model import Document
 from kyso.tui.format import shorten
 from kyso.tui.screens.base import KysoModal, KysoScreen
 from kyso.tui.widgets.page_preview import PagePreview
@@ -100,7 +101,7 @@ class IssuanceLoaded(Message):
 
     def __init__(
         self,
-        doc: dict[str, Any],
+        doc: Document | None,
         info: Any,
         preview: Any,
         seal: tuple[bytes, str] | None,
@@ -168,9 +169,9 @@ class IssuanceScreen(KysoScreen):
     def __init__(self, doc_id: int, *, today: dt.date | None = None) -> None:
         super().__init__(id="issuance")
         self.doc_id = doc_id
-        self.date: dt.date = today  # type: ignore[assignment]  # None → the backend's day, in compose
+        self.date: dt.date = today  # type: ignore[assignment]  # None → the service's day, in compose
         self.only_number = False
-        self.doc: dict[str, Any] = {}
+        self.doc: Document | None = None
         self.info: Any = None
         self.preview: Any = None
         self.seal_png: bytes | None = None
@@ -195,7 +196,7 @@ class IssuanceScreen(KysoScreen):
 
     def compose(self) -> ComposeResult:
         if self.date is None:
-            self.date = self.backend.local_today()
+            self.date = self.service.local_today()
         yield Static("Phát hành văn bản", id="issuance-title")
         yield Static("Đang đọc văn bản và sổ đăng ký…", id="issuance-info")
         with Horizontal(id="issuance-form"):
@@ -228,7 +229,7 @@ class IssuanceScreen(KysoScreen):
         description="Đọc văn bản chờ phát hành",
     )
     def _load(self) -> None:
-        backend = self.backend
+        service = self.service
         errors: dict[str, str] = {}
 
         def attempt(name: str, call: Any) -> Any:
@@ -238,10 +239,10 @@ class IssuanceScreen(KysoScreen):
                 errors[name] = exc.message
                 return None
 
-        doc = attempt("doc", lambda: backend.document(self.doc_id)) or {}
-        info = attempt("number", lambda: backend.number_info(self.doc_id))
-        preview = attempt("preview", lambda: backend.seal_preview(self.doc_id))
-        seal = attempt("seal", lambda: backend.seal_image(self.kyso.settings.signing.seal))
+        doc = attempt("doc", lambda: service.document(self.doc_id))
+        info = attempt("number", lambda: service.number_info(self.doc_id))
+        preview = attempt("preview", lambda: service.seal_preview(self.doc_id))
+        seal = attempt("seal", lambda: service.seal_image(self.kyso.settings.signing.seal))
         place = ""
         if preview is not None:
             place = attempt("place", lambda: _place_of(preview.path)) or ""
@@ -307,9 +308,9 @@ class IssuanceScreen(KysoScreen):
 
     def _show_info(self) -> None:
         doc = self.doc
-        title = doc.get("trich_yeu") or f"#{self.doc_id}"
+        title = (doc.trich_yeu if doc else "") or f"#{self.doc_id}"
         self.query_one("#issuance-title", Static).update(
-            f"Phát hành — {doc.get('loai', '')}: {shorten(title, 90)}"
+            f"Phát hành — {doc.loai if doc else ''}: {shorten(title, 90)}"
         )
         lines = []
         info = self.info
@@ -486,7 +487,7 @@ class IssuanceScreen(KysoScreen):
         except ValueError:
             self.notify(f"Ngày không hợp lệ: “{box.value}” (dạng dd/mm/yyyy)", severity="error")
             return False
-        today = self.backend.local_today()
+        today = self.service.local_today()
         if abs(day.year - today.year) > 1:
             self.notify(
                 "Ngày ban hành phải trong năm trước, năm nay hoặc năm sau", severity="error"
@@ -545,12 +546,12 @@ class IssuanceScreen(KysoScreen):
         description="Kiểm tra token",
     )
     def _check_token(self) -> None:
-        from kyso.tui.signing import presign_issuance_station
+        from kyso.core.service.signing import presign_issuance_station
 
-        status, app = self.backend.token_status(), self.kyso
+        status, app = self.service.token_status(), self.kyso
         checked = (None, "")
         if status.present:
-            checked = presign_issuance_station(app.backend, app.settings, app.key_label, app.record)
+            checked = presign_issuance_station(app.service, app.settings, app.key_label, app.record)
         self.post_message(TokenChecked(status, *checked))
 
     @on(TokenChecked)
@@ -600,14 +601,10 @@ class IssuanceScreen(KysoScreen):
         description="Phát hành văn bản",
     )
     def _issue(self, pin_box: list[str | None], date: dt.date, only_number: bool) -> None:
-        from kyso.core.token.session import TokenOptions
+        from kyso.core.service.signing import station_token_options
 
         settings = self.kyso.settings
-        options = TokenOptions(
-            configured_module=settings.token.module or None,
-            token_label=settings.token.label or None,
-            key_label=self.kyso.key_label,
-        )
+        options = station_token_options(settings, self.kyso.key_label)
         reached: list[str] = []
 
         def on_step(step: str, text: str) -> None:
@@ -615,7 +612,7 @@ class IssuanceScreen(KysoScreen):
             self.post_message(IssueStep(step, text))
 
         try:
-            result = self.backend.issue(
+            result = self.service.issue(
                 self.doc_id,
                 pin=pin_box.pop(),
                 token_options=options,
@@ -644,7 +641,7 @@ class IssuanceScreen(KysoScreen):
         if "allocate" not in reached:
             return "Chưa lấy số nào từ sổ đăng ký."
         try:
-            info = self.backend.number_info(self.doc_id)
+            info = self.service.number_info(self.doc_id)
         except KysoError:
             return "Không kiểm tra lại được sổ đăng ký (máy chủ không trả lời)."
         if info.pending is not None:
@@ -698,7 +695,7 @@ class IssuanceScreen(KysoScreen):
         description="Đọc số văn bản",
     )
     def _reload_number(self) -> None:
-        info = self.backend.number_info(self.doc_id)
+        info = self.service.number_info(self.doc_id)
         self.app.call_from_thread(self._number_reloaded, info)
 
     def _number_reloaded(self, info: Any) -> None:
@@ -726,7 +723,7 @@ class IssuanceScreen(KysoScreen):
         description="Huỷ số",
     )
     def _cancel(self, reason: str) -> None:
-        entry = self.backend.cancel_number(self.doc_id, reason)
+        entry = self.service.cancel_number(self.doc_id, reason)
         self.kyso.record("cancel_number", document_id=self.doc_id, so_ky_hieu=entry.so_ky_hieu)
         self.app.call_from_thread(
             self.notify, f"Số {entry.so_ky_hieu} đã ghi là bị huỷ", title="Sổ đăng ký"

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Input, Static
 
-from kyso.tui.backend import TokenStatus
+from kyso.core.service.model import TokenStatus
 from kyso.tui.screens.base import KysoModal
 
 __all__ = ["PinScreen"]

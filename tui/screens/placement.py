@@ -161,7 +161,7 @@ class PlacementScreen(KysoScreen):
         from kyso.core.docs.placement import resolve_placement
 
         data = self.path.read_bytes() if self.path else b""
-        title = (self.backend.user.title or "").strip()
+        title = (self.service.user.title or "").strip()
         candidates = [t for t in (title.upper(), title) if t] + list(ANCHORS)
         for anchor in candidates:
             try:
@@ -279,7 +279,7 @@ class PlacementScreen(KysoScreen):
 
         placement = Placement(self.page, tuple(round(v, 2) for v in self.box))
         try:
-            self.backend.placements().remember(self.loai, self.page_count, placement)
+            self.service.placements().remember(self.loai, self.page_count, placement)
         except KysoError as exc:
             self.notify(f"Không lưu được vị trí mặc định: {exc.message}", severity="warning")
         self.dismiss(placement)

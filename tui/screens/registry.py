@@ -104,14 +104,14 @@ class RegistryScreen(KysoScreen):
 
     def __init__(self, year: int | None = None) -> None:
         super().__init__(id="registry")
-        self.year: int = year  # type: ignore[assignment]  # None → the backend's year, in compose
+        self.year: int = year  # type: ignore[assignment]  # None → the service's year, in compose
         self.entries: list[Any] = []
         self.written: Path | None = None
         """The last exported file."""
 
     def compose(self) -> ComposeResult:
         if self.year is None:
-            self.year = self.backend.local_today().year
+            self.year = self.service.local_today().year
         yield Static("", id="registry-title")
         yield DataTable(id="registry-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="registry-status")
@@ -130,7 +130,7 @@ class RegistryScreen(KysoScreen):
         self._load(self.year)
 
     def _title(self, info: str) -> None:
-        org = self.backend.user.org_name
+        org = self.service.user.org_name
         where = f" · {org}" if org else ""
         self.query_one("#registry-title", Static).update(
             f"Sổ đăng ký văn bản đi năm {self.year} · {info}{where}"
@@ -145,7 +145,7 @@ class RegistryScreen(KysoScreen):
     )
     def _load(self, year: int) -> None:
         try:
-            entries = self.backend.registry(year)
+            entries = self.service.registry(year)
         except KysoError as exc:
             self.post_message(BookLoaded(year, [], exc.message))
             return
@@ -244,7 +244,7 @@ class RegistryScreen(KysoScreen):
     def _export(self, year: int, fmt: str, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path = self.backend.export_registry(year, fmt, path)
+            path = self.service.export_registry(year, fmt, path)
         except OSError as exc:
             self.app.call_from_thread(self._exported, None, f"{path.parent}: {exc.strerror}")
             return
@@ -264,7 +264,7 @@ class RegistryScreen(KysoScreen):
     def _export_edxml(self, doc_id: int, so_ky_hieu: str, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path = self.backend.export_edxml(doc_id, path)
+            path = self.service.export_edxml(doc_id, path)
         except OSError as exc:
             self.app.call_from_thread(self._exported, None, f"{path.parent}: {exc.strerror}")
             return

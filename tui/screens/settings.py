@@ -14,27 +14,14 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from kyso.core.errors import KysoError
+from kyso.core.service.signing import check_signature_image
 from kyso.tui.commands import theme_label
 from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
 from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.page_preview import image_widget_class
 
-__all__ = ["SettingsScreen", "check_signature_image"]
-
-
-def check_signature_image(path: str) -> str:
-    """Empty when ``path`` is a usable PNG (or empty), else why not (in Vietnamese)."""
-    if not path:
-        return ""
-    file = Path(path).expanduser()
-    if not file.is_file():
-        return f"Không tìm thấy tệp {file}"
-    with file.open("rb") as fh:
-        head = fh.read(8)
-    if head != b"\x89PNG\r\n\x1a\n":
-        return f"{file.name} không phải ảnh PNG (cần PNG nền trong suốt)"
-    return ""
+__all__ = ["SettingsScreen"]
 
 
 class SettingsScreen(KysoScreen):
@@ -51,7 +38,7 @@ class SettingsScreen(KysoScreen):
 
     def compose(self) -> ComposeResult:
         s = self.kyso.settings
-        user = self.backend.user
+        user = self.service.user
         yield Static("Thông tin cá nhân", id="settings-title")
         with VerticalScroll(id="settings-form"):
             yield Static(f"{user.full_name} — {user.title or user.role_label} · {user.org_name}")
@@ -86,7 +73,7 @@ class SettingsScreen(KysoScreen):
 
     def _placement_text(self) -> Text:
         try:
-            mine = self.backend.placements().all()
+            mine = self.service.placements().all()
         except KysoError as exc:
             return plain(exc.message)
         if not mine:
@@ -100,7 +87,7 @@ class SettingsScreen(KysoScreen):
         from kyso.tui.screens.confirm import ConfirmScreen
 
         try:
-            mine = self.backend.placements().all()
+            mine = self.service.placements().all()
         except KysoError as exc:
             self.notify(exc.message, title=exc.title, severity="error")
             return
@@ -121,7 +108,7 @@ class SettingsScreen(KysoScreen):
         if not yes:
             return
         try:
-            count = self.backend.placements().clear()
+            count = self.service.placements().clear()
         except KysoError as exc:
             self.notify(exc.message, title=exc.title, severity="error")
             return

@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
+from kyso.core.service.sign_items import SignItem
 from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
-from kyso.tui.signing import SignItem
 
 __all__ = ["SignPlanScreen", "describe_placement"]
 
@@ -115,15 +115,15 @@ class SignPlanScreen(KysoScreen):
         """Keep the moved box for this document; others of the same type and page count
         take the newly remembered box too."""
         from kyso.core.placements import page_bucket
-        from kyso.tui.sign_plan import plan_item, replan_item
+        from kyso.core.service.sign_plan import plan_item, replan_item
 
         item = self.items[row]
-        replan_item(self.backend, item, placement)
+        replan_item(self.service, item, placement)
         bucket = page_bucket(item.page_count)
         for other in self.items:
             same = other.loai == item.loai and page_bucket(other.page_count) == bucket
             if other is not item and same and not other.problem:
-                plan_item(self.backend, other)
+                plan_item(self.service, other)
         self.app.call_from_thread(self._refresh_rows)
 
     def _refresh_rows(self) -> None:

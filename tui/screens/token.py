@@ -54,24 +54,11 @@ class TokenScreen(KysoScreen):
     )
     def action_rescan(self) -> None:
         """Tìm lại: list modules, slots, tokens and certificates (no PIN)."""
-        from kyso.core.errors import KysoError
-        from kyso.core.token.discovery import candidate_modules
-        from kyso.core.token.inventory import inspect_module
+        from kyso.core.service.token_status import token_inventory
 
-        settings = self.kyso.settings
-        try:
-            candidates = candidate_modules(None, settings.token.module or None)
-        except KysoError as exc:
-            self.post_message(Inventory([], exc.message))
-            return
-        reports = []
-        for candidate in candidates:
-            try:
-                reports.append(inspect_module(candidate))
-            except KysoError as exc:
-                reports.append((candidate, exc.message))
-        self.post_message(Inventory(reports))
-        self.kyso.refresh_token_status()
+        reports, error = token_inventory(self.kyso.settings.token.module or None)
+        self.post_message(Inventory(reports, error))
+        self.kyso.flows.refresh_token_status()
 
     @on(Inventory)
     def _show(self, message: Inventory) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from kyso.tui.backend import ACTION_LABELS, ROLE_LABELS, Document
+from kyso.core.service.model import ACTION_LABELS, ROLE_LABELS, Document, Person
 from kyso.tui.format import plain, shorten
 from kyso.tui.screens.base import KysoModal
 
@@ -62,7 +62,7 @@ class TransitionScreen(KysoModal):
         self,
         doc: Document,
         actions: list[str],
-        users: list[dict[str, Any]],
+        users: list[Person],
         preselect: str | None = None,
     ) -> None:
         super().__init__(id="transition")
@@ -74,7 +74,7 @@ class TransitionScreen(KysoModal):
     def compose(self) -> ComposeResult:
         # Compact widgets (no borders): the whole dialog, buttons included, fits 80×24.
         with VerticalScroll(classes="dialog", id="transition-box"):
-            title = plain("Chuyển: ", shorten(self.doc.get("trich_yeu", ""), 56))
+            title = plain("Chuyển: ", shorten(self.doc.trich_yeu, 56))
             title.append("\nCtrl+S: chuyển · Esc: đóng", style="dim")
             yield Static(title, classes="dialog-title")
             yield Label("Nội dung xử lý", classes="transition-label")
@@ -112,23 +112,16 @@ class TransitionScreen(KysoModal):
 
     def _update_recipients(self, action: str) -> None:
         role = _recipient_role(action)
-        me = self.backend.user.username
-        people = [u for u in self.users if u.get("username") != me]
+        me = self.service.user.username
+        people = [u for u in self.users if u.username != me]
         if role and not _named(action):
-            people = [u for u in people if u.get("role") == role] or people
+            people = [u for u in people if u.role == role] or people
         select = self.query_one("#transition-to", Select)
         select.set_options(
-            [
-                (
-                    f"{u.get('full_name', u['username'])} — "
-                    f"{ROLE_LABELS.get(u.get('role', ''), u.get('role', ''))}",
-                    u["username"],
-                )
-                for u in people
-            ]
+            [(f"{u.name} — {ROLE_LABELS.get(u.role, u.role)}", u.username) for u in people]
         )
         sign = self.query_one("#transition-sign", Checkbox)
-        sign.disabled = action not in _SIGNABLE or self.backend.user.role != "lanh_dao_so"
+        sign.disabled = action not in _SIGNABLE or self.service.user.role != "lanh_dao_so"
 
     def selected_action(self) -> str | None:
         """The highlighted action."""

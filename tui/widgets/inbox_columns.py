@@ -147,7 +147,7 @@ def cell(text: str) -> Text:
 
 def legend(short_states: bool = True) -> str:
     """What the inbox's marks and short badges mean (the `?` screen, the tooltips)."""
-    from kyso.tui.backend import STATE_LABELS
+    from kyso.core.service.model import STATE_LABELS
 
     lines = ["  ".join(f"{mark} {meaning}" for mark, meaning in BADGE_LEGEND)]
     if short_states:

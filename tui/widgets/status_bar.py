@@ -8,7 +8,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from kyso.tui.backend import SyncStatus, TokenStatus, UserInfo
+from kyso.core.service.model import SyncStatus, TokenStatus, UserInfo
+from kyso.tui.labels import sync_label
 
 __all__ = ["SYNCING_MIN_SECONDS", "StatusBar"]
 
@@ -85,7 +86,7 @@ class StatusBar(Static):
             text.append(f" ({self.user.role_label})  ")
         text.append("Đồng bộ: ")
         sync = self._shown
-        text.append(sync.label, style=_SYNC_STYLE.get(sync.state, ""))
+        text.append(sync_label(sync), style=_SYNC_STYLE.get(sync.state, ""))
         text.append("  Token: ")
         text.append(self.token.text, style="green" if self.token.present else "yellow")
         return text

@@ -1,30 +1,26 @@
-"""The signing use case as the app runs it: pre-flight, one token session, sign, verify,
-record the signed version in the store (uploaded later through the outbox).
+"""The signing use case: the checks before the PIN (stamp, certificate), one token
+session for the batch, sign, verify, record the signed version (uploaded later through
+the outbox).
 
-Plain blocking code, run from a worker thread. The PIN is passed straight to
-``open_token`` and not kept anywhere; progress goes out through a callback that the
-worker turns into messages.
+Plain blocking code (a UI runs it in a worker thread, a script calls it). The PIN is
+passed straight to ``open_token`` and not kept anywhere; progress goes out through a
+callback.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kyso.core.errors import KysoError
-from kyso.tui.backend import Backend, Document
+from kyso.core.service.api import Service
+from kyso.core.service.sign_items import BatchOutcome, SignItem, SignItemResult, failure_kind
 
 __all__ = [
-    "FAILURE_KINDS",
-    "RETRYABLE",
-    "BatchOutcome",
-    "SignItem",
-    "SignItemResult",
-    "failure_kind",
-    "item_title",
+    "check_before_pin",
+    "check_signature_image",
     "presign_issuance_station",
     "presign_station",
     "run_batch",
@@ -33,126 +29,25 @@ __all__ = [
 ]
 
 
-@dataclass
-class SignItem:
-    """One attachment to sign, with what the pre-flight found."""
-
-    document_id: int
-    attachment_id: int
-    title: str
-    """What the progress list shows (số/ký hiệu or trích yếu)."""
-    loai: str = ""
-    path: Path | None = None
-    problem: str = ""
-    """Why this item cannot be signed (empty when it can)."""
-    page_count: int = 0
-    warning: str = ""
-    """Something the signer should know before the PIN (signing is still possible)."""
-    placement: Any = None
-    """Where this document is signed (:class:`~kyso.core.docs.placement.Placement`)."""
-    overlap: str = ""
-    """The text the stamp would cover, if any (the signer accepts it before the PIN)."""
-
-    @property
-    def notes(self) -> list[str]:
-        """Every warning for this document, in the order the signer reads them."""
-        return [w for w in (self.overlap, self.warning) if w]
-
-
-FAILURE_KINDS = {
-    "file": "tệp không ký được",
-    "placement": "vị trí chữ ký",
-    "certificate": "chứng thư số",
-    "verify": "chữ ký không kiểm tra được",
-    "token": "token",
-    "signing": "lỗi khi ký",
-    "store": "bộ nhớ đệm",
-    "stopped": "chưa ký (đã dừng)",
-}
-"""Why an item was not signed, in the words the result list shows."""
-RETRYABLE = frozenset({"token", "signing", "store", "stopped"})
-"""Failures a second try may fix; the others (the file, its placement, the certificate,
-a signature that did not verify) would fail the same way."""
-
-
-def failure_kind(error: BaseException | None) -> str:
-    """Classify a batch failure by its error type (a key of :data:`FAILURE_KINDS`)."""
-    from kyso.core.errors import (
-        CertificateError,
-        DocumentError,
-        OutputError,
-        PlacementError,
-        StoreError,
-        SyncError,
-        TokenError,
-    )
-
-    if isinstance(error, PlacementError):
-        return "placement"
-    if isinstance(error, DocumentError | OutputError):
-        return "file"
-    if isinstance(error, CertificateError):
-        return "certificate"
-    if isinstance(error, TokenError):
-        return "token"
-    if isinstance(error, StoreError | SyncError):
-        return "store"
-    return "signing"
-
-
-@dataclass
-class SignItemResult:
-    """How one item went."""
-
-    item: SignItem
-    ok: bool
-    message: str = ""
-    verified: bool = False
-    skipped: bool = False
-    kind: str = ""
-    """For a failure: a key of :data:`FAILURE_KINDS`."""
-
-    @property
-    def retryable(self) -> bool:
-        """True when signing it again could succeed."""
-        return not self.ok and self.kind in RETRYABLE
-
-
-@dataclass
-class BatchOutcome:
-    """A finished batch: one result per item and, when it stopped early, why."""
-
-    results: list[SignItemResult] = field(default_factory=list)
-    stopped: str = ""
-
-    @property
-    def failed(self) -> list[SignItem]:
-        """Items that were not signed."""
-        return [r.item for r in self.results if not r.ok]
-
-    @property
-    def retryable(self) -> list[SignItem]:
-        """Items not signed for a reason a second try may fix."""
-        return [r.item for r in self.results if r.retryable]
-
-    @property
-    def signed(self) -> int:
-        """How many were signed and verified."""
-        return sum(1 for r in self.results if r.ok)
-
-
-def item_title(doc: Document) -> str:
-    """What a batch lists for a document: số/ký hiệu, else the shortened trích yếu."""
-    from kyso.tui.format import shorten
-
-    return doc.get("so_ky_hieu") or shorten(doc.get("trich_yeu", f"#{doc['id']}"), 40)
+def check_signature_image(path: str) -> str:
+    """Empty when ``path`` is a usable PNG (or empty), else why not (in Vietnamese).
+    ``~`` is expanded here and by the signer alike."""
+    if not path:
+        return ""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        return f"Không tìm thấy tệp {file}"
+    with file.open("rb") as fh:
+        head = fh.read(8)
+    if head != b"\x89PNG\r\n\x1a\n":
+        return f"{file.name} không phải ảnh PNG (cần PNG nền trong suốt)"
+    return ""
 
 
 def stamp_problem(holder: str, image: str) -> str:
     """Why the visible stamp cannot be drawn (empty when it can): the bundled font must
     cover the signer's name, and the signature image must be a PNG."""
     from kyso.core.docs.stamp import missing_glyphs
-    from kyso.tui.screens.settings import check_signature_image
 
     missing = missing_glyphs(holder or "")
     if missing:
@@ -163,13 +58,9 @@ def stamp_problem(holder: str, image: str) -> str:
 
 def station_token_options(settings: Any, key_label: str | None) -> Any:
     """The ``TokenOptions`` the station signs with (configured module, token, key)."""
-    from kyso.core.token.session import TokenOptions
+    from kyso.core.service.token_status import token_options
 
-    return TokenOptions(
-        configured_module=settings.token.module or None,
-        token_label=settings.token.label or None,
-        key_label=key_label,
-    )
+    return token_options(settings.token, key_label)
 
 
 def presign_station(
@@ -187,21 +78,21 @@ def presign_station(
 
 
 def presign_issuance_station(
-    backend: Backend, settings: Any, key_label: str | None, audit: Callable[..., None] | None
+    service: Service, settings: Any, key_label: str | None, audit: Callable[..., None] | None
 ) -> tuple[Any, str]:
     """The organisation's certificate checked before the clerk's PIN (and so before a
     number is taken): ``(Presigned or None, "")``, or ``(None, reason)`` when it may
-    not sign. The backend does it (:meth:`Backend.presign_issuance`): issuance signs
-    where the backend issues."""
+    not sign. The service does it (:meth:`Service.presign_issuance`): issuance signs
+    where the service issues."""
     try:
         options = station_token_options(settings, key_label)
-        return backend.presign_issuance(options, settings.signing, audit), ""
+        return service.presign_issuance(options, settings.signing, audit), ""
     except KysoError as exc:
         return None, exc.message
 
 
 def run_batch(
-    backend: Backend,
+    service: Service,
     items: list[SignItem],
     *,
     pin: str | None,
@@ -250,7 +141,7 @@ def run_batch(
             on_result(result, len(outcome.results), total)
 
     options = SignOptions(
-        image=Path(image) if image else None,
+        image=Path(image).expanduser() if image else None,
         reason=reason or None,
         ltv=presigned.plan if presigned is not None else None,
     )
@@ -296,7 +187,7 @@ def run_batch(
                 prepared,
                 key,
                 options,
-                on_result=partial(_recorded, backend, by_job, verify, key, report, audit),
+                on_result=partial(_recorded, service, by_job, verify, key, report, audit),
                 cancel=cancel,
                 session=session,
             )
@@ -316,7 +207,7 @@ def run_batch(
 
 
 def _recorded(
-    backend: Backend,
+    service: Service,
     by_job: dict[int, SignItem],
     verify: Any,
     key: Any,
@@ -329,7 +220,7 @@ def _recorded(
     """One job is done: a signed file is verified and recorded, a failure classified."""
     item = by_job[id(job_result.job)]
     if job_result.ok:
-        result = _record(backend, item, job_result.job.output, verify, key)
+        result = _record(service, item, job_result.job.output, verify, key)
         if result.ok and audit is not None:
             from kyso.core.docs.render import file_sha256
 
@@ -352,7 +243,7 @@ def _recorded(
 
 
 def _record(
-    backend: Backend, item: SignItem, output: Path, verify_pdf: Any, key: Any
+    service: Service, item: SignItem, output: Path, verify_pdf: Any, key: Any
 ) -> SignItemResult:
     try:
         report = verify_pdf(output)
@@ -364,9 +255,26 @@ def _record(
         return SignItemResult(item, False, message, kind="verify")
     try:
         holder = key.certificate.common_name
-        backend.add_signed_version(
+        service.add_signed_version(
             item.document_id, item.attachment_id, output, f"Ký số token: {holder}"
         )
     except KysoError as exc:
         return SignItemResult(item, False, exc.message, kind=failure_kind(exc))
     return SignItemResult(item, True, "Đã ký và kiểm tra", verified=True)
+
+
+def check_before_pin(
+    token: Any, settings: Any, key_label: str | None, audit: Callable[..., None] | None = None
+) -> tuple[Any, str]:
+    """Everything checked between the placement and the PIN, in order: a token is there
+    and not locked, the stamp can be drawn for its holder (font, signature image), the
+    certificate may sign (:func:`presign_station`). ``(Presigned, "")`` to go on to the
+    PIN, ``(None, reason)`` to stop before it (one line)."""
+    if not token.present:
+        return None, token.message or "Không tìm thấy token"
+    if token.pin_state == "locked":
+        return None, "PIN của token đã bị khoá — liên hệ đơn vị cấp chứng thư để mở khoá"
+    problem = stamp_problem(token.holder, settings.signing.image)
+    if problem:
+        return None, problem
+    return presign_station(settings, key_label, audit)

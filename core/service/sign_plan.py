@@ -1,4 +1,4 @@
-"""The app's pre-flight of a signing batch, before any PIN: each document's main
+"""The pre-flight of a signing batch, before any PIN: each document's main
 attachment found and checked, and each placed on its own (its type's remembered box for
 its page count → the signer's title line → the default corner) with any text the stamp
 would cover noted for the signer to accept or move.
@@ -10,38 +10,45 @@ from pathlib import Path
 from typing import Any
 
 from kyso.core.errors import KysoError
-from kyso.tui.backend import Backend, main_attachment
-from kyso.tui.signing import SignItem, item_title
+from kyso.core.service.api import Service
+from kyso.core.service.model import Document, UserInfo
+from kyso.core.service.sign_items import SignItem, item_title
 
-__all__ = ["plan_item", "prepare_items", "replan_item"]
+__all__ = ["plan_item", "prepare_items", "replan_item", "upload_refusal"]
 
 
-def prepare_items(backend: Backend, doc_ids: list[int]) -> list[SignItem]:
+def prepare_items(service: Service, doc_ids: list[int]) -> list[SignItem]:
     """Find each document's main attachment and check it can be signed (no PIN yet).
 
-    Checks: a main PDF attachment exists and is on this machine, it opens, it is not
-    encrypted or broken, and no certification signature locks it against changes.
+    Checks: my role may upload a signed version for the document's state (else the
+    server would refuse it after the PIN), a main PDF attachment exists and is on this
+    machine, it opens, it is not encrypted or broken, and no certification signature
+    locks it against changes.
     """
     from kyso.core.docs.pdf import check_pdf
 
     items: list[SignItem] = []
     for doc_id in doc_ids:
         try:
-            doc = backend.document(doc_id)
+            doc = service.document(doc_id)
         except KysoError as exc:
             items.append(SignItem(doc_id, 0, f"#{doc_id}", problem=exc.message))
             continue
-        att = main_attachment(doc)
-        item = SignItem(doc_id, att["id"] if att else 0, item_title(doc), loai=doc.get("loai", ""))
+        att = doc.main_attachment
+        item = SignItem(doc_id, att.id if att else 0, item_title(doc), loai=doc.loai)
         items.append(item)
+        refusal = upload_refusal(service.user, doc)
+        if refusal:
+            item.problem = refusal
+            continue
         if att is None:
             item.problem = "Văn bản không có tệp đính kèm"
             continue
-        if not str(att.get("name", "")).lower().endswith(".pdf"):
-            item.problem = f"{att.get('name')}: chỉ ký được tệp PDF"
+        if not att.name.lower().endswith(".pdf"):
+            item.problem = f"{att.name}: chỉ ký được tệp PDF"
             continue
         try:
-            item.path = backend.attachment_file(doc_id, att["id"])
+            item.path = service.attachment_file(doc_id, att.id)
             check = check_pdf(item.path)
         except KysoError as exc:
             item.problem = exc.message
@@ -50,23 +57,44 @@ def prepare_items(backend: Backend, doc_ids: list[int]) -> list[SignItem]:
         if check.locked:
             item.problem = "Tệp đã được chứng thực khoá, không cho ký thêm"
             continue
-        if doc.get("loai_ky_hieu"):
-            item.warning = _blanks_warning(item.path, doc["loai_ky_hieu"])
-        plan_item(backend, item)
+        if doc.loai_ky_hieu:
+            item.warning = _blanks_warning(item.path, doc.loai_ky_hieu)
+        plan_item(service, item)
     return items
 
 
-def plan_item(backend: Backend, item: SignItem) -> None:
+def upload_refusal(user: UserInfo, doc: Document) -> str:
+    """Why the server would refuse my signed version of ``doc`` (empty when it would
+    take it): the same rule as the server's, checked before the PIN."""
+    from kyso.core.service.model import ROLE_LABELS, STATE_LABELS
+    from kyso.core.workflow import may_upload_signed
+
+    if not user.role or not doc.state:
+        return ""  # unknown here: the server decides
+    try:
+        allowed = may_upload_signed(user.role, doc.state, is_holder=doc.holder == user.username)
+    except ValueError:
+        return ""
+    if allowed:
+        return ""
+    if doc.holder != user.username:
+        return "Văn bản không do bạn đang xử lý: bản ký số sẽ không được nhận"
+    role = ROLE_LABELS.get(user.role, user.role)
+    state = STATE_LABELS.get(doc.state, doc.state)
+    return f"{role} không được tải lên bản ký số khi văn bản “{state}”"
+
+
+def plan_item(service: Service, item: SignItem) -> None:
     """Place one document on its own: its type's remembered box for its page count,
     else the signer's title line, else the default corner; note any covered text."""
     from kyso.core.docs.placement_check import plan_placement
 
     try:
-        found = backend.placements().find(item.loai, item.page_count)
+        found = service.placements().find(item.loai, item.page_count)
         planned = plan_placement(
             item.path.read_bytes() if item.path else b"",
             remembered=found.placement() if found is not None else None,
-            title=backend.user.title,
+            title=service.user.title,
         )
     except OSError as exc:
         item.problem = f"Không đọc được tệp: {exc.strerror}"
@@ -77,7 +105,7 @@ def plan_item(backend: Backend, item: SignItem) -> None:
     item.placement, item.overlap = planned.placement, planned.warning
 
 
-def replan_item(backend: Backend, item: SignItem, placement: Any) -> None:
+def replan_item(service: Service, item: SignItem, placement: Any) -> None:
     """The signer moved ``item``'s box: keep it and check what it covers now."""
     from kyso.core.docs.placement_check import overlap_warning, title_anchors
 
@@ -86,7 +114,7 @@ def replan_item(backend: Backend, item: SignItem, placement: Any) -> None:
         item.overlap = overlap_warning(
             item.path.read_bytes() if item.path else b"",
             placement,
-            ignore=tuple(title_anchors(backend.user.title)),
+            ignore=tuple(title_anchors(service.user.title)),
         )
     except (OSError, KysoError):
         item.overlap = ""

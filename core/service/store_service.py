@@ -1,6 +1,6 @@
-"""The real backend: the local store (``kyso.core.store``) and the sync client
-(``kyso.core.sync``). Screens reach the server only through :meth:`StoreBackend.sync`
-and attachment downloads, both run in workers."""
+"""The real service: the local store (``kyso.core.store``) and the sync client
+(``kyso.core.sync``). The server is reached only through :meth:`StoreService.sync`,
+attachment downloads and issuance, each a blocking call."""
 
 from __future__ import annotations
 
@@ -10,14 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from kyso.core.errors import KysoError, SyncError
-from kyso.tui.backend import Backend, Document, SyncStatus, TokenStatus, UserInfo
+from kyso.core.service.api import Service
+from kyso.core.service.model import (
+    ConflictInfo,
+    Document,
+    Person,
+    SyncStatus,
+    TokenStatus,
+    UserInfo,
+)
 
-__all__ = ["StoreBackend", "describe_token"]
+__all__ = ["StoreService"]
 
 _SCOPES = {"inbox": "inbox", "signed": "signed_by_me", "all": "all"}
 
 
-class StoreBackend(Backend):
+class StoreService(Service):
     """Reads the session's store; writes go to its outbox; sync pushes and pulls."""
 
     def __init__(
@@ -38,6 +46,31 @@ class StoreBackend(Backend):
         )
         self._import_old_placements()
 
+    @classmethod
+    def login(
+        cls,
+        server: str,
+        username: str,
+        password: str,
+        *,
+        kiosk: bool = False,
+        key_label: str | None = None,
+        module: str | None = None,
+    ) -> StoreService:
+        """Log in (the session is saved), open its store and sync once; offline after
+        the login, the store's documents are served as they are."""
+        from kyso.core.sync import login
+
+        service = cls(
+            login(server, username, password, kiosk=kiosk), key_label=key_label, module=module
+        )
+        try:
+            with service._client() as client:
+                client.sync()
+        except KysoError:
+            pass  # offline: the user works on what the store has; the status says so
+        return service
+
     def _import_old_placements(self) -> None:
         """Positions an older kyso kept in ``placements.json`` move into the store once."""
         import contextlib
@@ -48,44 +81,49 @@ class StoreBackend(Backend):
         with contextlib.suppress(KysoError):
             self.store.placements.import_file(data_dir() / "placements.json", self.user.username)
 
+    def _client(self) -> Any:
+        from kyso.core.sync import SyncClient
+
+        return SyncClient(self.session, self.store, retries=1)
+
     def placements(self) -> Any:
         return self.store.placements
 
     def documents(self, scope: str = "inbox") -> list[Document]:
-        return self._named(self.store.inbox_dicts(_SCOPES.get(scope, scope)))
+        return self._rows(self.store.inbox_dicts(_SCOPES.get(scope, scope)))
 
     def first_documents(self, scope: str, count: int) -> list[Document] | None:
-        return self._named(self.store.inbox_dicts(_SCOPES.get(scope, scope), limit=count))
+        return self._rows(self.store.inbox_dicts(_SCOPES.get(scope, scope), limit=count))
 
-    def _named(self, rows: list[Document]) -> list[Document]:
-        """Inbox rows (dicts, as ``inbox --json``) with ``sender_name``: the sender's full name."""
+    def _rows(self, rows: list[dict[str, Any]]) -> list[Document]:
+        """Inbox rows (the store's dicts, as ``inbox --json``) with the sender's full name."""
         names = {u["username"]: u.get("full_name") or u["username"] for u in self.store.users()}
         names.setdefault(self.user.username, self.user.full_name)
+        out = []
         for row in rows:
             who = row["sender"]
             row["sender_name"] = names.get(who, who) if who else None
-        return rows
+            out.append(Document.from_api(row))
+        return out
 
     def document(self, doc_id: int) -> Document:
-        return self.store.document(doc_id).as_dict()
+        return Document.from_api(self.store.document(doc_id).as_dict())
 
     def attachment_file(self, doc_id: int, att_id: int, n: int | None = None) -> Path:
         path = self.store.attachment_path(doc_id, att_id, n)
         if path is not None:
             return path
-        from kyso.core.sync import SyncClient
-
-        with SyncClient(self.session, self.store, retries=1) as client:
+        with self._client() as client:
             return client.fetch_attachment(doc_id, att_id, n)
 
-    def users(self) -> list[dict[str, Any]]:
-        return self.store.users()
+    def users(self) -> list[Person]:
+        return [Person.from_api(u) for u in self.store.users()]
 
     def allowed_actions(self, doc: Document) -> list[str]:
-        return self.store.allowed_actions(doc["id"])
+        return self.store.allowed_actions(doc.id)
 
-    def transition(self, doc_id: int, action: str, to: str | None, note: str) -> Document:
-        self.store.transition(doc_id, action, to=to, note=note)
+    def transition(self, doc_id: int, action: str, to: str | None, note: str = "") -> Document:
+        self.store.transition(doc_id, action, to=to, note=note.strip())
         return self.document(doc_id)
 
     def add_opinion(self, doc_id: int, text: str) -> Document:
@@ -101,10 +139,8 @@ class StoreBackend(Backend):
         return self.document(doc_id)
 
     def sync(self) -> SyncStatus:
-        from kyso.core.sync import SyncClient
-
         try:
-            with SyncClient(self.session, self.store, retries=1) as client:
+            with self._client() as client:
                 report = client.sync()
         except SyncError as exc:
             status = self.sync_status()
@@ -139,20 +175,15 @@ class StoreBackend(Backend):
         )
 
     def token_status(self) -> TokenStatus:
+        from kyso.core.service.token_status import describe_token
+
         return describe_token(self.module, self.key_label)
 
-    def conflicts(self) -> list[dict[str, Any]]:
+    def conflicts(self) -> list[ConflictInfo]:
         return [
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "document_id": c.document_id,
-                "reason": c.reason,
-                "status": c.status,
-                "message": c.message,
-                "at": c.at,
-                "payload": c.payload,
-            }
+            ConflictInfo(
+                c.id, c.kind, c.document_id, c.reason, c.status, c.message, c.at, c.payload or {}
+            )
             for c in self.store.conflicts()
         ]
 
@@ -160,11 +191,6 @@ class StoreBackend(Backend):
         self.store.dismiss_conflict(conflict_id)
 
     # -- issuance (kyso.core.issue_service; online only) ------------------------------
-
-    def _client(self) -> Any:
-        from kyso.core.sync import SyncClient
-
-        return SyncClient(self.session, self.store, retries=1)
 
     def number_info(self, doc_id: int) -> Any:
         from kyso.core.issue_service import number_info
@@ -250,35 +276,3 @@ class StoreBackend(Backend):
 
     def close(self) -> None:
         self.store.close()
-
-
-def describe_token(module: str | None = None, key_label: str | None = None) -> TokenStatus:
-    """The first token found and the certificate it would sign with (no PIN asked)."""
-    from kyso.core.token.discovery import candidate_modules
-    from kyso.core.token.inventory import inspect_module
-
-    try:
-        candidates = candidate_modules(None, module)
-    except KysoError as exc:
-        return TokenStatus(message=exc.message)
-    reasons = []
-    for candidate in candidates:
-        try:
-            report = inspect_module(candidate)
-        except KysoError as exc:
-            reasons.append(exc.message)
-            continue
-        if report.error:
-            reasons.append(report.error)
-        for slot in report.slots:
-            token = slot.token
-            if token is None:
-                continue
-            certs = [c for c in token.certificates if c.can_sign]
-            if key_label:
-                certs = [c for c in certs if c.label == key_label] or certs
-            if not certs:
-                continue
-            cert = certs[0]
-            return TokenStatus(True, token.label, cert.common_name, f"{cert.not_after:%d/%m/%Y}")
-    return TokenStatus(message="; ".join(reasons) or "Chưa cắm token")
