@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from kyso.core import workflow
 from kyso.core.errors import DocumentError, WorkflowError
+from kyso.core.service.tokens import TokenStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from kyso.core.issue_service import IssueResult, NumberInfo, RegistryEntry, SealPreview
@@ -120,33 +121,6 @@ class SyncStatus:
             return ""
         day = date_vn(self.last_sync)
         return when if day == f"{vn_today():%d/%m/%Y}" else f"{when} {day}"
-
-
-@dataclass(frozen=True)
-class TokenStatus:
-    """What the status bar says about the token."""
-
-    present: bool = False
-    label: str = ""
-    holder: str = ""
-    valid_until: str = ""
-    """dd/mm/yyyy."""
-    message: str = ""
-    """Why no token was found (or cannot sign), when so."""
-    pin_state: str = ""
-    """``ok``, ``count_low``, ``final_try`` or ``locked``, as the token reports."""
-
-    @property
-    def text(self) -> str:
-        """One short Vietnamese phrase."""
-        if not self.present:
-            return "không có token"
-        parts = [self.label or "token"]
-        if self.holder:
-            parts.append(self.holder)
-        if self.valid_until:
-            parts.append(f"đến {self.valid_until}")
-        return " · ".join(parts)
 
 
 @dataclass

@@ -163,13 +163,9 @@ def stamp_problem(holder: str, image: str) -> str:
 
 def station_token_options(settings: Any, key_label: str | None) -> Any:
     """The ``TokenOptions`` the station signs with (configured module, token, key)."""
-    from kyso.core.token.session import TokenOptions
+    from kyso.core.service.tokens import build_token_options
 
-    return TokenOptions(
-        configured_module=settings.token.module or None,
-        token_label=settings.token.label or None,
-        key_label=key_label,
-    )
+    return build_token_options(settings, key=key_label)
 
 
 def presign_station(
@@ -231,7 +227,7 @@ def run_batch(
     from kyso.core.docs.sign import SignJob, SignOptions, prepare, sign_batch
     from kyso.core.docs.trust import load_anchors
     from kyso.core.docs.verify import verify_pdf
-    from kyso.core.token.session import open_token
+    from kyso.core.service.tokens import open_session
 
     outcome = BatchOutcome()
     total = len(items)
@@ -286,7 +282,7 @@ def run_batch(
 
     started = False
     try:
-        with open_token(token_options, pin) as session:
+        with open_session(token_options, pin) as session:
             del pin
             key = session.signing_key(token_options.key_label, token_options.key_id)
             if presigned is not None:

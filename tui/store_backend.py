@@ -201,10 +201,10 @@ class StoreBackend(Backend):
         with self._client() as client:
             if only_number:
                 return issue(client, doc_id, date=date, only_number=True, on_step=on_step)
-            from kyso.core.token.session import TokenOptions, open_token
+            from kyso.core.service.tokens import TokenOptions, open_session
 
             options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
-            with open_token(options, pin) as session:
+            with open_session(options, pin) as session:
                 del pin
                 key = session.signing_key(options.key_label, options.key_id)
                 return issue(
@@ -253,32 +253,7 @@ class StoreBackend(Backend):
 
 
 def describe_token(module: str | None = None, key_label: str | None = None) -> TokenStatus:
-    """The first token found and the certificate it would sign with (no PIN asked)."""
-    from kyso.core.token.discovery import candidate_modules
-    from kyso.core.token.inventory import inspect_module
+    """The token the station would sign with, and its PIN state (no PIN asked)."""
+    from kyso.core.service.tokens import token_status
 
-    try:
-        candidates = candidate_modules(None, module)
-    except KysoError as exc:
-        return TokenStatus(message=exc.message)
-    reasons = []
-    for candidate in candidates:
-        try:
-            report = inspect_module(candidate)
-        except KysoError as exc:
-            reasons.append(exc.message)
-            continue
-        if report.error:
-            reasons.append(report.error)
-        for slot in report.slots:
-            token = slot.token
-            if token is None:
-                continue
-            certs = [c for c in token.certificates if c.can_sign]
-            if key_label:
-                certs = [c for c in certs if c.label == key_label] or certs
-            if not certs:
-                continue
-            cert = certs[0]
-            return TokenStatus(True, token.label, cert.common_name, f"{cert.not_after:%d/%m/%Y}")
-    return TokenStatus(message="; ".join(reasons) or "Chưa cắm token")
+    return token_status(module, key_label)

@@ -98,15 +98,10 @@ class BatchScreen(KysoScreen):
     )
     def _run(self, items: list[SignItem], pin_box: list[str | None]) -> None:
         from kyso.config.locations import data_dir
-        from kyso.core.token.session import TokenOptions
-        from kyso.tui.signing import run_batch
+        from kyso.tui.signing import run_batch, station_token_options
 
         settings = self.kyso.settings
-        options = TokenOptions(
-            configured_module=settings.token.module or None,
-            token_label=settings.token.label or None,
-            key_label=self.kyso.key_label,
-        )
+        options = station_token_options(settings, self.kyso.key_label)
 
         def progress(result: SignItemResult, done: int, total: int) -> None:
             self.post_message(SignProgress(done, total, result.item.title, result))

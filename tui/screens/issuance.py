@@ -600,14 +600,10 @@ class IssuanceScreen(KysoScreen):
         description="Phát hành văn bản",
     )
     def _issue(self, pin_box: list[str | None], date: dt.date, only_number: bool) -> None:
-        from kyso.core.token.session import TokenOptions
+        from kyso.tui.signing import station_token_options
 
         settings = self.kyso.settings
-        options = TokenOptions(
-            configured_module=settings.token.module or None,
-            token_label=settings.token.label or None,
-            key_label=self.kyso.key_label,
-        )
+        options = station_token_options(settings, self.kyso.key_label)
         reached: list[str] = []
 
         def on_step(step: str, text: str) -> None:

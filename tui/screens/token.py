@@ -55,21 +55,13 @@ class TokenScreen(KysoScreen):
     def action_rescan(self) -> None:
         """Tìm lại: list modules, slots, tokens and certificates (no PIN)."""
         from kyso.core.errors import KysoError
-        from kyso.core.token.discovery import candidate_modules
-        from kyso.core.token.inventory import inspect_module
+        from kyso.core.service.tokens import token_walk
 
-        settings = self.kyso.settings
         try:
-            candidates = candidate_modules(None, settings.token.module or None)
+            reports = token_walk(None, self.kyso.settings.token.module or None)
         except KysoError as exc:
             self.post_message(Inventory([], exc.message))
             return
-        reports = []
-        for candidate in candidates:
-            try:
-                reports.append(inspect_module(candidate))
-            except KysoError as exc:
-                reports.append((candidate, exc.message))
         self.post_message(Inventory(reports))
         self.kyso.refresh_token_status()
 
@@ -85,10 +77,6 @@ class TokenScreen(KysoScreen):
                 "trong Cài đặt / KYSO_MODULE"
             )
         for report in message.reports:
-            if isinstance(report, tuple):
-                candidate, error = report
-                tree.root.add_leaf(f"✘ {candidate.name} ({candidate.path}): {error}")
-                continue
             node = tree.root.add(f"{report.name} — {report.path} [{report.source}]", expand=True)
             if report.error:
                 node.add_leaf(f"✘ Không nạp được: {report.error}")
