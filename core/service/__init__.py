@@ -9,6 +9,8 @@
 - :mod:`.sign_documents` (and :mod:`.sign_doc_plan`): ``kyso sign --doc``, inbox documents
   signed from the cache, uploaded, optionally sent on, synced.
 - :mod:`.demo_token`: the demo's SoftHSM token.
+- :mod:`.tokens`: one token walk, TokenOptions builder, TokenStatus with the PIN state,
+  token sessions (and refusing a locked token before the PIN).
 
 No Textual or click here: a plain script can drive every use case.
 """

@@ -58,9 +58,9 @@ def stamp_problem(holder: str, image: str) -> str:
 
 def station_token_options(settings: Any, key_label: str | None) -> Any:
     """The ``TokenOptions`` the station signs with (configured module, token, key)."""
-    from kyso.core.service.token_status import token_options
+    from kyso.core.service.tokens import build_token_options
 
-    return token_options(settings.token, key_label)
+    return build_token_options(settings, key=key_label)
 
 
 def presign_station(
@@ -122,7 +122,7 @@ def run_batch(
     from kyso.core.docs.sign import SignJob, SignOptions, prepare, sign_batch
     from kyso.core.docs.trust import load_anchors
     from kyso.core.docs.verify import verify_pdf
-    from kyso.core.token.session import open_token
+    from kyso.core.service.tokens import open_session
 
     outcome = BatchOutcome()
     total = len(items)
@@ -177,7 +177,7 @@ def run_batch(
 
     started = False
     try:
-        with open_token(token_options, pin) as session:
+        with open_session(token_options, pin) as session:
             del pin
             key = session.signing_key(token_options.key_label, token_options.key_id)
             if presigned is not None:

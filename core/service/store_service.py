@@ -227,10 +227,10 @@ class StoreService(Service):
         with self._client() as client:
             if only_number:
                 return issue(client, doc_id, date=date, only_number=True, on_step=on_step)
-            from kyso.core.token.session import TokenOptions, open_token
+            from kyso.core.service.tokens import TokenOptions, open_session
 
             options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
-            with open_token(options, pin) as session:
+            with open_session(options, pin) as session:
                 del pin
                 key = session.signing_key(options.key_label, options.key_id)
                 return issue(

@@ -14,42 +14,12 @@ __all__ = ["describe_token", "token_inventory", "token_options"]
 
 
 def describe_token(module: str | None = None, key_label: str | None = None) -> TokenStatus:
-    """The first token found and the certificate it would sign with (no PIN asked),
-    with the PIN state the token reports (``count_low``, ``final_try``, ``locked``)."""
-    from kyso.core.token.discovery import candidate_modules
-    from kyso.core.token.inventory import inspect_module
+    """The token the station would sign with and the certificate it would use (no PIN
+    asked), with the PIN state the token reports: :func:`kyso.core.service.tokens.token_status`
+    (``module`` is the configured one)."""
+    from kyso.core.service.tokens import token_status
 
-    try:
-        candidates = candidate_modules(None, module)
-    except KysoError as exc:
-        return TokenStatus(message=exc.message)
-    reasons = []
-    for candidate in candidates:
-        try:
-            report = inspect_module(candidate)
-        except KysoError as exc:
-            reasons.append(exc.message)
-            continue
-        if report.error:
-            reasons.append(report.error)
-        for slot in report.slots:
-            token = slot.token
-            if token is None:
-                continue
-            certs = [c for c in token.certificates if c.can_sign]
-            if key_label:
-                certs = [c for c in certs if c.label == key_label] or certs
-            if not certs:
-                continue
-            cert = certs[0]
-            return TokenStatus(
-                True,
-                token.label,
-                cert.common_name,
-                f"{cert.not_after:%d/%m/%Y}",
-                pin_state=token.pin_state,
-            )
-    return TokenStatus(message="; ".join(reasons) or "Chưa cắm token")
+    return token_status(module, key_label)
 
 
 def token_inventory(module: str | None = None) -> tuple[list[Any], str]:
@@ -75,10 +45,8 @@ def token_inventory(module: str | None = None) -> tuple[list[Any], str]:
 def token_options(token_settings: Any, key_label: str | None) -> Any:
     """The ``TokenOptions`` the station signs with: the configured module and token
     (``token_settings``: the settings' ``[token]`` table) and ``key_label``."""
-    from kyso.core.token.session import TokenOptions
+    from types import SimpleNamespace
 
-    return TokenOptions(
-        configured_module=token_settings.module or None,
-        token_label=token_settings.label or None,
-        key_label=key_label,
-    )
+    from kyso.core.service.tokens import build_token_options
+
+    return build_token_options(SimpleNamespace(token=token_settings), key=key_label)
