@@ -53,6 +53,8 @@ def sign_inbox_documents(
         sign_documents,
     )
 
+    if location:
+        raise click.UsageError("--location chưa dùng được với --doc")
     if note and not then:
         raise click.UsageError(
             "--note đi cùng --then (ý kiến ghi kèm thao tác chuyển); "
@@ -68,7 +70,6 @@ def sign_inbox_documents(
         flags=PlacementFlags(page=page, box=parse_box(box) if box else None, anchor=anchor),
         image=image or (Path(settings.image) if settings.image else None),
         reason=reason or settings.reason or None,
-        location=location or settings.location or None,
         timestamp_url=timestamp_url or settings.timestamp_url or None,
         level=level,
         trust=trust,
@@ -91,9 +92,10 @@ def sign_inbox_documents(
         read_pin=lambda: read_pin(pin_stdin),
         signing_settings=settings,
         on_warning=lambda line: click.echo(f"! {line}", err=True),
-        on_result=said,
         audit=audit,
     )
+    for result in outcome.results:
+        said(result)
     if as_json:
         echo_json(
             {

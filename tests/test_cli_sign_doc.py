@@ -110,7 +110,8 @@ def test_sign_doc_refused_before_the_pin(demo_server, softhsm):
     assert kyso(softhsm, "sync").returncode == 0
     result = kyso(softhsm, "sign", "--doc", str(draft), "--doc", str(doc_id), "--key", "signer")
     assert result.returncode == 1
-    assert "Không tải bản ký số lên được" in result.stderr or "Không được tải" in result.stderr
+    assert "không được tải lên bản ký số" in result.stderr
+    assert "Văn bản không do bạn đang xử lý" in result.stderr
     assert "Không văn bản nào ký được" in result.stderr
     assert "PIN" not in result.stderr and "Traceback" not in result.stderr
     doc = api(demo_server, "chuyenvien").get(f"/documents/{draft}").json()

@@ -1,37 +1,30 @@
-"""Sign inbox documents from the local cache: the main attachment of each, placed where
-the signer signs this type (remembered box → title line → the caller's flags), checked
-before the PIN, signed in one token session, verified with the strict verdict, queued
-for upload in the store's outbox, optionally followed by a transition whose note is the
-one opinion, then synced.
+"""Sign inbox documents from the local cache (``kyso sign --doc``): the app's signing use
+case (:mod:`.sign_plan`, :mod:`.signing`) driven by a script, then an optional transition
+whose note is the one opinion, then a sync.
 
-Everything that can refuse is checked before the PIN is asked: the documents (role and
-state may upload a signed version, the file is a signable PDF), the placement, the
-signature image and the stamp font, the token (present, PIN not locked) and the
-certificate (:func:`kyso.core.docs.presign.presign_token`).
+Each document's main attachment is placed where the signer signs this type (remembered
+box → title line → the caller's flags instead of the default corner). Everything that
+can refuse is checked before the PIN is asked: the documents (role and state may upload
+a signed version, and may take the transition; the file is a signable PDF), the token
+(present, PIN not locked), the certificate (:func:`kyso.core.docs.presign.presign_token`)
+and the stamp (font, signature image). The signed files are verified with the strict
+verdict before their upload is queued in the store's outbox.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kyso.core.errors import KysoError, SigningError
-from kyso.core.service.sign_doc_plan import (
-    PlacementFlags,
-    PlannedDocument,
-    SignDocumentsRequest,
-    check_pin_not_locked,
-    check_stamp,
-    plan_document,
-)
 
 if TYPE_CHECKING:
-    from kyso.core.docs.placement import Placement
-    from kyso.core.docs.presign import Presigned
-    from kyso.core.store import Store
+    from kyso.core.docs.placement import Box, Placement
+    from kyso.core.service.sign_items import SignItem
+    from kyso.core.service.store_service import StoreService
     from kyso.core.sync import Session
 
 __all__ = [
@@ -41,6 +34,42 @@ __all__ = [
     "SignedDocumentResult",
     "sign_documents",
 ]
+
+
+@dataclass(frozen=True)
+class PlacementFlags:
+    """Where to sign when neither a remembered box nor the title line places it."""
+
+    page: int = -1
+    """1-based page, −1 the last."""
+    box: Box | None = None
+    anchor: str | None = None
+
+    @property
+    def given(self) -> bool:
+        """The caller said something (else the default corner stays)."""
+        return self.page != -1 or self.box is not None or bool(self.anchor)
+
+
+@dataclass(frozen=True)
+class SignDocumentsRequest:
+    """What the signer asked for."""
+
+    document_ids: tuple[int, ...]
+    token_options: Any
+    """A ``TokenOptions`` (:func:`kyso.core.service.tokens.build_token_options`)."""
+    then: str | None = None
+    """A transition queued after each signed upload (``chuyen_van_thu``…)."""
+    to: str | None = None
+    """The transition's recipient, when the action needs one."""
+    note: str = ""
+    """The transition's note: the server keeps it as the one opinion."""
+    flags: PlacementFlags = field(default_factory=PlacementFlags)
+    image: Path | None = None
+    reason: str | None = None
+    timestamp_url: str | None = None
+    level: str | None = None
+    trust: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,171 +107,163 @@ def sign_documents(
     signing_settings: Any,
     session: Session | None = None,
     on_warning: Callable[[str], None] | None = None,
-    on_result: Callable[[SignedDocumentResult], None] | None = None,
     audit: Callable[..., Any] | None = None,
 ) -> SignDocumentsOutcome:
     """Sign the main attachment of each document of ``request`` (see the module doc).
 
-    ``read_pin`` is called once, after every pre-flight check passed. A document that
-    cannot be signed is reported and the others go on; when none can, nothing asks for
-    the PIN and :class:`~kyso.core.errors.SigningError` says why.
+    ``read_pin`` is called once, after every check before the PIN passed. A document
+    that cannot be signed is reported and the others go on; when none can, or the token
+    or the certificate refuses, nothing asks for the PIN and a
+    :class:`~kyso.core.errors.KysoError` says why.
     """
-    from kyso.core.docs.presign import presign_token
     from kyso.core.service.office import load_session
+    from kyso.core.service.sign_plan import prepare_items
+    from kyso.core.service.store_service import StoreService
 
-    warn = on_warning or (lambda _line: None)
-    session = session or load_session()
-    results: list[SignedDocumentResult] = []
-
-    def report(result: SignedDocumentResult) -> None:
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-
-    image = request.image.expanduser() if request.image is not None else None
-    with session.store() as store, tempfile.TemporaryDirectory(prefix="kyso-sign-") as tmp:
-        planned: list[PlannedDocument] = []
-        for doc_id in dict.fromkeys(request.document_ids):
-            try:
-                planned.append(plan_document(store, session, doc_id, request, Path(tmp)))
-            except KysoError as exc:
-                report(SignedDocumentResult(doc_id, f"#{doc_id}", False, exc.message))
-        if not planned:
-            reasons = "; ".join(f"{r.document_id}: {r.message}" for r in results)
-            raise SigningError(f"Không văn bản nào ký được ({reasons})")
-        for item in planned:
-            for line in item.warnings:
-                warn(f"Văn bản {item.document_id}: {line}")
-        check_pin_not_locked(request.token_options)
-        checked = presign_token(
-            request.token_options,
-            signing_settings,
-            trust=request.trust,
-            level=request.level,
-            timestamp_url=request.timestamp_url,
-            audit=audit,
-        )
-        for line in checked.warnings:
-            warn(line)
-        check_stamp(image, checked.check.subject)
-        stopped = _sign_and_queue(
-            store, planned, request, checked, image, read_pin(), report, audit
-        )
-        note = None
-        if any(r.ok for r in results):
-            from kyso.core.service.office import push_after_action
-
-            note = push_after_action(store, session)
-            if note is None:
-                _pull(session, store)
-    return SignDocumentsOutcome(tuple(results), note, stopped)
-
-
-def _pull(session: Session, store: Store) -> None:
-    """Fetch the server's copies after the push (the pushed documents are already the
-    server's; this brings the rest of the inbox up to date). Offline is not an error."""
-    from kyso.core.sync import SyncClient
-
-    try:
-        with SyncClient(session, store, retries=1) as client:
-            client.pull()
-    except KysoError as exc:
-        store.record_sync(error=exc.message)
-
-
-def _sign_and_queue(
-    store: Store,
-    planned: list[PlannedDocument],
-    request: SignDocumentsRequest,
-    checked: Presigned,
-    image: Path | None,
-    pin: str | None,
-    report: Callable[[SignedDocumentResult], None],
-    audit: Callable[..., Any] | None,
-) -> str:
-    """One token session: sign, verify, queue the upload (and the transition)."""
-    from kyso.core.docs.presign import check_same_certificate
-    from kyso.core.docs.sign import SignOptions, sign_batch
-    from kyso.core.token.session import open_token
-
-    options = SignOptions(
-        image=image,
-        reason=request.reason,
-        location=request.location,
-        timestamp_url=request.timestamp_url,
-        ltv=checked.plan,
+    options = request.token_options
+    service = StoreService(
+        session or load_session(), key_label=options.key_label, module=options.module
     )
-    by_output = {item.prepared.job.output: item for item in planned}
-    token_options = request.token_options
-    with open_token(token_options, pin) as token:
-        del pin
-        key = token.signing_key(token_options.key_label, token_options.key_id)
-        check_same_certificate(key, checked)
-        holder = key.certificate.common_name
-
-        def done(job_result: Any, _n: int, _total: int) -> None:
-            item = by_output[job_result.job.output]
-            if not job_result.ok:
-                error = job_result.error
-                message = error.message if isinstance(error, KysoError) else str(error)
-                report(SignedDocumentResult(item.document_id, item.title, False, message))
-                return
-            report(_verify_and_queue(store, item, request, holder, key, audit))
-
-        batch = sign_batch(
-            [item.prepared for item in planned],
-            key,
-            options,
-            on_result=done,
-            session=token,
-        )
-    return batch.stopped.message if batch.stopped is not None else ""
-
-
-def _verify_and_queue(
-    store: Store,
-    item: PlannedDocument,
-    request: SignDocumentsRequest,
-    holder: str,
-    key: Any,
-    audit: Callable[..., Any] | None,
-) -> SignedDocumentResult:
-    from kyso.core.docs.trust import load_anchors
-    from kyso.core.docs.verify import verify_pdf
-
-    output = item.prepared.job.output
-    placement = item.placement
     try:
-        verdict = verify_pdf(output, trust=load_anchors(list(request.trust)) or None)
-    except KysoError as exc:
-        return SignedDocumentResult(item.document_id, item.title, False, exc.message, placement)
-    if not verdict.ok:
-        reasons = "; ".join(s.summary for s in verdict.signatures) or "không hợp lệ"
-        message = f"Chữ ký vừa tạo không kiểm tra được: {reasons}"
-        return SignedDocumentResult(item.document_id, item.title, False, message, placement)
-    try:
-        store.add_signed_version(
-            item.document_id, item.attachment_id, output, note=f"Ký số token: {holder}"
-        )
-    except KysoError as exc:
-        return SignedDocumentResult(item.document_id, item.title, False, exc.message, placement)
-    message, then = "Đã ký và kiểm tra", None
-    if request.then:
+        items = prepare_items(service, list(dict.fromkeys(request.document_ids)))
+        refused = [_refusal(service, item, request) for item in items]
+        ready = [item for item in items if not item.problem]
+        if not ready:
+            reasons = "; ".join(f"{r.document_id}: {r.message}" for r in refused if r)
+            raise SigningError(f"Không văn bản nào ký được ({reasons})")
+        warn = on_warning or (lambda _line: None)
+        for item in ready:
+            for line in item.notes:
+                warn(f"Văn bản {item.document_id}: {line}")
+        checked = _check_token(request, signing_settings, audit, warn)
+        with tempfile.TemporaryDirectory(prefix="kyso-sign-") as tmp:
+            signed = _sign(service, ready, request, checked, read_pin(), Path(tmp), audit)
+        results = [r for r in refused if r] + signed.results
+        note = _sync(service) if any(r.ok for r in results) else None
+    finally:
+        service.close()
+    return SignDocumentsOutcome(tuple(results), note, signed.stopped)
+
+
+def _refusal(
+    service: StoreService, item: SignItem, request: SignDocumentsRequest
+) -> SignedDocumentResult | None:
+    """The item's problem as a result (None when it can be signed); the transition's
+    rule and the placement flags are applied here, before the PIN."""
+    from kyso.core import workflow
+    from kyso.core.service.sign_plan import replan_item
+
+    if not item.problem and request.then:
+        doc = service.document(item.document_id)
         try:
-            store.transition(item.document_id, request.then, to=request.to, note=request.note)
-            then = request.then
-        except KysoError as exc:  # the signed version stays queued; say what did not
-            message += f"; chưa chuyển được: {exc.message}"
-    if audit is not None:
-        from kyso.core.docs.render import file_sha256
+            workflow.check_transition(
+                service.user.role,
+                doc.state,
+                request.then,
+                is_holder=doc.holder == service.user.username,
+            )
+        except (KysoError, ValueError) as exc:
+            item.problem = getattr(exc, "message", str(exc))
+    cornered = item.placement is not None and item.placement.rule == "default"
+    if not item.problem and cornered and request.flags.given:
+        try:
+            replan_item(service, item, _flagged(item.path, request.flags))
+        except KysoError as exc:
+            item.problem = exc.message
+    if not item.problem:
+        return None
+    return SignedDocumentResult(item.document_id, item.title, False, item.problem)
 
-        audit(
-            "sign",
-            document_id=item.document_id,
-            sha256=file_sha256(output),
-            certificate=holder,
-            serial=key.certificate.serial,
-            token=key.token_label,
-            verified=True,
+
+def _flagged(path: Path | None, flags: PlacementFlags) -> Placement:
+    from kyso.core.docs.placement import resolve_placement
+
+    data = path.read_bytes() if path is not None else b""
+    return resolve_placement(data, page=flags.page, box=flags.box, anchor=flags.anchor)
+
+
+def _check_token(
+    request: SignDocumentsRequest,
+    signing_settings: Any,
+    audit: Callable[..., Any] | None,
+    warn: Callable[[str], None],
+) -> Any:
+    """The token is there and not locked, its certificate may sign, the stamp can be
+    drawn for its holder: the ``Presigned`` check, or a KysoError (before the PIN)."""
+    from kyso.core.docs.presign import presign_token
+    from kyso.core.service.signing import stamp_problem
+    from kyso.core.service.tokens import refuse_locked
+
+    refuse_locked(request.token_options)
+    checked = presign_token(
+        request.token_options,
+        signing_settings,
+        trust=request.trust,
+        level=request.level,
+        timestamp_url=request.timestamp_url,
+        audit=audit,
+    )
+    for line in checked.warnings:
+        warn(line)
+    problem = stamp_problem(checked.check.subject, str(request.image or ""))
+    if problem:
+        raise SigningError(problem)
+    return checked
+
+
+@dataclass(frozen=True)
+class _Signed:
+    results: list[SignedDocumentResult]
+    stopped: str
+
+
+def _sign(
+    service: StoreService,
+    items: list[SignItem],
+    request: SignDocumentsRequest,
+    checked: Any,
+    pin: str | None,
+    out_dir: Path,
+    audit: Callable[..., Any] | None,
+) -> _Signed:
+    """One token session (:func:`kyso.core.service.signing.run_batch`: sign, verify,
+    queue the upload), then the transition of each signed document."""
+    from kyso.core.service.signing import run_batch
+
+    outcome = run_batch(
+        service,
+        items,
+        pin=pin,
+        token_options=request.token_options,
+        image=str(request.image or ""),
+        reason=request.reason or "",
+        out_dir=out_dir,
+        audit=audit,
+        presigned=checked,
+    )
+    del pin
+    results = []
+    for done in outcome.results:
+        item, message, then = done.item, done.message, None
+        if done.ok and request.then:
+            try:
+                service.transition(item.document_id, request.then, request.to, request.note)
+                then = request.then
+            except KysoError as exc:  # the signed version stays queued; say what did not
+                message += f"; chưa chuyển được: {exc.message}"
+        results.append(
+            SignedDocumentResult(
+                item.document_id, item.title, done.ok, message, item.placement, then
+            )
         )
-    return SignedDocumentResult(item.document_id, item.title, True, message, placement, then)
+    return _Signed(results, outcome.stopped)
+
+
+def _sync(service: StoreService) -> str | None:
+    """Push the queued uploads and transitions, pull the rest: None when all went."""
+    status = service.sync()
+    if status.state == "offline":
+        return f"Đã xếp hàng, sẽ đồng bộ sau: {status.message}"
+    if status.state == "conflict" and status.message:
+        return f"Máy chủ từ chối: {status.message}"
+    return None
