@@ -9,7 +9,7 @@ import click
 from kyso.cli.common import echo, echo_json
 
 if TYPE_CHECKING:
-    from kyso.core.token.diagnosis import Diagnosis
+    from kyso.core.service.tokens import Diagnosis
 
 
 @click.group()
