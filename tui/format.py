@@ -12,7 +12,8 @@ import datetime as dt
 
 from rich.text import Text
 
-from kyso.core.clock import VN_TZ
+from kyso.core.dates import date_vn, datetime_vn
+from kyso.core.dates import parse_vn as _parse
 from kyso.core.textsafe import safe_line, safe_lines
 
 __all__ = ["date_vn", "datetime_vn", "labelled", "plain", "shorten", "time_vn"]
@@ -34,40 +35,6 @@ def labelled(rows: list[tuple[str, object]]) -> Text:
         text.append(" ")
         text.append_text(plain(value))
     return text
-
-
-def _parse(value: str | dt.datetime | dt.date | None) -> dt.datetime | dt.date | None:
-    """An ISO string (or a date/datetime) as Vietnam time; a plain date stays a date."""
-    if not value:
-        return None
-    if isinstance(value, str):
-        try:
-            value = (
-                dt.date.fromisoformat(value)
-                if len(value) == 10
-                else dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            )
-        except ValueError:
-            return None
-    if isinstance(value, dt.datetime):
-        # Naive times are the station's own (Vietnam); aware ones are moved to +07:00.
-        return value.replace(tzinfo=VN_TZ) if value.tzinfo is None else value.astimezone(VN_TZ)
-    return value
-
-
-def date_vn(value: str | dt.date | None) -> str:
-    """``2022-05-05T…`` → ``05/05/2022``; empty or unparsable → the input or ``""``."""
-    parsed = _parse(value)
-    return parsed.strftime("%d/%m/%Y") if parsed else str(value or "")
-
-
-def datetime_vn(value: str | dt.datetime | None) -> str:
-    """``2022-05-05T01:30:00Z`` → ``05/05/2022 08:30`` (Vietnam time, +07:00); a plain
-    date → ``05/05/2022``."""
-    parsed = _parse(value)
-    if isinstance(parsed, dt.datetime):
-        return parsed.strftime("%d/%m/%Y %H:%M")
-    return parsed.strftime("%d/%m/%Y") if parsed else str(value or "")
 
 
 def time_vn(value: str | dt.datetime | None) -> str:
