@@ -124,6 +124,10 @@ def test_sign_doc_usage(softhsm, offline_store):
     assert "--note đi cùng --then" in result.stderr
     both = kyso(softhsm, "sign", "a.pdf", "--doc", "1")
     assert both.returncode == 2 and "--doc không dùng cùng tệp PDF" in both.stderr
+    bad = kyso(softhsm, "sign", "--doc", "1", "--then", "ky_bua")
+    assert bad.returncode == 1 and "Thao tác không hợp lệ: 'ky_bua'" in bad.stderr
+    nobody = kyso(softhsm, "sign", "--doc", "1", "--then", "luan_chuyen")
+    assert nobody.returncode == 1 and "Luân chuyển cần người nhận (--to)." in nobody.stderr
 
 
 def test_sign_doc_batch_in_json_at_the_remembered_place(demo_server, softhsm, tmp_path):

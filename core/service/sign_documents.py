@@ -120,6 +120,7 @@ def sign_documents(
     from kyso.core.service.sign_plan import prepare_items
     from kyso.core.service.store_service import StoreService
 
+    _check_then(request)
     options = request.token_options
     service = StoreService(
         session or load_session(), key_label=options.key_label, module=options.module
@@ -143,6 +144,24 @@ def sign_documents(
     finally:
         service.close()
     return SignDocumentsOutcome(tuple(results), note, signed.stopped)
+
+
+def _check_then(request: SignDocumentsRequest) -> None:
+    """The transition asked for exists and has what it needs (before anything else)."""
+    from kyso.core import workflow
+    from kyso.core.errors import WorkflowError
+
+    if not request.then:
+        return
+    try:
+        action = workflow.Action(request.then)
+    except ValueError:
+        names = ", ".join(a.value for a in workflow.Action)
+        raise WorkflowError(
+            f"Thao tác không hợp lệ: {request.then!r}. Chọn một trong: {names}"
+        ) from None
+    if action == workflow.Action.LUAN_CHUYEN and not request.to:
+        raise WorkflowError("Luân chuyển cần người nhận (--to).")
 
 
 def _refusal(
