@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo, read_pin, token_options
+from kyso.cli.common import echo, echo_json, read_pin, token_options
 from kyso.cli.presign import presign_token, same_certificate
 
 
@@ -56,6 +56,23 @@ def _warn_overlaps(ready, anchor: str | None) -> None:
                 click.echo(f"⚠ {prepared.job.source}: {warning}", err=True)
 
 
+def _result_json(result) -> dict:  # result: kyso.core.docs.sign.JobResult
+    """One file of ``kyso sign --json``."""
+    signed = result.signed
+    error = result.error
+    return {
+        "source": str(result.job.source),
+        "output": str(result.job.output),
+        "ok": result.ok,
+        "skipped": result.skipped,
+        "field": signed.field_name if signed else None,
+        "placement": signed.placement.to_json() if signed and signed.placement else None,
+        "signer": signed.signer if signed else None,
+        "signed_at": signed.signed_at if signed else None,
+        "error": getattr(error, "message", str(error)) if error is not None else None,
+    }
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -75,7 +92,7 @@ def _warn_overlaps(ready, anchor: str | None) -> None:
 )
 @click.option("--to", "to", metavar="TÊN", help="Với --then: người nhận (tên đăng nhập).")
 @click.option("--note", default="", help="Với --then: ý kiến ghi kèm thao tác chuyển.")
-@click.option("--json", "as_json", is_flag=True, help="Với --doc: in kết quả dạng JSON.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Tệp ra (khi ký 1 tệp).")
 @click.option("--out-dir", type=click.Path(path_type=Path), help="Thư mục ra (giữ nguyên tên tệp).")
 @click.option("--module", metavar="PATH", help="Đường dẫn module PKCS#11.")
@@ -174,8 +191,8 @@ def sign(
             as_json=as_json,
         )
         return
-    if then or to or note or as_json:
-        raise click.UsageError("--then, --to, --note và --json chỉ dùng cùng --doc")
+    if then or to or note:
+        raise click.UsageError("--then, --to và --note chỉ dùng cùng --doc")
     if not inputs:
         raise click.UsageError(
             "Thiếu tệp PDF cần ký (hoặc --doc ID để ký văn bản trong hộp văn bản)"
@@ -218,6 +235,7 @@ def sign(
         jobs = [SignJob(inputs[0], output)]
 
     ready, failures = preflight(jobs, options)
+    rows: list[dict] = [_result_json(failure) for failure in failures]
     for failure in failures:
         echo(f"✗ {failure.job.source}: {failure.error}", err=True)
     for item in ready:
@@ -228,6 +246,8 @@ def sign(
                 err=True,
             )
     if not ready:
+        if as_json:
+            echo_json(rows)
         raise SigningError(f"Không tệp nào ký được ({len(failures)}/{len(jobs)} lỗi)")
     _warn_missing_blanks(ready)
     _warn_overlaps(ready, anchor)
@@ -242,6 +262,9 @@ def sign(
         same_certificate(key, checked)
 
         def report(result, done: int, total: int) -> None:
+            if as_json:
+                rows.append(_result_json(result))
+                return
             if result.ok:
                 signed = result.signed
                 where = ""
@@ -263,6 +286,8 @@ def sign(
                 batch = sign_batch(
                     ready, key, options, on_result=report, session=session, cancel=cancel
                 )
+    if as_json:
+        echo_json(rows)
     if cancel.is_set():
         raise SigningError(f"Đã dừng (Ctrl-C): đã ký {len(batch.signed)}/{len(jobs)} tệp.")
     failed = len(failures) + len(batch.failed)

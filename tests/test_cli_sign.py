@@ -240,3 +240,19 @@ def test_sign_warns_when_the_box_covers_text_but_signs(softhsm, pdf_path, tmp_pa
     clean = kyso("sign", pdf_path, "-o", tmp_path / "neo.pdf", "--anchor", "GIÁM ĐỐC", env=env)
     assert clean.returncode == 0, clean.stderr
     assert "che chữ" not in clean.stderr
+
+
+def test_sign_json_reports_each_file(softhsm, tmp_path):
+    good = make_pdf(tmp_path / "vb.pdf", pages=2)
+    broken = tmp_path / "hong.pdf"
+    broken.write_bytes(b"%PDF-1.7\nnot a PDF body")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = kyso_env(softhsm, KYSO_PIN=TEST_PIN)
+    result = kyso("sign", good, broken, "--out-dir", out, "--key", "signer", "--json", env=env)
+    assert result.returncode == 1  # one of two not signed
+    rows = {os.path.basename(r["source"]): r for r in json.loads(result.stdout)}
+    assert rows["vb.pdf"]["ok"] and rows["vb.pdf"]["signer"] == SIGNER_CN
+    assert rows["vb.pdf"]["placement"]["page"] == 2 and rows["vb.pdf"]["error"] is None
+    assert not rows["hong.pdf"]["ok"] and rows["hong.pdf"]["error"]
+    pdfsig(out / "vb.pdf")
