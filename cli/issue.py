@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo, read_pin, token_options
+from kyso.cli.common import echo, echo_json, read_pin, token_options
 
 __all__ = ["export", "issue"]
 
@@ -48,6 +48,7 @@ def _parse_date(value: str | None) -> dt.date | None:
 @click.option("--key", "key_label", metavar="LABEL", help="Nhãn khoá / chứng thư của cơ quan.")
 @click.option("--note", default="", help="Ghi chú vào sổ đăng ký và luồng văn bản.")
 @click.option("--pin-stdin", is_flag=True, help="Đọc PIN từ dòng đầu của stdin.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON (ngày theo ISO).")
 def issue(
     document_id: int,
     date_text: str | None,
@@ -58,6 +59,7 @@ def issue(
     key_label: str | None,
     note: str,
     pin_stdin: bool,
+    as_json: bool = False,
 ) -> None:
     """Văn thư phát hành văn bản: lấy số từ sổ đăng ký, điền số và ngày, ký số cơ quan
     kèm con dấu, ký các phụ lục, gửi máy chủ (cần kết nối mạng)."""
@@ -82,7 +84,7 @@ def issue(
             seal_png, seal_source = default_seal(client.store, str(seal) if seal else configured)
             if seal is not None:
                 seal_source = f"con dấu từ tệp {seal}"
-            echo(f"Con dấu: {seal_source}.")
+            echo(f"Con dấu: {seal_source}.", err=as_json)
             from kyso.cli.presign import presign_issuance
             from kyso.core.service.tokens import open_session
 
@@ -103,6 +105,21 @@ def issue(
                     on_step=progress,
                     presigned=checked,
                 )
+    if as_json:
+        echo_json(
+            {
+                "document_id": document_id,
+                "so_ky_hieu": result.so_ky_hieu,
+                "date": result.date.isoformat(),
+                "signed": result.signed,
+                "reused_number": result.reused_number,
+                "main": str(result.main),
+                "appendices": [str(path) for path in result.appendices],
+                "notice": result.notice,
+                "warning": result.warning,
+            }
+        )
+        return
     when = result.date.strftime("%d/%m/%Y")
     how = "đã ký số cơ quan" if result.signed else "chỉ điền số, ngày"
     echo(f"✓ Văn bản {document_id} đã ban hành: Số {result.so_ky_hieu}, ngày {when} ({how}).")
@@ -126,7 +143,8 @@ def issue(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Tệp XML ra (gói edXML theo QCVN 102:2016).",
 )
-def export(document_id: int, out: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+def export(document_id: int, out: Path, as_json: bool = False) -> None:
     """Xuất văn bản đã ban hành thành gói edXML (tệp đính kèm mã hoá base64)."""
     from kyso.core.edxml import export_edxml
     from kyso.core.service.office import client as office_client
@@ -134,4 +152,7 @@ def export(document_id: int, out: Path) -> None:
     with office_client(retries=1) as client:
         # Files not downloaded yet are fetched when the server answers.
         path = export_edxml(client.store, document_id, out, fetch=client.fetch_attachment)
+    if as_json:
+        echo_json({"document_id": document_id, "edxml": str(path)})
+        return
     echo(f"✓ Đã xuất văn bản {document_id} ra {path}")
