@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import read_pin, token_options
+from kyso.cli.common import echo_json, read_pin, token_options
 
 __all__ = ["copy"]
 
@@ -31,6 +31,7 @@ __all__ = ["copy"]
 @click.option("--token", "token_label", metavar="LABEL", help="Nhãn token.")
 @click.option("--key", "key_label", metavar="LABEL", help="Nhãn khoá / chứng thư của cơ quan.")
 @click.option("--pin-stdin", is_flag=True, help="Đọc PIN từ dòng đầu của stdin.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 def copy(
     document_id: int,
     form: str,
@@ -42,6 +43,7 @@ def copy(
     token_label: str | None,
     key_label: str | None,
     pin_stdin: bool,
+    as_json: bool = False,
 ) -> None:
     """Văn thư làm bản sao điện tử của văn bản đã ban hành: ký số cơ quan ở góc trên bên
     phải trang đầu (hình thức sao, tên cơ quan, thời gian ký)."""
@@ -74,7 +76,9 @@ def copy(
         key = session.signing_key(key_label)
         same_certificate(key, checked)
         if upload:
-            _copy_and_upload(document_id, Path(source), output, key, form, organization, pages)
+            _copy_and_upload(
+                document_id, Path(source), output, key, form, organization, pages, as_json
+            )
             return
         result = make_copy(
             Path(source),
@@ -86,14 +90,34 @@ def copy(
             number=number,
             ltv=checked.plan,
         )
+    if as_json:
+        echo_json(_copy_json(document_id, result))
+        return
     click.echo(
         f"✓ {result.form.label} văn bản {document['so_ky_hieu']} → {result.output} "
         f"({len(result.pages)} trang, ký lúc {result.signed_at})"
     )
 
 
+def _copy_json(document_id: int, result) -> dict:  # result: kyso.core.docs.copy.CopyResult
+    return {
+        "document_id": document_id,
+        "form": result.form.label,
+        "output": str(result.output),
+        "pages": [page + 1 for page in result.pages],
+        "signed_at": result.signed_at,
+    }
+
+
 def _copy_and_upload(
-    document_id: int, source: Path, output: Path, key, form: str, organization: str, pages
+    document_id: int,
+    source: Path,
+    output: Path,
+    key,
+    form: str,
+    organization: str,
+    pages,
+    as_json: bool = False,
 ) -> None:
     from kyso.core.copy_service import copy_and_upload
     from kyso.core.service.office import client as office_client
@@ -109,6 +133,10 @@ def _copy_and_upload(
             organization=organization,
             pages=pages,
         )
+    if as_json:
+        copied = _copy_json(document_id, done.result)
+        echo_json({**copied, "so_ky_hieu": done.so_ky_hieu, "copy_id": done.document["id"]})
+        return
     click.echo(
         f"✓ {done.result.form.label} số {done.so_ky_hieu} → {done.result.output} "
         f"({len(done.result.pages)} trang, ký lúc {done.result.signed_at}); "

@@ -8,13 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures_token import kyso_env
+from checks import pdfsig
+from fixtures_token import TEST_PIN, kyso_env
 from issuance_helpers import session_for, to_clerk_over_http, vn_today
 
 KYSO = Path(sys.executable).with_name("kyso")
 
 
-def test_issue_only_number_and_export_in_json(demo_server, signing_key, softhsm, tmp_path):
+def test_issue_export_and_copy_in_json(demo_server, signing_key, softhsm, tmp_path):
     [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1)
     session_for(demo_server, "vanthu")
 
@@ -24,7 +25,7 @@ def test_issue_only_number_and_export_in_json(demo_server, signing_key, softhsm,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            env=kyso_env(softhsm),
+            env=kyso_env(softhsm, KYSO_PIN=TEST_PIN),
             timeout=180,
         )
 
@@ -39,3 +40,13 @@ def test_issue_only_number_and_export_in_json(demo_server, signing_key, softhsm,
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout) == {"document_id": doc_id, "edxml": str(out)}
     assert out.read_bytes().startswith(b"<?xml")
+
+    copy = tmp_path / "sao-y.pdf"
+    copied = kyso(
+        "copy", str(doc_id), "--form", "sao-y", "-o", str(copy), "--key", "signer", "--json"
+    )
+    assert copied.returncode == 0, copied.stderr
+    made = json.loads(copied.stdout)
+    assert (made["document_id"], made["form"], made["output"]) == (doc_id, "SAO Y", str(copy))
+    assert made["pages"][0] == 1 and made["signed_at"]
+    pdfsig(copy)
