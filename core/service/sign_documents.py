@@ -23,8 +23,8 @@ from kyso.core.errors import KysoError, SigningError
 
 if TYPE_CHECKING:
     from kyso.core.docs.placement import Box, Placement
+    from kyso.core.service.api import Service
     from kyso.core.service.sign_items import SignItem
-    from kyso.core.service.store_service import StoreService
     from kyso.core.sync import Session
 
 __all__ = [
@@ -105,6 +105,7 @@ def sign_documents(
     *,
     read_pin: Callable[[], str | None],
     signing_settings: Any,
+    service: Service | None = None,
     session: Session | None = None,
     on_warning: Callable[[str], None] | None = None,
     audit: Callable[..., Any] | None = None,
@@ -114,7 +115,9 @@ def sign_documents(
     ``read_pin`` is called once, after every check before the PIN passed. A document
     that cannot be signed is reported and the others go on; when none can, or the token
     or the certificate refuses, nothing asks for the PIN and a
-    :class:`~kyso.core.errors.KysoError` says why.
+    :class:`~kyso.core.errors.KysoError` says why. ``service`` defaults to a
+    :class:`~kyso.core.service.store_service.StoreService` on ``session`` (default: the
+    saved one), closed afterwards.
     """
     from kyso.core.service.office import load_session
     from kyso.core.service.sign_plan import prepare_items
@@ -122,9 +125,11 @@ def sign_documents(
 
     _check_then(request)
     options = request.token_options
-    service = StoreService(
-        session or load_session(), key_label=options.key_label, module=options.module
-    )
+    own = service is None
+    if service is None:
+        service = StoreService(
+            session or load_session(), key_label=options.key_label, module=options.module
+        )
     try:
         items = prepare_items(service, list(dict.fromkeys(request.document_ids)))
         refused = [_refusal(service, item, request) for item in items]
@@ -142,7 +147,8 @@ def sign_documents(
         results = [r for r in refused if r] + signed.results
         note = _sync(service) if any(r.ok for r in results) else None
     finally:
-        service.close()
+        if own:
+            service.close()
     return SignDocumentsOutcome(tuple(results), note, signed.stopped)
 
 
@@ -165,7 +171,7 @@ def _check_then(request: SignDocumentsRequest) -> None:
 
 
 def _refusal(
-    service: StoreService, item: SignItem, request: SignDocumentsRequest
+    service: Service, item: SignItem, request: SignDocumentsRequest
 ) -> SignedDocumentResult | None:
     """The item's problem as a result (None when it can be signed); the transition's
     rule and the placement flags are applied here, before the PIN."""
@@ -237,7 +243,7 @@ class _Signed:
 
 
 def _sign(
-    service: StoreService,
+    service: Service,
     items: list[SignItem],
     request: SignDocumentsRequest,
     checked: Any,
@@ -278,7 +284,7 @@ def _sign(
     return _Signed(results, outcome.stopped)
 
 
-def _sync(service: StoreService) -> str | None:
+def _sync(service: Service) -> str | None:
     """Push the queued uploads and transitions, pull the rest: None when all went."""
     status = service.sync()
     if status.state == "offline":
