@@ -82,6 +82,9 @@ def mixed_app(tmp_path: Path, store: Store):
             continue
         loai, pages, title_at, remembered = LAYOUTS[doc["id"]]
         doc["loai"] = loai
+        # Every one waits for the leader: a signed version of a document the văn thư
+        # holds would be refused, and the pre-flight says so before the PIN.
+        doc["holder"], doc["state"] = "ldso", "cho_lanh_dao_so"
         att = doc["attachments"][0]
         path = tmp_path / f"mixed-{doc['id']}.pdf"
         service.files[(doc["id"], att["id"])] = make_document(path, loai, pages, title_at)
