@@ -200,7 +200,7 @@ async def test_filter_box_accepts_vietnamese(leader_app):
         # By document, not by column: at 80 columns the table has no Loại column.
         shown = leader_app.screen.visible_documents()
         assert len(shown) == table.row_count
-        assert all(d["loai"] == "Kế hoạch" or "Kế hoạch" in d["trich_yeu"] for d in shown)
+        assert all(d.loai == "Kế hoạch" or "Kế hoạch" in d.trich_yeu for d in shown)
 
 
 async def test_no_token_is_said_before_any_pin_is_asked(leader_app, monkeypatch, tmp_path):
