@@ -24,6 +24,18 @@ def _server_doc(demo_server, doc_id: int) -> dict:
         return response.json()
 
 
+def _draft(demo_server, tmp_path) -> int:
+    """chuyenvien creates a draft through the API (set-up, not the client)."""
+    pdf = make_pdf(tmp_path / "du-thao.pdf", title="Dự thảo kế hoạch")
+    response = demo_server.client("chuyenvien").post(
+        "/documents",
+        files={"file": (pdf.name, pdf.read_bytes(), "application/pdf")},
+        data={"trich_yeu": "Dự thảo kế hoạch chuyển đổi số", "loai_ky_hieu": "KH"},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 @pytest.fixture
 def leader(demo_server, softhsm, monkeypatch):
     monkeypatch.setenv("KYSO_MODULE", softhsm.module)
@@ -68,16 +80,9 @@ def test_a_transition_with_a_note_is_one_opinion_on_the_server(leader, demo_serv
 def test_a_chuyen_vien_is_told_before_the_pin_that_a_signed_version_would_be_refused(
     demo_server, tmp_path
 ):
-    pdf = make_pdf(tmp_path / "du-thao.pdf", title="Dự thảo kế hoạch")
-    response = demo_server.client("chuyenvien").post(
-        "/documents",
-        files={"file": (pdf.name, pdf.read_bytes(), "application/pdf")},
-        data={"trich_yeu": "Dự thảo kế hoạch chuyển đổi số", "loai_ky_hieu": "KH"},
-    )
-    assert response.status_code == 201, response.text
+    doc_id = _draft(demo_server, tmp_path)
     service = StoreService.login(demo_server.url, "chuyenvien", PASSWORD)
     try:
-        doc_id = response.json()["id"]
         assert doc_id in [d.id for d in service.documents("inbox")]
         (item,) = prepare_items(service, [doc_id])
         assert "không được tải lên bản ký số" in item.problem
@@ -135,3 +140,57 @@ def test_sign_from_a_script_with_a_home_relative_image_uploads_a_verified_versio
     assert local is not None and local.latest is not None and local.latest.signed
     report = verify_pdf(leader.attachment_file(doc.id, local.id))
     assert report.ok and len(report.signatures) == 1
+
+
+def test_sign_documents_then_chuyen_van_thu_in_one_call(leader, demo_server, tmp_path):
+    """The whole use case from a script: two documents, one PIN, each verified,
+    uploaded and sent on to the văn thư with one opinion."""
+    from kyso.core.service.sign_flow import sign_documents
+
+    ids = [d.id for d in leader.documents("inbox")[:2]]
+    note = "Đồng ý ban hành."
+    report = sign_documents(
+        leader,
+        ids,
+        pin=PIN,
+        settings=Settings(signing=SigningSettings(level="B-B")),
+        key_label="signer",
+        out_dir=tmp_path / "signed",
+        then="chuyen_van_thu",
+        note=note,
+    )
+    assert report.outcome.signed == 2, report.outcome.results
+    assert report.transitioned == tuple(ids)
+    assert report.sync is not None and report.sync.queued == 0, report.sync
+    for doc_id in ids:
+        server = _server_doc(demo_server, doc_id)
+        assert (server["state"], server["holder"]) == ("cho_van_thu", "vanthu")
+        main = next(a for a in server["attachments"] if a["is_main"])
+        assert main["versions"][-1]["signed"]
+        assert [o["text"] for o in server["opinions"]].count(note) == 1
+    assert not {d.id for d in leader.documents("inbox")} & set(ids)
+
+
+def test_sign_documents_refuses_before_the_pin_what_the_server_would_refuse(
+    demo_server, softhsm, monkeypatch, tmp_path
+):
+    from kyso.core.errors import SigningError
+    from kyso.core.service.sign_flow import sign_documents
+
+    monkeypatch.setenv("KYSO_MODULE", softhsm.module)
+    doc_id = _draft(demo_server, tmp_path)
+    service = StoreService.login(demo_server.url, "chuyenvien", PASSWORD, key_label="signer")
+    try:
+        with pytest.raises(SigningError, match="không được tải lên bản ký số"):
+            sign_documents(
+                service,
+                [doc_id],
+                pin=PIN,
+                settings=Settings(),
+                key_label="signer",
+                out_dir=tmp_path / "signed",
+            )
+        assert service.sync_status().queued == 0
+        assert not (tmp_path / "signed").exists()  # nothing was signed
+    finally:
+        service.close()

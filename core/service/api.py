@@ -185,6 +185,22 @@ class Service(ABC):
         """Write an issued document as an edXML-style package to ``path``."""
         raise WorkflowError(NO_ISSUANCE)
 
+    def copy(
+        self,
+        doc_id: int,
+        output: Path,
+        *,
+        form: str,
+        organization: str,
+        pages: str | None = None,
+        pin: str | None = None,
+        token_options: Any = None,
+    ) -> Any:
+        """Sao y / sao lục / trích sao an issued document: a number from the copies book,
+        the copy signed as the organization into ``output``, uploaded
+        (:func:`kyso.core.copy_service.copy_and_upload`; a ``CopyUpload``)."""
+        raise WorkflowError(NO_ISSUANCE)
+
     def local_today(self) -> dt.date:
         """The clerk's calendar day (Vietnam); a test service may fix it."""
         from kyso.core.clock import vn_today

@@ -274,5 +274,41 @@ class StoreService(Service):
         with self._client() as client:
             return cancel_number(client, doc_id, reason)
 
+    def copy(
+        self,
+        doc_id: int,
+        output: Path,
+        *,
+        form: str,
+        organization: str,
+        pages: str | None = None,
+        pin: str | None = None,
+        token_options: Any = None,
+    ) -> Any:
+        from kyso.core.copy_service import copy_and_upload
+        from kyso.core.token.session import TokenOptions, open_token
+
+        main = self.document(doc_id).main_attachment
+        if main is None:
+            from kyso.core.errors import DocumentError
+
+            raise DocumentError(f"Văn bản {doc_id} không có tệp chính để sao.")
+        options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
+        with self._client() as client:
+            source = client.fetch_attachment(doc_id, main.id)
+            with open_token(options, pin) as session:
+                del pin
+                key = session.signing_key(options.key_label, options.key_id)
+                return copy_and_upload(
+                    client,
+                    doc_id,
+                    source,
+                    output,
+                    key,
+                    form=form,
+                    organization=organization,
+                    pages=pages,
+                )
+
     def close(self) -> None:
         self.store.close()
