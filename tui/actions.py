@@ -158,7 +158,7 @@ class AppActions:
         from kyso.tui.screens.placement import PlacementScreen
         from kyso.tui.screens.sign_plan import SignPlanScreen
         from kyso.tui.sign_plan import prepare_items, replan_item
-        from kyso.tui.signing import presign_station, stamp_problem
+        from kyso.tui.signing import pin_check, presign_station, stamp_problem
 
         app = self._kyso()
         app.notify("Đang kiểm tra văn bản trước khi ký…", timeout=2)
@@ -205,7 +205,7 @@ class AppActions:
         ).wait()
         app.token_status = token
         app.broadcast(TokenStatusChanged(token))
-        if not token.present:
+        if not token.ready:  # no token, or its PIN is locked: said before any PIN dialog
             app.notify(
                 token.message or "Không tìm thấy token", title="Token", severity="error", timeout=10
             )
@@ -234,7 +234,8 @@ class AppActions:
             lines = "\n".join(checked.warnings)
             app.notify(lines, title="Chứng thư số", severity="warning", timeout=10)
         notes = tuple(f"{i.title}: {note}" for i in ready for note in i.notes)
-        pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state, notes))
+        check = pin_check(app.settings, app.key_label)
+        pin = await app.push_screen_wait(PinScreen(token, len(ready), notes=notes, check=check))
         if pin is None:
             app.notify("Đã huỷ ký số", timeout=3)
             return
@@ -287,8 +288,7 @@ class AppActions:
         from kyso.tui.backend import ACTION_LABELS
 
         app = self._kyso()
-        if note.strip():
-            app.backend.add_opinion(doc_id, note.strip())
+        # The transition's note becomes its opinion in the store and on the server.
         doc = app.backend.transition(doc_id, action, to, note.strip())
         app.record("transition", document_id=doc_id, to=to, transition=action, note=note.strip())
         app.call_from_thread(app.broadcast, DocumentChanged(doc))

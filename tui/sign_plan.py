@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kyso.core import workflow
 from kyso.core.errors import KysoError
 from kyso.tui.backend import Backend, main_attachment
 from kyso.tui.signing import SignItem, item_title
@@ -34,6 +35,13 @@ def prepare_items(backend: Backend, doc_ids: list[int]) -> list[SignItem]:
         att = main_attachment(doc)
         item = SignItem(doc_id, att["id"] if att else 0, item_title(doc), loai=doc.get("loai", ""))
         items.append(item)
+        user = backend.user
+        refusal = workflow.sign_refusal(
+            user.role, doc.get("state", ""), is_holder=doc.get("holder") == user.username
+        )
+        if refusal:  # the server would refuse the signed upload: not signed at all
+            item.problem = refusal
+            continue
         if att is None:
             item.problem = "Văn bản không có tệp đính kèm"
             continue

@@ -25,6 +25,7 @@ __all__ = [
     "SignItemResult",
     "failure_kind",
     "item_title",
+    "pin_check",
     "presign_issuance_station",
     "presign_station",
     "run_batch",
@@ -151,8 +152,7 @@ def item_title(doc: Document) -> str:
 def stamp_problem(holder: str, image: str) -> str:
     """Why the visible stamp cannot be drawn (empty when it can): the bundled font must
     cover the signer's name, and the signature image must be a PNG."""
-    from kyso.core.docs.stamp import missing_glyphs
-    from kyso.tui.screens.settings import check_signature_image
+    from kyso.core.docs.stamp import check_signature_image, missing_glyphs
 
     missing = missing_glyphs(holder or "")
     if missing:
@@ -166,6 +166,15 @@ def station_token_options(settings: Any, key_label: str | None) -> Any:
     from kyso.core.service.tokens import build_token_options
 
     return build_token_options(settings, key=key_label)
+
+
+def pin_check(settings: Any, key_label: str | None) -> Callable[[str], None]:
+    """What the PIN dialog calls to try a PIN before the batch starts (a wrong one is
+    asked again there, with the tries left)."""
+    from kyso.core.service.tokens import check_pin
+
+    options = station_token_options(settings, key_label)
+    return lambda pin: check_pin(options, pin)
 
 
 def presign_station(

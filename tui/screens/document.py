@@ -18,6 +18,7 @@ from textual.widgets import (
     Tree,
 )
 
+from kyso.core import workflow
 from kyso.core.errors import KysoError
 from kyso.tui.backend import ACTION_LABELS, STATE_LABELS, Document
 from kyso.tui.format import date_vn, datetime_vn, labelled, plain, shorten
@@ -164,9 +165,18 @@ class DocumentScreen(KysoScreen):
             return "—"
         return self.kyso.user_names.get(username, username)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ "Ký số" only for a document I may sign now (the server would refuse others)."""
+        if action == "sign" and self.doc is not None:
+            user = self.backend.user
+            holder = self.doc.get("holder") == user.username
+            return workflow.can_sign(user.role, self.doc.get("state", ""), is_holder=holder)
+        return True
+
     def show(self, doc: Document) -> None:
         """Fill every tab from ``doc``."""
         self.doc = doc
+        self.refresh_bindings()
         star = "★ " if doc.get("marked") else ""
         pending = " · chờ đồng bộ" if doc.get("pending") else ""
         self.query_one("#document-title", Static).update(

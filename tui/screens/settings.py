@@ -3,7 +3,6 @@ position, token module, theme — saved to the config file."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
+from kyso.core.docs.stamp import check_signature_image, signature_image_path
 from kyso.core.errors import KysoError
 from kyso.tui.commands import theme_label
 from kyso.tui.format import plain
@@ -21,20 +21,6 @@ from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.page_preview import image_widget_class
 
 __all__ = ["SettingsScreen", "check_signature_image"]
-
-
-def check_signature_image(path: str) -> str:
-    """Empty when ``path`` is a usable PNG (or empty), else why not (in Vietnamese)."""
-    if not path:
-        return ""
-    file = Path(path).expanduser()
-    if not file.is_file():
-        return f"Không tìm thấy tệp {file}"
-    with file.open("rb") as fh:
-        head = fh.read(8)
-    if head != b"\x89PNG\r\n\x1a\n":
-        return f"{file.name} không phải ảnh PNG (cần PNG nền trong suốt)"
-    return ""
 
 
 class SettingsScreen(KysoScreen):
@@ -158,7 +144,7 @@ class SettingsScreen(KysoScreen):
                     None
                     if (problem or not path)
                     else str(  # type: ignore[attr-defined]
-                        Path(path).expanduser()
+                        signature_image_path(path)
                     )
                 )
             except Exception as exc:
