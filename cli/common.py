@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 import click
 
 __all__ = ["echo", "echo_json", "read_pin", "token_options"]
 
 
-def read_pin(pin_stdin: bool) -> str | None:
+def read_pin(pin_stdin: bool, options: Any = None) -> str | None:
     """The PIN from ``KYSO_PIN``, else stdin (``--pin-stdin``), else a hidden prompt.
 
-    Returns None when the user entered nothing at the prompt of a PIN-pad token.
+    With the ``TokenOptions`` to sign with, a token whose PIN is locked is refused first
+    (:func:`kyso.core.service.tokens.refuse_locked`): nothing is asked. Returns None when
+    the user entered nothing at the prompt of a PIN-pad token.
     """
+    if options is not None:
+        from kyso.core.service.tokens import refuse_locked
+
+        refuse_locked(options)
     pin = os.environ.get("KYSO_PIN")
     if pin:
         return pin
@@ -31,16 +38,9 @@ def read_pin(pin_stdin: bool) -> str | None:
 
 def token_options(module: str | None, token: str | None, key: str | None):
     """Token options from the command line and the config file."""
-    from kyso.config.settings import load_settings
-    from kyso.core.token.session import TokenOptions
+    from kyso.core.service.tokens import build_token_options
 
-    settings = load_settings()
-    return TokenOptions(
-        module=module,
-        configured_module=settings.token.module or None,
-        token_label=token or settings.token.label or None,
-        key_label=key,
-    )
+    return build_token_options(module=module, token=token, key=key)
 
 
 def echo(text: object = "", *, err: bool = False) -> None:

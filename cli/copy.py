@@ -49,8 +49,8 @@ def copy(
     from kyso.core.docs.copy import make_copy
     from kyso.core.errors import DocumentError
     from kyso.core.issue_service import check_clerk
+    from kyso.core.service.tokens import open_session
     from kyso.core.sync import SyncClient
-    from kyso.core.token.session import open_token
 
     if upload and number:
         raise DocumentError("Với --upload, số bản sao do máy chủ cấp: bỏ --number.")
@@ -68,8 +68,8 @@ def copy(
         organization = ((client.store.me() or {}).get("org") or {}).get("name") or ""
     options = token_options(module, token_label, key_label)
     checked = presign_issuance(options)  # before the PIN
-    pin = read_pin(pin_stdin)
-    with open_token(options, pin) as session:
+    pin = read_pin(pin_stdin, options)
+    with open_session(options, pin) as session:
         del pin
         key = session.signing_key(key_label)
         same_certificate(key, checked)

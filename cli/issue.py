@@ -84,13 +84,13 @@ def issue(
                 seal_source = f"con dấu từ tệp {seal}"
             echo(f"Con dấu: {seal_source}.")
             from kyso.cli.presign import presign_issuance
-            from kyso.core.token.session import open_token
+            from kyso.core.service.tokens import open_session
 
             options = token_options(module, token_label, key_label)
             # Before the PIN, and so before a number is taken from the book.
             checked = presign_issuance(options)
-            pin = read_pin(pin_stdin)
-            with open_token(options, pin) as session:
+            pin = read_pin(pin_stdin, options)
+            with open_session(options, pin) as session:
                 del pin
                 key = session.signing_key(key_label)
                 result = run_issue(

@@ -123,7 +123,7 @@ def sign(
     from kyso.core.docs.placement import parse_box
     from kyso.core.docs.sign import SignJob, SignOptions, preflight, sign_batch
     from kyso.core.errors import SigningError
-    from kyso.core.token.session import open_token
+    from kyso.core.service.tokens import open_session
 
     if (output is None) == (out_dir is None):
         raise click.UsageError("Chọn đúng một trong -o/--output hoặc --out-dir")
@@ -173,8 +173,8 @@ def sign(
     chosen = token_options(module, token_label, key_label)
     checked = presign_token(chosen, trust=trust, level=level, timestamp_url=options.timestamp_url)
     options = replace(options, ltv=checked.plan)
-    pin = read_pin(pin_stdin)
-    with open_token(chosen, pin) as session:
+    pin = read_pin(pin_stdin, chosen)
+    with open_session(chosen, pin) as session:
         del pin
         key = session.signing_key(key_label)
         same_certificate(key, checked)

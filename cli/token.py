@@ -9,7 +9,7 @@ import click
 from kyso.cli.common import echo, echo_json
 
 if TYPE_CHECKING:
-    from kyso.core.token.doctor import Diagnosis
+    from kyso.core.token.diagnosis import Diagnosis
 
 
 @click.group()
@@ -24,16 +24,13 @@ def list_tokens(module: str | None, as_json: bool) -> None:
     """Liệt kê module, token và chứng thư số (không hỏi PIN)."""
     from kyso.config.settings import load_settings
     from kyso.core.errors import TokenError
-    from kyso.core.token.discovery import candidate_modules
-    from kyso.core.token.inventory import inspect_module
+    from kyso.core.service.tokens import token_walk
 
-    configured = load_settings().token.module or None
-    candidates = candidate_modules(module, configured)
-    if not candidates:
+    reports = token_walk(module, load_settings().token.module or None)
+    if not reports:
         raise TokenError(
             "Không tìm thấy module PKCS#11 nào. Cài driver của token hoặc dùng --module."
         )
-    reports = [inspect_module(c) for c in candidates]
     if as_json:
         echo_json([r.to_json() for r in reports])
     else:
@@ -117,7 +114,7 @@ def doctor(module: str | None, as_json: bool) -> None:
     """
     from kyso.config.settings import load_settings
     from kyso.core.errors import TokenError
-    from kyso.core.token.doctor import diagnose
+    from kyso.core.service.tokens import diagnose
 
     configured = load_settings().token.module or None
     diagnosis = diagnose(module, configured)

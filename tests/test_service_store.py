@@ -85,7 +85,7 @@ def test_a_chuyen_vien_is_told_before_the_pin_that_a_signed_version_would_be_ref
     try:
         assert doc_id in [d.id for d in service.documents("inbox")]
         (item,) = prepare_items(service, [doc_id])
-        assert "không được tải lên bản ký số" in item.problem
+        assert "Chuyên viên không ký số văn bản" in item.problem
         assert item.path is None  # stopped before the file was even looked at
     finally:
         service.close()
@@ -181,7 +181,7 @@ def test_sign_documents_refuses_before_the_pin_what_the_server_would_refuse(
     doc_id = _draft(demo_server, tmp_path)
     service = StoreService.login(demo_server.url, "chuyenvien", PASSWORD, key_label="signer")
     try:
-        with pytest.raises(SigningError, match="không được tải lên bản ký số"):
+        with pytest.raises(SigningError, match="Chuyên viên không ký số văn bản"):
             sign_documents(
                 service,
                 [doc_id],

@@ -200,12 +200,12 @@ def test_locked_pin_finding_says_ask_the_ca():
     """SoftHSM never locks its user PIN, so the token's reported state is built here."""
     import datetime as dt
 
-    from kyso.core.token.doctor import CertificateCheck, TokenCheck, _token_findings
+    from kyso.core.token.doctor import CertificateCheck, TokenCheck, token_findings
 
     cert = CertificateCheck("signer", "01", SIGNER_CN, dt.datetime(2030, 1, 1), True, None)
     token = TokenCheck("/usr/lib/vendor.so", 0, "VNPT", "", "", "", "locked", False, (cert,))
     assert token.usable == ()
-    [finding] = _token_findings(token)
+    [finding] = token_findings(token)
     assert finding.level == "error" and "mã PIN đã bị khoá" in finding.message
     assert "liên hệ nơi cấp chứng thư (CA)" in finding.fix[0]
 

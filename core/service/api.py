@@ -75,6 +75,19 @@ class Service(ABC):
         """The workflow actions my role may take on ``doc`` now."""
         return []
 
+    def may_sign(self) -> bool:
+        """Whether my role ever signs (else "Ký số" is not offered at all)."""
+        from kyso.core.workflow import SIGNING_ROLES
+
+        return not self.user.role or self.user.role in SIGNING_ROLES
+
+    def sign_refusal(self, doc: Document) -> str:
+        """Why I may not sign ``doc`` now, as the server would refuse my signed upload
+        (empty when I may): asked before any PIN (:func:`kyso.core.workflow.sign_refusal`)."""
+        from kyso.core.workflow import sign_refusal
+
+        return sign_refusal(self.user.role, doc.state, is_holder=doc.holder == self.user.username)
+
     # -- writing (queued for the server) ------------------------------------------------
 
     def transition(self, doc_id: int, action: str, to: str | None, note: str = "") -> Document:

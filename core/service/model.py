@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kyso.core import workflow
+from kyso.core.service.tokens import TokenStatus
 
 __all__ = [
     "ACTION_LABELS",
@@ -346,33 +347,6 @@ class SyncStatus:
     """ISO time of the last successful sync, empty when never."""
     message: str = ""
     """Why the last sync failed, when it did."""
-
-
-@dataclass(frozen=True)
-class TokenStatus:
-    """What the status bar says about the token."""
-
-    present: bool = False
-    label: str = ""
-    holder: str = ""
-    valid_until: str = ""
-    """dd/mm/yyyy."""
-    message: str = ""
-    """Why no token was found (or cannot sign), when so."""
-    pin_state: str = ""
-    """``ok``, ``count_low``, ``final_try`` or ``locked``, as the token reports."""
-
-    @property
-    def text(self) -> str:
-        """One short Vietnamese phrase."""
-        if not self.present:
-            return "không có token"
-        parts = [self.label or "token"]
-        if self.holder:
-            parts.append(self.holder)
-        if self.valid_until:
-            parts.append(f"đến {self.valid_until}")
-        return " · ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -175,9 +175,9 @@ class StoreService(Service):
         )
 
     def token_status(self) -> TokenStatus:
-        from kyso.core.service.token_status import describe_token
+        from kyso.core.service.tokens import token_status
 
-        return describe_token(self.module, self.key_label)
+        return token_status(self.module, self.key_label)
 
     def conflicts(self) -> list[ConflictInfo]:
         return [
@@ -227,10 +227,10 @@ class StoreService(Service):
         with self._client() as client:
             if only_number:
                 return issue(client, doc_id, date=date, only_number=True, on_step=on_step)
-            from kyso.core.token.session import TokenOptions, open_token
+            from kyso.core.service.tokens import TokenOptions, open_session
 
             options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
-            with open_token(options, pin) as session:
+            with open_session(options, pin) as session:
                 del pin
                 key = session.signing_key(options.key_label, options.key_id)
                 return issue(
@@ -286,7 +286,7 @@ class StoreService(Service):
         token_options: Any = None,
     ) -> Any:
         from kyso.core.copy_service import copy_and_upload
-        from kyso.core.token.session import TokenOptions, open_token
+        from kyso.core.service.tokens import TokenOptions, open_session
 
         main = self.document(doc_id).main_attachment
         if main is None:
@@ -296,7 +296,7 @@ class StoreService(Service):
         options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
         with self._client() as client:
             source = client.fetch_attachment(doc_id, main.id)
-            with open_token(options, pin) as session:
+            with open_session(options, pin) as session:
                 del pin
                 key = session.signing_key(options.key_label, options.key_id)
                 return copy_and_upload(

@@ -46,6 +46,7 @@ __all__ = [
     "diagnose",
     "explain_init_error",
     "explain_load_error",
+    "token_findings",
 ]
 
 
@@ -115,7 +116,8 @@ def _inspect(
     )
 
 
-def _token_findings(token: TokenCheck) -> list[Finding]:
+def token_findings(token: TokenCheck) -> list[Finding]:
+    """What the doctor says about one token: its PIN state, then its certificates."""
     via = Path(token.module).name
     name = f"Token {token.label!r} (qua {via})"
     if token.pin_state == "locked":
@@ -250,7 +252,7 @@ def diagnose(
         checks.sort(key=lambda c: not (c.path and "p11-kit-client" in c.path))
     for check in checks:
         for token in check.tokens:
-            findings.extend(_token_findings(token))
+            findings.extend(token_findings(token))
     if not any(c.tokens for c in checks) and not any(f.level == "error" for f in findings):
         findings.append(_no_token_finding(checks, forwarding, env))
     return Diagnosis(forwarding, tuple(checks), tuple(findings))
