@@ -194,3 +194,32 @@ def test_sign_documents_refuses_before_the_pin_what_the_server_would_refuse(
         assert not (tmp_path / "signed").exists()  # nothing was signed
     finally:
         service.close()
+
+
+def test_copy_of_an_issued_document_through_the_service(demo_server, signing_key, tmp_path):
+    """Sao y from a script: the number from the copies book, signed as the organization
+    (with the key the caller holds open), uploaded as a "Bản sao" related to the
+    original."""
+    from issuance_helpers import client_for, to_clerk_over_http
+
+    from kyso.core.docs.seal import make_seal_png
+    from kyso.core.docs.verify import verify_pdf
+    from kyso.core.issue_service import issue
+
+    [doc_id] = to_clerk_over_http(demo_server, signing_key, tmp_path, 1)
+    with client_for(demo_server, "vanthu") as vt:
+        issue(vt, doc_id, key=signing_key, seal_png=make_seal_png("Sở"))
+    service = StoreService.login(demo_server.url, "vanthu", PASSWORD)
+    try:
+        assert service.document(doc_id).state == "da_ban_hanh"
+        out = tmp_path / "sao-y.pdf"
+        done = service.copy(
+            doc_id, out, form="sao-y", organization="Sở Thông tin và Truyền thông", key=signing_key
+        )
+        assert done.so_ky_hieu.endswith("/SY-STTTT")
+        assert done.document["loai"] == "Bản sao" and done.document["related"] == [doc_id]
+        report = verify_pdf(out)
+        assert report.ok and len(report.signatures) == 3  # leader, organization, copy
+        assert any(d.loai == "Bản sao" for d in service.documents("all"))
+    finally:
+        service.close()

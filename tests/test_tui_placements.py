@@ -17,8 +17,8 @@ from tui_helpers import settle
 from kyso.core.docs.placement import Placement, resolve_placement
 from kyso.core.docs.placement_check import covered_text, overlap_warning, plan_placement
 from kyso.core.placements import ANY_BUCKET, page_bucket
+from kyso.core.service import signing
 from kyso.core.store import Store
-from kyso.tui import signing
 from kyso.tui.screens.batch import BatchScreen
 from kyso.tui.screens.confirm import ConfirmScreen
 from kyso.tui.screens.pin import PinScreen

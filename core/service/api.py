@@ -206,12 +206,14 @@ class Service(ABC):
         form: str,
         organization: str,
         pages: str | None = None,
+        key: Any = None,
         pin: str | None = None,
         token_options: Any = None,
     ) -> Any:
         """Sao y / sao lục / trích sao an issued document: a number from the copies book,
         the copy signed as the organization into ``output``, uploaded
-        (:func:`kyso.core.copy_service.copy_and_upload`; a ``CopyUpload``)."""
+        (:func:`kyso.core.copy_service.copy_and_upload`; a ``CopyUpload``). Signed with
+        ``key`` when the caller holds one open, else the token opened with ``pin``."""
         raise WorkflowError(NO_ISSUANCE)
 
     def local_today(self) -> dt.date:

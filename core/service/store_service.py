@@ -282,9 +282,12 @@ class StoreService(Service):
         form: str,
         organization: str,
         pages: str | None = None,
+        key: Any = None,
         pin: str | None = None,
         token_options: Any = None,
     ) -> Any:
+        import contextlib
+
         from kyso.core.copy_service import copy_and_upload
         from kyso.core.service.tokens import TokenOptions, open_session
 
@@ -294,21 +297,22 @@ class StoreService(Service):
 
             raise DocumentError(f"Văn bản {doc_id} không có tệp chính để sao.")
         options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
-        with self._client() as client:
+        with self._client() as client, contextlib.ExitStack() as stack:
             source = client.fetch_attachment(doc_id, main.id)
-            with open_session(options, pin) as session:
+            if key is None:
+                session = stack.enter_context(open_session(options, pin))
                 del pin
                 key = session.signing_key(options.key_label, options.key_id)
-                return copy_and_upload(
-                    client,
-                    doc_id,
-                    source,
-                    output,
-                    key,
-                    form=form,
-                    organization=organization,
-                    pages=pages,
-                )
+            return copy_and_upload(
+                client,
+                doc_id,
+                source,
+                output,
+                key,
+                form=form,
+                organization=organization,
+                pages=pages,
+            )
 
     def close(self) -> None:
         self.store.close()
