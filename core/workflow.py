@@ -37,6 +37,7 @@ __all__ = [
     "FINAL_STATES",
     "ROLE_LABELS",
     "RULES",
+    "SIGNING_ROLES",
     "STATE_LABELS",
     "Action",
     "DocumentType",
@@ -46,10 +47,12 @@ __all__ = [
     "State",
     "TransitionDenied",
     "allowed_actions",
+    "can_sign",
     "check_transition",
     "format_so_ky_hieu",
     "may_edit",
     "may_upload_signed",
+    "sign_refusal",
 ]
 
 
@@ -312,6 +315,37 @@ def may_upload_signed(role: Role | str, state: State | str, *, is_holder: bool) 
     if role == Role.VAN_THU:
         return state in (State.CHO_VAN_THU, State.DA_BAN_HANH)
     return False
+
+
+SIGNING_ROLES = frozenset({Role.LANH_DAO_SO, Role.VAN_THU})
+"""The roles that ever upload a signed version (the others never sign with a token)."""
+
+
+def sign_refusal(role: Role | str, state: State | str, *, is_holder: bool = True) -> str:
+    """Why this user may not sign the document now, as the server would refuse the
+    signed upload (empty when signing is allowed). Asked before any PIN, so nobody signs
+    what the server will not take. An unknown role or state (no profile cached yet) is
+    left to the server."""
+    try:
+        role, state = Role(role), State(state)
+    except ValueError:
+        return ""
+    if role not in SIGNING_ROLES:
+        return (
+            f"{ROLE_LABELS[role]} không ký số văn bản: chỉ lãnh đạo Sở hoặc văn thư "
+            "tải lên bản ký số."
+        )
+    if not is_holder:
+        return "Văn bản không do bạn đang xử lý: chưa ký số được."
+    if not may_upload_signed(role, state, is_holder=True):
+        where = STATE_LABELS[state]
+        return f"Văn bản đang ở trạng thái “{where}”: {ROLE_LABELS[role]} chưa ký số được."
+    return ""
+
+
+def can_sign(role: Role | str, state: State | str, *, is_holder: bool = True) -> bool:
+    """Whether "Ký số" is offered to this role for a document in this state."""
+    return not sign_refusal(role, state, is_holder=is_holder)
 
 
 @dataclass(frozen=True)

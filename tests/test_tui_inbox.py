@@ -126,7 +126,7 @@ def test_a_whole_view_makes_a_queued_read_of_the_same_view_obsolete():
     assert not older.can_replace(DocumentsLoaded("all", []))
 
 
-def test_in_memory_backend_derives_the_columns_as_the_store_does(tmp_path):
+def test_in_memory_service_derives_the_columns_as_the_store_does(tmp_path):
     from kyso.core.store import Store
 
     service = make_service(tmp_path)
@@ -150,7 +150,7 @@ def _store_app(offline_session, count: int) -> KysoApp:
     return KysoApp(service, settings=Settings(ui=UiSettings(images="off")), images="off")
 
 
-def test_store_backend_rows_and_first_screenful(offline_session):
+def test_store_service_rows_and_first_screenful(offline_session):
     app = _store_app(offline_session, 30)
     service = app.service
     try:

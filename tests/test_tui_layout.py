@@ -65,7 +65,7 @@ async def test_inbox_columns_fit_with_long_text(tmp_path, size):
         assert len(rows) == len(docs) == 6
         for line, doc in zip(rows, docs, strict=True):
             # Trạng thái always on screen (a short badge when the width is short)…
-            assert line.rstrip().endswith(STATE_SHORT[doc["state"]]), line
+            assert line.rstrip().endswith(STATE_SHORT[doc.state]), line
             # …and the trích yếu cut with an ellipsis, not mid-word without a sign.
             assert "Về việc triển khai thực hiện Nghị định" in line and "…" in line, line
             if size[0] >= 120:

@@ -17,6 +17,7 @@ from tui_helpers import settle
 from kyso.core.docs.placement import Placement, resolve_placement
 from kyso.core.docs.placement_check import covered_text, overlap_warning, plan_placement
 from kyso.core.placements import ANY_BUCKET, page_bucket
+from kyso.core.service import signing
 from kyso.core.store import Store
 from kyso.tui.screens.batch import BatchScreen
 from kyso.tui.screens.confirm import ConfirmScreen
@@ -82,6 +83,9 @@ def mixed_app(tmp_path: Path, store: Store):
             continue
         loai, pages, title_at, remembered = LAYOUTS[doc["id"]]
         doc["loai"] = loai
+        # Every one waits for the leader: a signed version of a document the văn thư
+        # holds would be refused, and the pre-flight says so before the PIN.
+        doc["holder"], doc["state"] = "ldso", "cho_lanh_dao_so"
         att = doc["attachments"][0]
         path = tmp_path / f"mixed-{doc['id']}.pdf"
         service.files[(doc["id"], att["id"])] = make_document(path, loai, pages, title_at)
@@ -322,10 +326,13 @@ async def test_settings_list_and_clear_the_stored_positions_across_a_restart(tmp
 
 
 async def test_results_show_the_whole_reason_audit_it_and_retry_only_what_can_work(
-    tmp_path, store, token_env
+    tmp_path, store, token_env, monkeypatch
 ):
     app = mixed_app(tmp_path, store)
     app.key_label = "signer"
+    # The PIN dialog asks a wrong PIN again (tests/test_tui_sign_rules.py); here the
+    # wrong PIN must reach the batch, so the dialog's check lets every PIN through.
+    monkeypatch.setattr(signing, "pin_check", lambda settings, key: lambda pin: None)
     broken = tmp_path / ("tệp-hỏng-có-tên-rất-dài-" * 4 + ".pdf")
     broken.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\n")
     app.service.files[(2, 102)] = broken

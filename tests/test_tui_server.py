@@ -137,10 +137,12 @@ async def test_wrong_pin_is_shown_and_nothing_is_signed(leader_app, demo_server)
         await settle(leader_app, pilot)
         await pilot.press(*"000000", "enter")
         await settle(leader_app, pilot)
-        batch = leader_app.screen
-        assert batch.outcome.signed == 0
-        summary = str(batch.query_one("#batch-summary").render())
-        assert "PIN" in summary
+        dialog = leader_app.screen
+        assert isinstance(dialog, PinScreen)  # asked again, not ended on a result screen
+        assert "Sai mã PIN" in str(dialog.query_one("#pin-error").render())
+        await pilot.press("escape")
+        await settle(leader_app, pilot)
+        assert not isinstance(leader_app.screen, PinScreen | BatchScreen)
     assert not _main_signed(_server_doc(demo_server, doc_id))
 
 
@@ -200,7 +202,7 @@ async def test_filter_box_accepts_vietnamese(leader_app):
         # By document, not by column: at 80 columns the table has no Loại column.
         shown = leader_app.screen.visible_documents()
         assert len(shown) == table.row_count
-        assert all(d["loai"] == "Kế hoạch" or "Kế hoạch" in d["trich_yeu"] for d in shown)
+        assert all(d.loai == "Kế hoạch" or "Kế hoạch" in d.trich_yeu for d in shown)
 
 
 async def test_no_token_is_said_before_any_pin_is_asked(leader_app, monkeypatch, tmp_path):

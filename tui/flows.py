@@ -126,7 +126,7 @@ class Flows:
         there (one line, no PIN dialog); certificate warnings are shown and signing goes
         on at the planned PAdES level."""
         from kyso.core.service.sign_plan import prepare_items, replan_item
-        from kyso.core.service.signing import check_before_pin
+        from kyso.core.service.signing import check_before_pin, pin_check
         from kyso.tui.screens.batch import BatchScreen
         from kyso.tui.screens.pin import PinScreen
         from kyso.tui.screens.placement import PlacementScreen
@@ -174,14 +174,15 @@ class Flows:
             description="Kiểm tra chứng thư số",
         ).wait()
         if refusal:  # no PIN dialog, nothing signed
-            title = "Token" if not token.present else "Không ký được"
+            title = "Token" if not token.ready else "Không ký được"
             app.notify(refusal, title=title, severity="error", timeout=10)
             return
         if checked.warnings:
             lines = "\n".join(checked.warnings)
             app.notify(lines, title="Chứng thư số", severity="warning", timeout=10)
         notes = tuple(f"{i.title}: {note}" for i in ready for note in i.notes)
-        pin = await app.push_screen_wait(PinScreen(token, len(ready), token.pin_state, notes))
+        check = pin_check(app.settings, app.key_label)  # a wrong PIN is asked again there
+        pin = await app.push_screen_wait(PinScreen(token, len(ready), notes=notes, check=check))
         if pin is None:
             app.notify("Đã huỷ ký số", timeout=3)
             return

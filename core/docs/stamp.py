@@ -18,11 +18,13 @@ from kyso.core.errors import DocumentError
 __all__ = [
     "VN_TZ",
     "StampText",
+    "check_signature_image",
     "font_path",
     "format_signing_time",
     "load_signature_image",
     "make_stamp_style",
     "missing_glyphs",
+    "signature_image_path",
 ]
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
@@ -140,11 +142,32 @@ def missing_glyphs(text: str) -> set[str]:
     return {ch for ch in text if not ch.isspace() and ord(ch) not in cmap}
 
 
-def load_signature_image(path: Path):
+def signature_image_path(path: str | Path) -> Path:
+    """The signature image file as the settings name it (``~/chu-ky.png``): the one
+    place the pre-flight check and the signer expand it, so both open the same file."""
+    return Path(path).expanduser()
+
+
+def check_signature_image(path: str | Path) -> str:
+    """Empty when ``path`` is a usable PNG (or empty), else why not (in Vietnamese).
+    Cheap (reads 8 bytes): for a settings form and the check before the PIN."""
+    if not str(path):
+        return ""
+    file = signature_image_path(path)
+    if not file.is_file():
+        return f"Không tìm thấy tệp {file}"
+    with file.open("rb") as fh:
+        head = fh.read(8)
+    if head != b"\x89PNG\r\n\x1a\n":
+        return f"{file.name} không phải ảnh PNG (cần PNG nền trong suốt)"
+    return ""
+
+
+def load_signature_image(path: str | Path):
     """Open the signature image; anything but a readable PNG is refused clearly."""
     from PIL import Image, UnidentifiedImageError
 
-    path = Path(path)
+    path = signature_image_path(path)
     try:
         image = Image.open(path)
         image.load()

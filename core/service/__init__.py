@@ -3,7 +3,8 @@
 - :mod:`.model`: what front ends see (``Document``, ``Person``, ``SyncStatus``…).
 - :mod:`.api`: the abstract :class:`Service`; :mod:`.store_service`: the real one.
 - :mod:`.sign_plan` and :mod:`.signing`: the signing use case (pre-flight before the PIN,
-  placement, one token session, sign, verify, record for upload).
+  placement, one token session, sign, verify, record for upload); :mod:`.sign_items`
+  its data; :mod:`.sign_flow`: all of it in one call for a script.
 - :mod:`.token_status`: the token without a PIN (status, inventory, options).
 - :mod:`.office`: the session (login, logout, sync, the local cache, conflicts, names).
 - :mod:`.sign_documents` (and :mod:`.sign_doc_plan`): ``kyso sign --doc``, inbox documents

@@ -75,6 +75,19 @@ class Service(ABC):
         """The workflow actions my role may take on ``doc`` now."""
         return []
 
+    def may_sign(self) -> bool:
+        """Whether my role ever signs (else "Ký số" is not offered at all)."""
+        from kyso.core.workflow import SIGNING_ROLES
+
+        return not self.user.role or self.user.role in SIGNING_ROLES
+
+    def sign_refusal(self, doc: Document) -> str:
+        """Why I may not sign ``doc`` now, as the server would refuse my signed upload
+        (empty when I may): asked before any PIN (:func:`kyso.core.workflow.sign_refusal`)."""
+        from kyso.core.workflow import sign_refusal
+
+        return sign_refusal(self.user.role, doc.state, is_holder=doc.holder == self.user.username)
+
     # -- writing (queued for the server) ------------------------------------------------
 
     def transition(self, doc_id: int, action: str, to: str | None, note: str = "") -> Document:
@@ -183,6 +196,24 @@ class Service(ABC):
 
     def export_edxml(self, doc_id: int, path: Path) -> Path:
         """Write an issued document as an edXML-style package to ``path``."""
+        raise WorkflowError(NO_ISSUANCE)
+
+    def copy(
+        self,
+        doc_id: int,
+        output: Path,
+        *,
+        form: str,
+        organization: str,
+        pages: str | None = None,
+        key: Any = None,
+        pin: str | None = None,
+        token_options: Any = None,
+    ) -> Any:
+        """Sao y / sao lục / trích sao an issued document: a number from the copies book,
+        the copy signed as the organization into ``output``, uploaded
+        (:func:`kyso.core.copy_service.copy_and_upload`; a ``CopyUpload``). Signed with
+        ``key`` when the caller holds one open, else the token opened with ``pin``."""
         raise WorkflowError(NO_ISSUANCE)
 
     def local_today(self) -> dt.date:

@@ -11,10 +11,9 @@ from typing import Any
 
 from kyso.core.errors import KysoError
 from kyso.core.service.api import Service
-from kyso.core.service.model import Document, UserInfo
 from kyso.core.service.sign_items import SignItem, item_title
 
-__all__ = ["plan_item", "prepare_items", "replan_item", "upload_refusal"]
+__all__ = ["plan_item", "prepare_items", "replan_item"]
 
 
 def prepare_items(service: Service, doc_ids: list[int]) -> list[SignItem]:
@@ -37,8 +36,8 @@ def prepare_items(service: Service, doc_ids: list[int]) -> list[SignItem]:
         att = doc.main_attachment
         item = SignItem(doc_id, att.id if att else 0, item_title(doc), loai=doc.loai)
         items.append(item)
-        refusal = upload_refusal(service.user, doc)
-        if refusal:
+        refusal = service.sign_refusal(doc)
+        if refusal:  # the server would refuse the signed upload: not signed at all
             item.problem = refusal
             continue
         if att is None:
@@ -61,27 +60,6 @@ def prepare_items(service: Service, doc_ids: list[int]) -> list[SignItem]:
             item.warning = _blanks_warning(item.path, doc.loai_ky_hieu)
         plan_item(service, item)
     return items
-
-
-def upload_refusal(user: UserInfo, doc: Document) -> str:
-    """Why the server would refuse my signed version of ``doc`` (empty when it would
-    take it): the same rule as the server's, checked before the PIN."""
-    from kyso.core.service.model import ROLE_LABELS, STATE_LABELS
-    from kyso.core.workflow import may_upload_signed
-
-    if not user.role or not doc.state:
-        return ""  # unknown here: the server decides
-    try:
-        allowed = may_upload_signed(user.role, doc.state, is_holder=doc.holder == user.username)
-    except ValueError:
-        return ""
-    if allowed:
-        return ""
-    if doc.holder != user.username:
-        return "Văn bản không do bạn đang xử lý: bản ký số sẽ không được nhận"
-    role = ROLE_LABELS.get(user.role, user.role)
-    state = STATE_LABELS.get(doc.state, doc.state)
-    return f"{role} không được tải lên bản ký số khi văn bản “{state}”"
 
 
 def plan_item(service: Service, item: SignItem) -> None:

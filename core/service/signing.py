@@ -3,7 +3,7 @@ session for the batch, sign, verify, record the signed version (uploaded later t
 the outbox).
 
 Plain blocking code (a UI runs it in a worker thread, a script calls it). The PIN is
-passed straight to ``open_token`` and not kept anywhere; progress goes out through a
+passed straight to the token session and not kept anywhere; progress goes out through a
 callback.
 """
 
@@ -20,7 +20,7 @@ from kyso.core.service.sign_items import BatchOutcome, SignItem, SignItemResult,
 
 __all__ = [
     "check_before_pin",
-    "check_signature_image",
+    "pin_check",
     "presign_issuance_station",
     "presign_station",
     "run_batch",
@@ -29,25 +29,10 @@ __all__ = [
 ]
 
 
-def check_signature_image(path: str) -> str:
-    """Empty when ``path`` is a usable PNG (or empty), else why not (in Vietnamese).
-    ``~`` is expanded here and by the signer alike."""
-    if not path:
-        return ""
-    file = Path(path).expanduser()
-    if not file.is_file():
-        return f"Không tìm thấy tệp {file}"
-    with file.open("rb") as fh:
-        head = fh.read(8)
-    if head != b"\x89PNG\r\n\x1a\n":
-        return f"{file.name} không phải ảnh PNG (cần PNG nền trong suốt)"
-    return ""
-
-
 def stamp_problem(holder: str, image: str) -> str:
     """Why the visible stamp cannot be drawn (empty when it can): the bundled font must
     cover the signer's name, and the signature image must be a PNG."""
-    from kyso.core.docs.stamp import missing_glyphs
+    from kyso.core.docs.stamp import check_signature_image, missing_glyphs
 
     missing = missing_glyphs(holder or "")
     if missing:
@@ -61,6 +46,15 @@ def station_token_options(settings: Any, key_label: str | None) -> Any:
     from kyso.core.service.tokens import build_token_options
 
     return build_token_options(settings, key=key_label)
+
+
+def pin_check(settings: Any, key_label: str | None) -> Callable[[str], None]:
+    """What the PIN dialog calls to try a PIN before the batch starts (a wrong one is
+    asked again there, with the tries left)."""
+    from kyso.core.service.tokens import check_pin
+
+    options = station_token_options(settings, key_label)
+    return lambda pin: check_pin(options, pin)
 
 
 def presign_station(
@@ -270,10 +264,9 @@ def check_before_pin(
     and not locked, the stamp can be drawn for its holder (font, signature image), the
     certificate may sign (:func:`presign_station`). ``(Presigned, "")`` to go on to the
     PIN, ``(None, reason)`` to stop before it (one line)."""
-    if not token.present:
-        return None, token.message or "Không tìm thấy token"
-    if token.pin_state == "locked":
-        return None, "PIN của token đã bị khoá — liên hệ đơn vị cấp chứng thư để mở khoá"
+    if not token.ready:  # no token, or its PIN is locked
+        fallback = token.pin_warning if token.locked else "Không tìm thấy token"
+        return None, token.message or fallback
     problem = stamp_problem(token.holder, settings.signing.image)
     if problem:
         return None, problem

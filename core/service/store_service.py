@@ -175,9 +175,9 @@ class StoreService(Service):
         )
 
     def token_status(self) -> TokenStatus:
-        from kyso.core.service.token_status import describe_token
+        from kyso.core.service.tokens import token_status
 
-        return describe_token(self.module, self.key_label)
+        return token_status(self.module, self.key_label)
 
     def conflicts(self) -> list[ConflictInfo]:
         return [
@@ -273,6 +273,46 @@ class StoreService(Service):
 
         with self._client() as client:
             return cancel_number(client, doc_id, reason)
+
+    def copy(
+        self,
+        doc_id: int,
+        output: Path,
+        *,
+        form: str,
+        organization: str,
+        pages: str | None = None,
+        key: Any = None,
+        pin: str | None = None,
+        token_options: Any = None,
+    ) -> Any:
+        import contextlib
+
+        from kyso.core.copy_service import copy_and_upload
+        from kyso.core.service.tokens import TokenOptions, open_session
+
+        main = self.document(doc_id).main_attachment
+        if main is None:
+            from kyso.core.errors import DocumentError
+
+            raise DocumentError(f"Văn bản {doc_id} không có tệp chính để sao.")
+        options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
+        with self._client() as client, contextlib.ExitStack() as stack:
+            source = client.fetch_attachment(doc_id, main.id)
+            if key is None:
+                session = stack.enter_context(open_session(options, pin))
+                del pin
+                key = session.signing_key(options.key_label, options.key_id)
+            return copy_and_upload(
+                client,
+                doc_id,
+                source,
+                output,
+                key,
+                form=form,
+                organization=organization,
+                pages=pages,
+            )
 
     def close(self) -> None:
         self.store.close()

@@ -246,8 +246,14 @@ class BatchScreen(KysoScreen):
             if pin is not None:
                 self.start(failed, pin)
 
+        from kyso.core.service.signing import pin_check
+
         token = self.kyso.token_status
-        self.app.push_screen(PinScreen(token, len(failed), token.pin_state), got_pin)
+        if token.locked:
+            self.notify(token.message, title="PIN", severity="error", timeout=10)
+            return
+        check = pin_check(self.kyso.settings, self.kyso.key_label)
+        self.app.push_screen(PinScreen(token, len(failed), check=check), got_pin)
 
     def action_close(self) -> None:
         """Đóng (after the batch; Dừng first while it runs)."""

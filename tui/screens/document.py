@@ -164,9 +164,16 @@ class DocumentScreen(KysoScreen):
             return "—"
         return self.kyso.user_names.get(username, username)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ "Ký số" only for a document I may sign now (the server would refuse others)."""
+        if action == "sign" and self.doc is not None:
+            return not self.service.sign_refusal(self.doc)
+        return True
+
     def show(self, doc: Document) -> None:
         """Fill every tab from ``doc``."""
         self.doc = doc
+        self.refresh_bindings()
         star = "★ " if doc.marked else ""
         pending = " · chờ đồng bộ" if doc.pending else ""
         self.query_one("#document-title", Static).update(

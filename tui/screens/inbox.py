@@ -180,6 +180,7 @@ class InboxScreen(InboxTable, ClerkKeys):
 
     @on(DataTable.RowHighlighted, "#inbox-table")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # "Ký số" follows the document under the cursor
         if event.cursor_row >= self._shown - 5 and self._shown < len(self._visible):
             self._show_more()
 
@@ -309,11 +310,33 @@ class InboxScreen(InboxTable, ClerkKeys):
             marked = not all(i in docs and docs[i].marked for i in ids)
             self.kyso.flows.set_marked(ids, marked)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ "Ký số" is not offered to a role that never signs, and is dimmed while none of
+        the target documents is one I may sign now (the server would refuse it)."""
+        if action == "sign":
+            if not self.service.may_sign():
+                return False
+            with contextlib.suppress(Exception):  # before the table is mounted
+                targets = self.target_ids()
+                if targets and not any(not self._sign_refusal(i) for i in targets):
+                    return None
+            return True
+        return super().check_action(action, parameters)
+
+    def _sign_refusal(self, doc_id: int) -> str:
+        """Why I may not sign this document now (empty when I may)."""
+        doc = next((d for d in self.documents if d.id == doc_id), None)
+        return "" if doc is None else self.service.sign_refusal(doc)
+
     def action_sign(self) -> None:
         """Ký số token: sign the selected documents (or the one under the cursor)."""
         ids = self.target_ids()
         if not ids:
             self.notify("Chưa chọn văn bản nào", severity="warning")
+            return
+        refusals = [r for r in map(self._sign_refusal, ids) if r]
+        if len(refusals) == len(ids):  # nothing I may sign: said before any PIN
+            self.notify(refusals[0], title="Không ký được", severity="warning", timeout=6)
             return
         self.kyso.flows.start_signing(ids)
 

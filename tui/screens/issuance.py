@@ -562,7 +562,7 @@ class IssuanceScreen(KysoScreen):
         token = message.status
         self.kyso.token_status = token
         self.kyso.broadcast(TokenStatusChanged(token))
-        if not token.present:
+        if not token.ready:  # no token, or its PIN is locked
             self.notify(
                 token.message or "Không tìm thấy token", title="Token", severity="error", timeout=10
             )

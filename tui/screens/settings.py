@@ -3,7 +3,6 @@ position, token module, theme — saved to the config file."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
+from kyso.core.docs.stamp import check_signature_image, signature_image_path
 from kyso.core.errors import KysoError
-from kyso.core.service.signing import check_signature_image
 from kyso.tui.commands import theme_label
 from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
@@ -145,7 +144,7 @@ class SettingsScreen(KysoScreen):
                     None
                     if (problem or not path)
                     else str(  # type: ignore[attr-defined]
-                        Path(path).expanduser()
+                        signature_image_path(path)
                     )
                 )
             except Exception as exc:

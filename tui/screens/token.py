@@ -54,10 +54,15 @@ class TokenScreen(KysoScreen):
     )
     def action_rescan(self) -> None:
         """Tìm lại: list modules, slots, tokens and certificates (no PIN)."""
-        from kyso.core.service.token_status import token_inventory
+        from kyso.core.errors import KysoError
+        from kyso.core.service.tokens import token_walk
 
-        reports, error = token_inventory(self.kyso.settings.token.module or None)
-        self.post_message(Inventory(reports, error))
+        try:
+            reports = token_walk(None, self.kyso.settings.token.module or None)
+        except KysoError as exc:
+            self.post_message(Inventory([], exc.message))
+            return
+        self.post_message(Inventory(reports))
         self.kyso.flows.refresh_token_status()
 
     @on(Inventory)
@@ -72,10 +77,6 @@ class TokenScreen(KysoScreen):
                 "trong Cài đặt / KYSO_MODULE"
             )
         for report in message.reports:
-            if isinstance(report, tuple):
-                candidate, error = report
-                tree.root.add_leaf(f"✘ {candidate.name} ({candidate.path}): {error}")
-                continue
             node = tree.root.add(f"{report.name} — {report.path} [{report.source}]", expand=True)
             if report.error:
                 node.add_leaf(f"✘ Không nạp được: {report.error}")
