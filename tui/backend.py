@@ -419,6 +419,10 @@ class StaticBackend(Backend):
                 {"from": self.user.username, "to": to, "action": action, "note": note, "at": ""}
             )
             doc["holder"] = to or ""
+            if note:  # as the store and the server do: the note is the opinion
+                doc.setdefault("opinions", []).append(
+                    {"id": 0, "author": self.user.username, "text": note, "at": ""}
+                )
             self.log.append(("transition", (doc_id, action, to, note)))
             return copy.deepcopy(doc)
 
