@@ -5,10 +5,10 @@
 - :mod:`.sign_plan` and :mod:`.signing`: the signing use case (pre-flight before the PIN,
   placement, one token session, sign, verify, record for upload); :mod:`.sign_items`
   its data; :mod:`.sign_flow`: all of it in one call for a script.
-- :mod:`.token_status`: the token without a PIN (status, inventory, options).
 - :mod:`.office`: the session (login, logout, sync, the local cache, conflicts, names).
-- :mod:`.sign_documents` (and :mod:`.sign_doc_plan`): ``kyso sign --doc``, inbox documents
-  signed from the cache, uploaded, optionally sent on, synced.
+- :mod:`.sign_documents`: ``kyso sign --doc`` on the same steps, the PIN read only after
+  every check (a callback), the command line's token, trust and level, the transition's
+  rule checked before the PIN too.
 - :mod:`.demo_token`: the demo's SoftHSM token.
 - :mod:`.tokens`: one token walk, TokenOptions builder, TokenStatus with the PIN state,
   token sessions (and refusing a locked token before the PIN).
