@@ -18,6 +18,7 @@ from kyso.core.service.api import Service
 from kyso.core.service.model import (
     ConflictInfo,
     Document,
+    InboxRow,
     Person,
     SyncStatus,
     TokenStatus,
@@ -75,7 +76,7 @@ class StaticService(Service):
                 return doc
         raise DocumentError(f"Không có văn bản số {doc_id} trong bộ nhớ đệm")
 
-    def documents(self, scope: str = "inbox") -> list[Document]:
+    def documents(self, scope: str = "inbox") -> list[InboxRow]:
         with self._lock:
             docs: Iterable[Document] = [Document.from_api(d) for d in self.docs]
             me = self.user.username
@@ -85,7 +86,7 @@ class StaticService(Service):
                 docs = [d for d in docs if d.signed_by(me)]
             names = {p["username"]: p.get("full_name") or p["username"] for p in self.people}
             names.setdefault(me, self.user.full_name)
-            return [d.with_inbox_fields(me, names) for d in docs]
+            return [d.as_row(me, names) for d in docs]
 
     def document(self, doc_id: int) -> Document:
         with self._lock:
@@ -100,7 +101,7 @@ class StaticService(Service):
     def users(self) -> list[Person]:
         return [Person.from_api(p) for p in self.people]
 
-    def allowed_actions(self, doc: Document) -> list[str]:
+    def allowed_actions(self, doc: Document | InboxRow) -> list[str]:
         if self.actions is not None:
             return self.actions(doc, self.user)
         try:

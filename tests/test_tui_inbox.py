@@ -107,12 +107,12 @@ async def test_sender_full_name_and_signed_badge(static_app):
 
 
 def test_badge_says_who_signed():
-    from kyso.core.service.model import Document
+    from kyso.core.service.model import InboxRow
 
-    assert signature_badge(Document(1, signed=True, signed_by_me=True)) == "✍"
-    assert signature_badge(Document(1, signed=True, signed_by_me=False)) == "✓"
-    assert signature_badge(Document(1, signed=False, signed_by_me=True)) == ""
-    assert signature_badge(Document(1)) == ""
+    assert signature_badge(InboxRow(1, signed=True, signed_by_me=True)) == "✍"
+    assert signature_badge(InboxRow(1, signed=True, signed_by_me=False)) == "✓"
+    assert signature_badge(InboxRow(1, signed=False, signed_by_me=True)) == ""
+    assert signature_badge(InboxRow(1)) == ""
 
 
 def test_a_whole_view_makes_a_queued_read_of_the_same_view_obsolete():

@@ -202,7 +202,7 @@ async def test_signing_keeps_nhan_luc_and_the_order(tmp_path):
         before = order()
         last = app.screen.documents[-1]
         was = received_at(last)
-        att = last.attachments[0].id
+        att = app.service.document(last.id).attachments[0].id
         pdf = app.service.files[(last.id, att)]
         app.service.add_signed_version(last.id, att, pdf, "Ký số")
         app.refresh_views()

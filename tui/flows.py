@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kyso.core.errors import KysoError
-from kyso.core.service.model import ACTION_LABELS, Document, SyncStatus
+from kyso.core.service.model import ACTION_LABELS, Document, InboxRow, SyncStatus
 from kyso.tui.messages import DocumentChanged, SyncStatusChanged, TokenStatusChanged
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,7 +91,7 @@ class Flows:
 
         self._thread(sync, group="sync", description="Đồng bộ", exclusive=True)
 
-    def workflow_commands(self, doc: Document) -> list[tuple[str, str, Any]]:
+    def workflow_commands(self, doc: Document | InboxRow) -> list[tuple[str, str, Any]]:
         """Palette commands "Xử lý: <action>" for what my role may do to ``doc`` now."""
         try:
             actions = self.app.service.allowed_actions(doc)

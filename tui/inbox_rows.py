@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
-from kyso.core.service.model import STATE_LABELS, Document
+from kyso.core.service.model import STATE_LABELS, InboxRow
 from kyso.tui.format import date_vn, datetime_vn
 from kyso.tui.widgets.inbox_columns import SELECTED, STATE_SHORT
 
@@ -20,20 +20,18 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def received_at(doc: Document) -> str:
-    """When the document reached its holder: the store's ``received_at`` for an inbox row;
-    for a whole Document, the newest flow entry to the holder. Never the last change
-    (signing or an opinion must not move a document in the list)."""
-    return doc.reached_holder_at
+def received_at(doc: InboxRow) -> str:
+    """When the document reached its holder (the store's ``received_at``). Never the last
+    change (signing or an opinion must not move a document in the list)."""
+    return doc.received_at or ""
 
 
-def sender(doc: Document) -> str:
-    """Who sent the document to its current holder (the store's ``sender``; for a whole
-    Document, the ``from`` of the newest flow entry to the holder)."""
-    return doc.last_sender or ""
+def sender(doc: InboxRow) -> str:
+    """Who sent the document to its current holder (the store's ``sender``)."""
+    return doc.sender or ""
 
 
-def signature_badge(doc: Document) -> str:
+def signature_badge(doc: InboxRow) -> str:
     """``✍`` when the main file's newest version is signed and I signed it, ``✓`` when it
     is signed by someone else, else nothing."""
     if not doc.signed:
@@ -41,7 +39,7 @@ def signature_badge(doc: Document) -> str:
     return "✍" if doc.signed_by_me else "✓"
 
 
-def row_texts(doc: Document, selected: bool, names: Mapping[str, str]) -> dict[str, str]:
+def row_texts(doc: InboxRow, selected: bool, names: Mapping[str, str]) -> dict[str, str]:
     """Every text a row may show, whole (the layout picks the columns, the table cuts);
     ``names`` maps usernames to full names."""
     who = sender(doc)
@@ -63,7 +61,7 @@ def row_texts(doc: Document, selected: bool, names: Mapping[str, str]) -> dict[s
     }
 
 
-def haystack(doc: Document) -> str:
+def haystack(doc: InboxRow) -> str:
     """The text the filter looks in: số/ký hiệu, trích yếu, loại, đơn vị, người soạn,
     sender, state."""
     fields = (doc.so_ky_hieu, doc.trich_yeu, doc.loai, doc.don_vi_soan_thao, doc.nguoi_soan)

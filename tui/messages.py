@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.message import Message
 
-from kyso.core.service.model import Document, SyncStatus, TokenStatus
+from kyso.core.service.model import Document, InboxRow, SyncStatus, TokenStatus
 
 __all__ = [
     "DocumentChanged",
@@ -25,7 +25,7 @@ class DocumentsLoaded(Message):
     """A worker read one inbox view from the store (``complete=False``: only its first
     screenful, the rest follows)."""
 
-    def __init__(self, scope: str, documents: list[Document], *, complete: bool = True) -> None:
+    def __init__(self, scope: str, documents: list[InboxRow], *, complete: bool = True) -> None:
         super().__init__()
         self.scope = scope
         self.documents = documents

@@ -21,6 +21,7 @@ from kyso.core.errors import WorkflowError
 from kyso.core.service.model import (
     ConflictInfo,
     Document,
+    InboxRow,
     Person,
     SyncStatus,
     TokenStatus,
@@ -44,11 +45,10 @@ class Service(ABC):
     # -- reading -----------------------------------------------------------------------
 
     @abstractmethod
-    def documents(self, scope: str = "inbox") -> list[Document]:
-        """Inbox rows of one view (``inbox``, ``signed``, ``all``), newest first: each
-        with ``sender``, ``sender_name``, ``received_at``, ``signed`` and ``signed_by_me``."""
+    def documents(self, scope: str = "inbox") -> list[InboxRow]:
+        """Inbox rows of one view (``inbox``, ``signed``, ``all``), newest first."""
 
-    def first_documents(self, scope: str, count: int) -> list[Document] | None:
+    def first_documents(self, scope: str, count: int) -> list[InboxRow] | None:
         """The first ``count`` of :meth:`documents`, in order, when the service can read
         them faster than the whole view (the inbox's first screenful); else ``None``."""
         return None
@@ -71,7 +71,7 @@ class Service(ABC):
         names.setdefault(self.user.username, self.user.full_name)
         return names
 
-    def allowed_actions(self, doc: Document) -> list[str]:
+    def allowed_actions(self, doc: Document | InboxRow) -> list[str]:
         """The workflow actions my role may take on ``doc`` now."""
         return []
 
@@ -81,7 +81,7 @@ class Service(ABC):
 
         return not self.user.role or self.user.role in SIGNING_ROLES
 
-    def sign_refusal(self, doc: Document) -> str:
+    def sign_refusal(self, doc: Document | InboxRow) -> str:
         """Why I may not sign ``doc`` now, as the server would refuse my signed upload
         (empty when I may): asked before any PIN (:func:`kyso.core.workflow.sign_refusal`)."""
         from kyso.core.workflow import sign_refusal
@@ -140,7 +140,7 @@ class Service(ABC):
 
     # -- issuance (văn thư): see kyso.core.issue_service --------------------------------
 
-    def clerk_inbox(self) -> list[Document]:
+    def clerk_inbox(self) -> list[InboxRow]:
         """Documents waiting for me to issue (``cho_van_thu``, held by me)."""
         return [d for d in self.documents("inbox") if d.state == "cho_van_thu"]
 
@@ -232,7 +232,7 @@ class SignedOut(Service):
     def __init__(self, user: UserInfo | None = None) -> None:
         self.user = user or UserInfo("", "Chưa đăng nhập", "")
 
-    def documents(self, scope: str = "inbox") -> list[Document]:
+    def documents(self, scope: str = "inbox") -> list[InboxRow]:
         return []
 
     def document(self, doc_id: int) -> Document:

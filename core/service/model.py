@@ -8,7 +8,7 @@ column widths) stays with the front end.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "ConflictInfo",
     "Document",
     "FlowStep",
+    "InboxRow",
     "Opinion",
     "Person",
     "SignRequest",
@@ -149,13 +150,9 @@ class FlowStep:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A document as a front end shows it.
-
-    An inbox row is a Document built from the store's inbox columns: it has the row
-    fields (``sender``, ``sender_name``, ``received_at``, ``signed``, ``signed_by_me``)
-    and no attachments, opinions or flow. A whole document (:meth:`Service.document`)
-    has those and leaves the row fields at their defaults unless a view filled them.
-    """
+    """A whole document as a front end shows it (:meth:`Service.document`): its fields,
+    attachments with their versions, opinions and flow. An inbox list shows
+    :class:`InboxRow` instead (:meth:`as_row`)."""
 
     id: int
     trich_yeu: str = ""
@@ -178,13 +175,6 @@ class Document:
     attachments: tuple[Attachment, ...] = ()
     opinions: tuple[Opinion, ...] = ()
     flow: tuple[FlowStep, ...] = ()
-    sender: str | None = None
-    """Who sent it to its holder (inbox rows; see :func:`kyso.core.store_rows.inbox_sender`)."""
-    sender_name: str | None = None
-    received_at: str | None = None
-    signed: bool = False
-    """The main attachment's newest version is signed (inbox rows)."""
-    signed_by_me: bool = False
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Document:
@@ -211,11 +201,6 @@ class Document:
             attachments=tuple(Attachment.from_api(a) for a in get("attachments") or ()),
             opinions=tuple(Opinion.from_api(o) for o in get("opinions") or ()),
             flow=tuple(FlowStep.from_api(f) for f in get("flow") or ()),
-            sender=get("sender"),
-            sender_name=get("sender_name"),
-            received_at=get("received_at"),
-            signed=bool(get("signed")),
-            signed_by_me=bool(get("signed_by_me")),
         )
 
     @property
@@ -240,10 +225,7 @@ class Document:
 
     @property
     def last_sender(self) -> str | None:
-        """Who sent it to its holder: the row's ``sender``, else the newest flow step to
-        the holder."""
-        if self.sender is not None or not self.flow:
-            return self.sender
+        """Who sent it to its holder: the newest flow step to the holder."""
         for step in reversed(self.flow):
             if step.to_user == self.holder:
                 return step.from_user
@@ -251,30 +233,95 @@ class Document:
 
     @property
     def reached_holder_at(self) -> str:
-        """When it reached its holder: the row's ``received_at``, else the newest flow step
-        to the holder, else its creation. Never the last change."""
-        if self.received_at:
-            return self.received_at
+        """When it reached its holder: the newest flow step to the holder, else its
+        creation. Never the last change (signing or an opinion must not move it)."""
         for step in reversed(self.flow):
             if step.to_user == self.holder:
                 return step.at or self.created_at or ""
         return self.created_at or ""
 
-    def with_inbox_fields(self, username: str, names: Mapping[str, str]) -> Document:
-        """This document with the inbox row's derived fields filled, as the local store
-        fills them (``names``: username → full name)."""
+    def as_row(self, username: str, names: Mapping[str, str]) -> InboxRow:
+        """This document as an inbox row, with the derived fields the local store fills
+        (``names``: username → full name)."""
         who = self.last_sender
-        return replace(
-            self,
-            sender=who,
-            sender_name=names.get(who, who) if who else None,
-            signed=self.main_signed,
-            signed_by_me=self.signed_by(username),
+        return InboxRow(
+            self.id,
+            self.so_ky_hieu,
+            self.trich_yeu,
+            self.loai,
+            self.don_vi_soan_thao,
+            self.state,
+            self.holder,
+            self.marked,
+            self.version,
+            self.updated_at,
+            self.reached_holder_at,
+            self.pending,
+            who,
+            self.main_signed,
+            self.signed_by(username),
+            names.get(who, who) if who else None,
+            self.nguoi_soan,
         )
 
     @property
     def title(self) -> str:
         """What a list or batch names it by: số/ký hiệu, else trích yếu, else ``#id``."""
+        return self.so_ky_hieu or self.trich_yeu or f"#{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """One line of an inbox view, as the local store lists it (``kyso inbox --json``)
+    plus the sender's full name."""
+
+    id: int
+    so_ky_hieu: str | None = None
+    trich_yeu: str = ""
+    loai: str = ""
+    don_vi_soan_thao: str = ""
+    state: str = ""
+    holder: str | None = None
+    marked: bool = False
+    version: int = 0
+    updated_at: str | None = None
+    received_at: str | None = None
+    """When it reached its holder (never the last change)."""
+    pending: int = 0
+    sender: str | None = None
+    """Who sent it to its holder (see :func:`kyso.core.store_rows.inbox_sender`)."""
+    signed: bool = False
+    """The main attachment's newest version is signed."""
+    signed_by_me: bool = False
+    sender_name: str | None = None
+    nguoi_soan: str | None = None
+
+    @classmethod
+    def from_store(cls, row: Mapping[str, Any], sender_name: str | None) -> InboxRow:
+        """From one of the store's inbox dicts (:meth:`kyso.core.store.Store.inbox_dicts`,
+        already typed); positional, as 100,000 of them are built at once."""
+        return cls(
+            row["id"],
+            row["so_ky_hieu"],
+            row["trich_yeu"] or "",
+            row["loai"] or "",
+            row["don_vi_soan_thao"] or "",
+            row["state"] or "",
+            row["holder"],
+            row["marked"],
+            row["version"] or 0,
+            row["updated_at"],
+            row["received_at"],
+            row["pending"],
+            row["sender"],
+            row["signed"],
+            row["signed_by_me"],
+            sender_name,
+        )
+
+    @property
+    def title(self) -> str:
+        """What a list names it by: số/ký hiệu, else trích yếu, else ``#id``."""
         return self.so_ky_hieu or self.trich_yeu or f"#{self.id}"
 
 

@@ -14,6 +14,7 @@ from kyso.core.service.api import Service
 from kyso.core.service.model import (
     ConflictInfo,
     Document,
+    InboxRow,
     Person,
     SyncStatus,
     TokenStatus,
@@ -89,22 +90,18 @@ class StoreService(Service):
     def placements(self) -> Any:
         return self.store.placements
 
-    def documents(self, scope: str = "inbox") -> list[Document]:
+    def documents(self, scope: str = "inbox") -> list[InboxRow]:
         return self._rows(self.store.inbox_dicts(_SCOPES.get(scope, scope)))
 
-    def first_documents(self, scope: str, count: int) -> list[Document] | None:
+    def first_documents(self, scope: str, count: int) -> list[InboxRow] | None:
         return self._rows(self.store.inbox_dicts(_SCOPES.get(scope, scope), limit=count))
 
-    def _rows(self, rows: list[dict[str, Any]]) -> list[Document]:
+    def _rows(self, rows: list[dict[str, Any]]) -> list[InboxRow]:
         """Inbox rows (the store's dicts, as ``inbox --json``) with the sender's full name."""
         names = {u["username"]: u.get("full_name") or u["username"] for u in self.store.users()}
         names.setdefault(self.user.username, self.user.full_name)
-        out = []
-        for row in rows:
-            who = row["sender"]
-            row["sender_name"] = names.get(who, who) if who else None
-            out.append(Document.from_api(row))
-        return out
+        make, name = InboxRow.from_store, names.get
+        return [make(r, name(r["sender"], r["sender"]) if r["sender"] else None) for r in rows]
 
     def document(self, doc_id: int) -> Document:
         return Document.from_api(self.store.document(doc_id).as_dict())
@@ -119,7 +116,7 @@ class StoreService(Service):
     def users(self) -> list[Person]:
         return [Person.from_api(u) for u in self.store.users()]
 
-    def allowed_actions(self, doc: Document) -> list[str]:
+    def allowed_actions(self, doc: Document | InboxRow) -> list[str]:
         return self.store.allowed_actions(doc.id)
 
     def transition(self, doc_id: int, action: str, to: str | None, note: str = "") -> Document:

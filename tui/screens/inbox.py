@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from kyso.core.errors import KysoError
-from kyso.core.service.model import SCOPES, Document, SyncStatus
+from kyso.core.service.model import SCOPES, InboxRow, SyncStatus
 from kyso.tui.clerk import ClerkKeys
 from kyso.tui.commands import screen_area
 from kyso.tui.inbox_rows import fold, haystack, signature_badge
@@ -62,10 +62,10 @@ class InboxScreen(InboxTable, ClerkKeys):
         super().__init__(id="inbox")
         self.scope = "inbox"
         self.sort_index = 0
-        self.documents: list[Document] = []
+        self.documents: list[InboxRow] = []
         self.selected: set[int] = set()
         self.filter_text = ""
-        self._visible: list[Document] = []
+        self._visible: list[InboxRow] = []
         self._shown = 0
         self._fold_cache: dict[int, str] = {}
         self._rows: list[tuple[str, tuple[str, ...]]] = []
@@ -142,7 +142,7 @@ class InboxScreen(InboxTable, ClerkKeys):
         group="inbox-fold",
         description="Chuẩn bị bộ lọc",
     )
-    def _fold_all(self, documents: list[Document]) -> None:
+    def _fold_all(self, documents: list[InboxRow]) -> None:
         """Fold every summary for the filter, off the UI thread, after the rows show."""
         folded = {d.id: fold(haystack(d)) for d in documents}
         self.app.call_from_thread(lambda: self._fold_cache.update(folded))

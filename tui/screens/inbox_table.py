@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.widgets import DataTable, Static
 
-from kyso.core.service.model import SCOPES, STATE_LABELS, Document
+from kyso.core.service.model import SCOPES, STATE_LABELS, InboxRow
 from kyso.tui.format import plain
 from kyso.tui.inbox_rows import fold, haystack, received_at, row_texts
 from kyso.tui.widgets.inbox_columns import Column, cell, inbox_columns
@@ -30,12 +30,12 @@ class InboxTable:
     ``selected``, ``filter_text``, ``sort_index``, ``scope``, and the row caches)."""
 
     if TYPE_CHECKING:  # pragma: no cover - provided by the screen
-        documents: list[Document]
+        documents: list[InboxRow]
         selected: set[int]
         filter_text: str
         sort_index: int
         scope: str
-        _visible: list[Document]
+        _visible: list[InboxRow]
         _shown: int
         _complete: bool
         _fold_cache: dict[int, str]
@@ -46,7 +46,7 @@ class InboxTable:
 
         def query_one(self, *args: Any) -> Any: ...
 
-    def visible_documents(self) -> list[Document]:
+    def visible_documents(self) -> list[InboxRow]:
         """The documents after the filter and the sort (all of them, not just the rows
         in the table)."""
         docs = self.documents
@@ -60,20 +60,20 @@ class InboxTable:
             return sorted(docs, key=lambda d: STATE_LABELS.get(d.state, ""))
         return sorted(docs, key=lambda d: fold(str(getattr(d, key, "") or "")))
 
-    def _folded(self, doc: Document) -> str:
+    def _folded(self, doc: InboxRow) -> str:
         cached = self._fold_cache.get(doc.id)
         if cached is None:
             cached = self._fold_cache[doc.id] = fold(haystack(doc))
         return cached
 
-    def _texts(self, doc: Document) -> dict[str, str]:
+    def _texts(self, doc: InboxRow) -> dict[str, str]:
         return row_texts(doc, doc.id in self.selected, self.kyso.user_names)
 
-    def _row(self, doc: Document) -> tuple[str, ...]:
+    def _row(self, doc: InboxRow) -> tuple[str, ...]:
         texts = self._texts(doc)
         return tuple(texts[c.source] for c in self._columns)
 
-    def _lay_out(self, docs: list[Document]) -> None:
+    def _lay_out(self, docs: list[InboxRow]) -> None:
         """Size the columns for ``docs`` (the rows about to be shown) and the width;
         rebuild the table's columns when that changes anything."""
         width = self.query_one(DataTable).size.width or self.app.size.width
