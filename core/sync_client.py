@@ -67,6 +67,15 @@ class SyncReport:
 
 _RETRY_STATUS = {500, 502, 503, 504}
 
+# A changes page's cursor, has_more, and whether it is malformed: "changes" not an array,
+# or a change without a document with an integer id.
+_PAGE_SHAPE = """
+SELECT json_extract(:p, '$.cursor'), json_extract(:p, '$.has_more'),
+       json_type(:p, '$.changes') IS NOT 'array'
+       OR EXISTS(SELECT 1 FROM json_each(:p, '$.changes')
+                 WHERE json_type(value, '$.document.id') IS NOT 'integer')
+"""
+
 
 class SyncClient:
     """Talks to one server for one session and keeps one store up to date.
@@ -175,18 +184,23 @@ class SyncClient:
         with bulk, ThreadPoolExecutor(1, thread_name_prefix="kyso-pull") as fetcher:
             page = fetcher.submit(self._changes_page, cursor)
             while True:
-                documents, new_cursor, has_more = page.result()
+                text, new_cursor, has_more = page.result()
                 more = has_more and new_cursor != cursor
                 if more:
                     page = fetcher.submit(self._changes_page, new_cursor)
-                self.store.apply_page(documents, new_cursor)
-                total += len(documents)
+                total += self.store.apply_page_json(text, new_cursor)
                 if not more:
                     return total
                 cursor = new_cursor
 
-    def _changes_page(self, cursor: str) -> tuple[list[dict[str, Any]], str, bool]:
-        """One page of the changes feed after ``cursor``: documents, next cursor, more?"""
+    def _changes_page(self, cursor: str) -> tuple[str, str, bool]:
+        """One page of the changes feed after ``cursor``: its JSON text (checked), the next
+        cursor, more?
+
+        The text goes to the store as it is (SQLite takes it apart); only its shape is
+        checked here, by SQLite too, so no page is parsed into Python objects."""
+        import sqlite3
+
         response = self._request(
             "GET", "/changes", params={"since": cursor, "limit": self.page_size}
         )
@@ -197,11 +211,14 @@ class SyncClient:
                 f"Không đọc được thay đổi (HTTP {response.status_code}): {_detail(response)}"
             )
         try:
-            page = response.json()
-            documents = [change["document"] for change in page["changes"]]
-            return documents, str(page["cursor"]), bool(page.get("has_more"))
-        except (ValueError, KeyError, TypeError):
-            raise SyncError("Máy chủ trả về dữ liệu thay đổi không hợp lệ.") from None
+            text = response.content.decode("utf-8")
+            with contextlib.closing(sqlite3.connect(":memory:")) as check:
+                next_cursor, has_more, bad = check.execute(_PAGE_SHAPE, {"p": text}).fetchone()
+        except (UnicodeDecodeError, sqlite3.DatabaseError):
+            next_cursor, has_more, bad = None, False, 1
+        if bad or next_cursor is None:
+            raise SyncError("Máy chủ trả về dữ liệu thay đổi không hợp lệ.")
+        return text, str(next_cursor), bool(has_more)
 
     def refresh_profile(self) -> None:
         """Fetch "me" and my organization's users into the store."""
