@@ -16,6 +16,8 @@ def _bool(column: str) -> str:
     return f"json(CASE WHEN {column} THEN 'true' ELSE 'false' END)"
 
 
+# A list from a scalar subquery keeps SQLite's JSON subtype, so json_object embeds it as
+# JSON without json() parsing it again (tests/test_server_feed_json.py compares).
 _DOCUMENT = f"""
 SELECT d.id, json_object(
     'id', d.id, 'version', d.version, 'trich_yeu', d.trich_yeu, 'loai', d.loai,
@@ -23,20 +25,20 @@ SELECT d.id, json_object(
     'nguoi_soan', d.nguoi_soan, 'holder', d.holder, 'state', d.state, 'so', d.so,
     'ky_hieu', d.ky_hieu, 'so_ky_hieu', d.so_ky_hieu, 'ngay_ban_hanh', d.ngay_ban_hanh,
     'marked', {_bool("EXISTS(SELECT 1 FROM marks AS m WHERE m.username = ? AND m.doc_id = d.id)")},
-    'related', json((SELECT json_group_array(related_id) FROM
+    'related', ((SELECT json_group_array(related_id) FROM
         (SELECT related_id FROM related WHERE doc_id = d.id ORDER BY related_id))),
     'created_at', d.created_at, 'updated_at', d.updated_at,
-    'attachments', json((SELECT json_group_array(json_object(
+    'attachments', ((SELECT json_group_array(json_object(
         'id', a.id, 'name', a.name, 'is_main', {_bool("a.is_main")},
-        'versions', json((SELECT json_group_array(json_object(
+        'versions', ((SELECT json_group_array(json_object(
             'n', v.n, 'sha256', v.sha256, 'size', v.size, 'uploaded_by', v.uploaded_by,
             'uploaded_at', v.uploaded_at, 'signed', {_bool("v.signed")}, 'note', v.note))
             FROM (SELECT * FROM versions WHERE attachment_id = a.id ORDER BY n) AS v))))
         FROM (SELECT * FROM attachments WHERE doc_id = d.id ORDER BY id) AS a)),
-    'opinions', json((SELECT json_group_array(json_object(
+    'opinions', ((SELECT json_group_array(json_object(
         'id', o.id, 'author', o.author, 'text', o.text, 'at', o.at))
         FROM (SELECT * FROM opinions WHERE doc_id = d.id ORDER BY id) AS o)),
-    'flow', json((SELECT json_group_array(json_object(
+    'flow', ((SELECT json_group_array(json_object(
         'from', f.from_user, 'to', f.to_user, 'action', f.action, 'note', f.note, 'at', f.at))
         FROM (SELECT * FROM flow WHERE doc_id = d.id ORDER BY id) AS f))
 )
