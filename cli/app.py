@@ -187,14 +187,20 @@ def _kept_port(home: Path) -> int:
 
 @contextmanager
 def demo_environment(
-    username: str = "ldso", *, echo: Any = None, keep: Path | None = None
+    username: str = "ldso", *, echo: Any = None, keep: Path | None = None, fast: bool = False
 ) -> Iterator[DemoEnvironment]:
     """Start everything the demo needs and take it all down afterwards.
 
     Sets ``KYSO_HOME`` to the demo folder for the duration (restored afterwards). The
     folder is a temporary one, gone with the server thread and the token files when this
     returns; with ``keep`` it is that folder, made on first use and left in place.
+
+    ``fast`` (what ``kyso demo`` uses): the session and synced store come from the demo
+    cache and the server starts in a process of its own, not waited for, so the app draws
+    the inbox while the server is still importing FastAPI (it is up long before the first
+    sync a user can ask for). Without the cached client data it falls back to the above.
     """
+    from kyso.cli.demo_launch import presynced_session
     from kyso.core.service.office import login
     from kyso.core.service.office import sync as run_sync
     from kyso.server.demo_content import DEMO_PASSWORD
@@ -213,6 +219,15 @@ def demo_environment(
         os.environ["KYSO_HOME"] = str(home)
         module, note = _demo_token(home / "softhsm", home / "server")
         say(f"kyso demo: {note}")
+        presynced = presynced_session(home, username) if fast and keep is None else None
+        if presynced is not None:
+            from kyso.cli.demo_launch import server_process
+
+            with server_process(home / "server", presynced.server):
+                yield DemoEnvironment(
+                    home, presynced.server, presynced, username, module, note, built
+                )
+            return
         port = _kept_port(home) if keep is not None else None
         with _server(home / "server", port) as url:
             session = login(url, username, DEMO_PASSWORD)
@@ -281,9 +296,12 @@ def demo(ctx: click.Context, role: str, no_images: bool, keep: Path | None = Non
 
     username = ROLES[role]
     say = lambda t: click.echo(t, err=True)  # noqa: E731
-    with demo_environment(username, echo=say, keep=keep) as env:
+    with demo_environment(username, echo=say, keep=keep, fast=True) as env:
         info = os.environ.get("KYSO_DEMO_INFO")
-        if info:  # end-to-end tests find the embedded server here
+        if info:  # end-to-end tests find the embedded server here (once it is up)
+            from kyso.cli.demo_launch import wait_for_server
+
+            wait_for_server(env.url)
             Path(info).write_text(
                 json.dumps({"url": env.url, "home": str(env.home), "user": username}), "utf-8"
             )

@@ -27,10 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DemoFiles", "cache_key", "cached_demo", "copy_demo"]
+__all__ = ["DemoFiles", "cache_key", "cached_client", "cached_demo", "copy_demo"]
 
 SERVER_DIR = "server"
 TOKEN_DIR = "softhsm"
+CLIENTS_DIR = "demo-clients"
+CACHE_FORMAT = 2
+"""What a cached folder holds (2: with the demo users' synced stores, ``CLIENTS_DIR``)."""
 MARKER = "demo-cache.json"
 _SEED_MODULES = ("seed", "demo_content", "demo_docs", "demo_pki")
 
@@ -49,13 +52,11 @@ class DemoFiles:
 
 def cache_key() -> str:
     """The hash naming the cached demo: content, seed code, versions, SoftHSM, VN date."""
-    import importlib.util
     from importlib.metadata import PackageNotFoundError, version
 
     from kyso.core.clock import vn_today
     from kyso.core.service.demo_token import find_softhsm_module
     from kyso.server import demo_content
-    from kyso.server.seed import SEED_VERSION
 
     digest = hashlib.sha256()
     try:
@@ -68,13 +69,24 @@ def cache_key() -> str:
         demo_content.DEMO_DOCUMENTS,
         demo_content.DEMO_PASSWORD,
     )
-    for part in (SEED_VERSION, kyso_version, find_softhsm_module(), vn_today(), content):
+    for part in (CACHE_FORMAT, kyso_version, find_softhsm_module(), vn_today(), content):
         digest.update(repr(part).encode("utf-8") + b"\0")
-    for name in _SEED_MODULES:  # a developer's edit to the seed counts too
+    for source in _seed_sources():
+        digest.update(source)
+    return digest.hexdigest()[:20]
+
+
+def _seed_sources() -> list[bytes]:
+    """The source of the seed modules: a developer's edit counts, and so does a new
+    ``SEED_VERSION`` in seed.py (read there, not imported: the seed imports FastAPI)."""
+    import importlib.util
+
+    sources = []
+    for name in _SEED_MODULES:
         spec = importlib.util.find_spec(f"kyso.server.{name}")
         if spec is not None and spec.origin:
-            digest.update(Path(spec.origin).read_bytes())
-    return digest.hexdigest()[:20]
+            sources.append(Path(spec.origin).read_bytes())
+    return sources
 
 
 def cached_demo(root: Path | None = None, *, say: Any = None) -> tuple[Path, bool]:
@@ -142,8 +154,60 @@ def _build(folder: Path, key: str) -> None:
     except KysoError as exc:  # not cached: the next run tries again (SoftHSM installed?)
         token_error = exc.message
         shutil.rmtree(folder / TOKEN_DIR, ignore_errors=True)
+    try:
+        _presync(folder)
+    except (KysoError, OSError):  # the demo then logs in and syncs at start (slower)
+        shutil.rmtree(folder / CLIENTS_DIR, ignore_errors=True)
     marker = {"key": key, "built_at": vn_now().isoformat(), "token_error": token_error}
     (folder / MARKER).write_text(json.dumps(marker, ensure_ascii=False), "utf-8")
+
+
+def _presync(folder: Path) -> None:
+    """Every demo user logged in and synced once, kept in ``clients/``: their session
+    tokens (valid in the cached server's database, 30 days) and synced stores, so a demo
+    run can show the inbox before its server has started (:func:`cached_client`)."""
+    from kyso.core.service.office import login, sync
+    from kyso.core.store import store_path
+    from kyso.server.demo_content import DEMO_PASSWORD, DEMO_USERS
+    from kyso.server.runner import ServerThread
+
+    clients = folder / CLIENTS_DIR
+    clients.mkdir()
+    saved = os.environ.get("KYSO_HOME")
+    server = ServerThread(folder / SERVER_DIR, seed_demo=True).start()
+    tokens = {}
+    try:
+        for user in DEMO_USERS:
+            home = Path(tempfile.mkdtemp(prefix="client-", dir=folder))
+            os.environ["KYSO_HOME"] = str(home)
+            session = login(server.url, user.username, DEMO_PASSWORD)
+            sync(session)
+            tokens[user.username] = session.token
+            from kyso.config.locations import data_dir
+
+            store = store_path(data_dir(), server.url, user.username)
+            shutil.copyfile(store, clients / f"{user.username}.sqlite")
+            shutil.rmtree(home, ignore_errors=True)
+    finally:
+        if saved is None:
+            os.environ.pop("KYSO_HOME", None)
+        else:
+            os.environ["KYSO_HOME"] = saved
+        server.stop()
+    (clients / "tokens.json").write_text(json.dumps(tokens), "utf-8")
+    os.chmod(clients / "tokens.json", 0o600)
+
+
+def cached_client(home: Path, username: str) -> tuple[Path, str] | None:
+    """The synced store and session token of ``username`` in a demo folder copied from
+    the cache (``None`` when the cache has none: made by an older kyso)."""
+    clients = home / CLIENTS_DIR
+    try:
+        token = json.loads((clients / "tokens.json").read_text("utf-8"))[username]
+    except (OSError, ValueError, KeyError):
+        return None
+    store = clients / f"{username}.sqlite"
+    return (store, str(token)) if store.is_file() else None
 
 
 def copy_demo(cached: Path, home: Path) -> DemoFiles:
@@ -152,6 +216,8 @@ def copy_demo(cached: Path, home: Path) -> DemoFiles:
     server = home / SERVER_DIR
     if not server.is_dir():
         _copy_tree(cached / SERVER_DIR, server)
+        if (cached / CLIENTS_DIR).is_dir():  # the sessions are valid with this copy only
+            _copy_tree(cached / CLIENTS_DIR, home / CLIENTS_DIR)
     token = home / TOKEN_DIR
     conf = token / "softhsm2.conf"
     if not conf.is_file() and (cached / TOKEN_DIR / "softhsm2.conf").is_file():

@@ -556,6 +556,22 @@ class Store:
             self._put_documents(conn, documents)
             conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
 
+    def apply_page_json(self, page: str, cursor: str) -> int:
+        """:meth:`apply_page` for a page as the feed sent it (JSON text), taken apart by
+        SQLite (:mod:`kyso.core.store_bulk`); return how many documents it held. While
+        actions are queued, the page is parsed here so they can be re-applied on top."""
+        from kyso.core.store_bulk import put_page_json
+
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
+                documents = [change["document"] for change in json.loads(page)["changes"]]
+                self._put_documents(conn, documents)
+                count = len(documents)
+            else:
+                count = put_page_json(conn, page, self.username, now_iso())
+            conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
+        return count
+
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:
         """Around the pages of a first sync: while the cache is empty, its list indexes are

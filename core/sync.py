@@ -18,29 +18,46 @@
 
 The TUI uses a :class:`SyncClient` from a worker thread; the CLI uses the plain
 functions (:func:`login`, :func:`sync`, :func:`push_quietly`, :func:`open_store`).
+
+The session file lives in :mod:`kyso.core.sync_session`, the client in
+:mod:`kyso.core.sync_client`; both are re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from kyso.config.locations import data_dir
-from kyso.core.atomic import write_atomic
-from kyso.core.errors import KysoError, SyncError
-from kyso.core.store import Store, store_path
+from kyso.core.errors import SyncError
+from kyso.core.store import Store
+from kyso.core.sync_client import (
+    PushReport,
+    SyncClient,
+    SyncReport,
+    _detail,
+    _offline_message,
+)
+from kyso.core.sync_session import (
+    API,
+    SESSION_FILE,
+    Session,
+    _default_verify,
+    _normalize_server,
+    load_session,
+    logout,
+    save_session,
+    session_file,
+)
 
 if TYPE_CHECKING:
     import httpx
 
-    from kyso.core.store_rows import Conflict, OutboxItem
+    from kyso.core.store_rows import OutboxItem
 
 __all__ = [
+    "API",
+    "SESSION_FILE",
     "PushReport",
     "Session",
     "SyncClient",
@@ -55,415 +72,6 @@ __all__ = [
     "session_file",
     "sync",
 ]
-
-API = "/api/v1"
-SESSION_FILE = "session.json"
-
-
-# ---------------------------------------------------------------- session
-
-
-class _CursorAhead(Exception):
-    """The changes feed answered 410: our cursor is beyond its newest change."""
-
-
-@dataclass(frozen=True)
-class Session:
-    """Who is logged in where. ``token`` is left out of ``repr`` on purpose."""
-
-    server: str
-    """Base URL of the server, without ``/api/v1``."""
-    username: str
-    token: str = field(repr=False)
-    """The bearer token. Never print or log it."""
-    verify_tls: bool = True
-    """Verify the server's TLS certificate."""
-
-    def store(self) -> Store:
-        """Open this session's local cache."""
-        return Store(store_path(data_dir(), self.server, self.username), self.username)
-
-
-def session_file() -> Path:
-    """The 0600 file holding the current session."""
-    return data_dir() / SESSION_FILE
-
-
-def save_session(session: Session) -> None:
-    """Write the session to its 0600 file (atomically)."""
-    data = json.dumps(
-        {
-            "server": session.server,
-            "username": session.username,
-            "token": session.token,
-            "verify_tls": session.verify_tls,
-        }
-    ).encode()
-    write_atomic(session_file(), data, mode=0o600)
-
-
-def load_session() -> Session:
-    """The saved session; :class:`SyncError` when nobody is logged in.
-
-    Looser modes on the data folder or the file are repaired first
-    (:func:`kyso.core.sessions.protect`)."""
-    from kyso.core.sessions import protect
-
-    protect()
-    path = session_file()
-    try:
-        raw = json.loads(path.read_text("utf-8"))
-        return Session(
-            str(raw["server"]),
-            str(raw["username"]),
-            str(raw["token"]),
-            bool(raw.get("verify_tls", True)),
-        )
-    except FileNotFoundError:
-        raise SyncError("Chưa đăng nhập; hãy chạy `kyso login --server URL --user TÊN`.") from None
-    except (OSError, ValueError, KeyError, TypeError):
-        raise SyncError(f"Tệp phiên đăng nhập {path} bị hỏng; hãy chạy `kyso login` lại.") from None
-
-
-def logout() -> str:
-    """End the saved session: the token is revoked on the server (later when offline) and
-    the local file removed; the local cache and its outbox stay. Returns a message."""
-    from kyso.core.sessions import end_session
-
-    return end_session().message
-
-
-def _normalize_server(server: str) -> str:
-    server = (server or "").strip().rstrip("/")
-    if server.endswith(API):
-        server = server[: -len(API)]
-    if not server.startswith(("http://", "https://")):
-        raise SyncError(f"Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://: {server!r}")
-    return server
-
-
-def _default_verify() -> bool:
-    try:
-        from kyso.config.settings import load_settings
-
-        return load_settings().server.verify_tls
-    except KysoError:
-        return True
-
-
-# ---------------------------------------------------------------- reports
-
-
-@dataclass(frozen=True)
-class PushReport:
-    """What one push did."""
-
-    pushed: int
-    """Actions the server accepted (or had already accepted: a replay)."""
-    conflicts: tuple[Conflict, ...] = ()
-    """Actions refused because someone else changed the document (409/412)."""
-    rejected: tuple[Conflict, ...] = ()
-    """Actions refused for another reason (403, 422…), with the server's message."""
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    """What one sync (push, then pull) did."""
-
-    pushed: int
-    pulled: int
-    """Documents received from the changes feed."""
-    conflicts: tuple[Conflict, ...] = ()
-    rejected: tuple[Conflict, ...] = ()
-    outbox: int = 0
-    """Actions still queued afterwards."""
-
-
-# ---------------------------------------------------------------- client
-
-_RETRY_STATUS = {500, 502, 503, 504}
-
-
-class SyncClient:
-    """Talks to one server for one session and keeps one store up to date.
-
-    Safe to use from a worker thread (the store serializes its own access). Use as a
-    context manager or call :meth:`close`.
-    """
-
-    def __init__(
-        self,
-        session: Session,
-        store: Store | None = None,
-        *,
-        timeout: float = 15.0,
-        retries: int = 3,
-        backoff: float = 0.2,
-        page_size: int = 500,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        import httpx
-
-        self.session = session
-        self._own_store = store is None
-        self.store = store if store is not None else session.store()
-        self.retries = retries
-        self.backoff = backoff
-        self.page_size = page_size
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=session.server + API,
-            headers={"Authorization": f"Bearer {session.token}", "User-Agent": "kyso"},
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            verify=session.verify_tls,
-            transport=transport,
-        )
-
-    @classmethod
-    def from_saved(cls, **kwargs: Any) -> SyncClient:
-        """A client for the saved session (what the app's sync worker uses)."""
-        return cls(load_session(), **kwargs)
-
-    def close(self) -> None:
-        """Close the HTTP client (and the store if this client opened it)."""
-        self._http.close()
-        if self._own_store:
-            self.store.close()
-
-    def __enter__(self) -> SyncClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- transport ---------------------------------------------------------
-
-    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One request with bounded retries on network errors and 5xx.
-
-        Returns any response below 500; raises :class:`SyncError` when the server stays
-        unreachable or failing, and on 401.
-        """
-        import httpx
-
-        last: str = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self._sleep(min(self.backoff * 2 ** (attempt - 1), 5.0))
-            try:
-                response = self._http.request(method, url, **kwargs)
-            except httpx.TransportError as exc:
-                last = _offline_message(self.session.server, exc)
-                continue
-            if response.status_code in _RETRY_STATUS:
-                last = f"Máy chủ lỗi (HTTP {response.status_code}): {_detail(response)}"
-                continue
-            if response.status_code == 401:
-                raise SyncError(
-                    "Phiên đăng nhập đã hết hạn hoặc không hợp lệ; hãy `kyso login` lại."
-                )
-            return response
-        raise SyncError(last)
-
-    # -- pull --------------------------------------------------------------
-
-    def pull(self) -> int:
-        """Read the changes feed from the saved cursor; return how many documents arrived.
-
-        The next page is requested while the current one is being stored (a second
-        thread), so the server's work and the store's overlap; pages are still stored
-        one by one in order, each with its cursor.
-        """
-        try:
-            return self._pull_pages()
-        except _CursorAhead:
-            # The server is behind our cursor (restored from a backup): read it all again.
-            self.store.reset_cursor()
-            return self._pull_pages()
-
-    def _pull_pages(self) -> int:
-        from concurrent.futures import ThreadPoolExecutor
-
-        total = 0
-        cursor = self.store.cursor
-        bulk = self.store.bulk_load() if cursor == "0" else contextlib.nullcontext()
-        with bulk, ThreadPoolExecutor(1, thread_name_prefix="kyso-pull") as fetcher:
-            page = fetcher.submit(self._changes_page, cursor)
-            while True:
-                documents, new_cursor, has_more = page.result()
-                more = has_more and new_cursor != cursor
-                if more:
-                    page = fetcher.submit(self._changes_page, new_cursor)
-                self.store.apply_page(documents, new_cursor)
-                total += len(documents)
-                if not more:
-                    return total
-                cursor = new_cursor
-
-    def _changes_page(self, cursor: str) -> tuple[list[dict[str, Any]], str, bool]:
-        """One page of the changes feed after ``cursor``: documents, next cursor, more?"""
-        response = self._request(
-            "GET", "/changes", params={"since": cursor, "limit": self.page_size}
-        )
-        if response.status_code == 410:
-            raise _CursorAhead
-        if response.status_code != 200:
-            raise SyncError(
-                f"Không đọc được thay đổi (HTTP {response.status_code}): {_detail(response)}"
-            )
-        try:
-            page = response.json()
-            documents = [change["document"] for change in page["changes"]]
-            return documents, str(page["cursor"]), bool(page.get("has_more"))
-        except (ValueError, KeyError, TypeError):
-            raise SyncError("Máy chủ trả về dữ liệu thay đổi không hợp lệ.") from None
-
-    def refresh_profile(self) -> None:
-        """Fetch "me" and my organization's users into the store."""
-        me = self._request("GET", "/me")
-        users = self._request("GET", "/users")
-        if me.status_code == 200:
-            self.store.set_meta("me", json.dumps(me.json(), ensure_ascii=False))
-        if users.status_code == 200:
-            self.store.set_meta("users", json.dumps(users.json(), ensure_ascii=False))
-
-    def refresh_document(self, document_id: int) -> None:
-        """Replace the cached copy with the server's (or drop it when it answers 404)."""
-        response = self._request("GET", f"/documents/{document_id}")
-        if response.status_code == 200:
-            self.store.put_document(response.json())
-        elif response.status_code == 404:
-            self.store.delete_document(document_id)
-
-    # -- push --------------------------------------------------------------
-
-    def push(self) -> PushReport:
-        """Send the outbox in order; see the module docstring for what happens on errors."""
-        pushed = 0
-        conflicts: list[Conflict] = []
-        rejected: list[Conflict] = []
-        while True:
-            items = self.store.outbox(limit=1)
-            if not items:
-                break
-            item = items[0]
-            try:
-                response = self._send(item)
-            except SyncError as exc:
-                self.store.note_attempt(item, exc.message)
-                raise
-            status = response.status_code
-            if 200 <= status < 300:
-                try:
-                    document = response.json()
-                except ValueError:
-                    document = None
-                self.store.complete(item, document if isinstance(document, dict) else None)
-                pushed += 1
-                continue
-            conflict = status in (409, 412)
-            refused = self.store.refuse(
-                item, status=status, message=_detail(response), conflict=conflict
-            )
-            (conflicts if conflict else rejected).append(refused)
-            self.refresh_document(item.document_id)
-        return PushReport(pushed, tuple(conflicts), tuple(rejected))
-
-    def _send(self, item: OutboxItem) -> httpx.Response:
-        headers = {"Idempotency-Key": item.key}
-        doc = f"/documents/{item.document_id}"
-        p = item.payload
-        if item.kind == "transition":
-            headers["If-Match"] = f'"{item.base_version}"'
-            body = {"action": p["action"], "to": p.get("to"), "note": p.get("note") or ""}
-            return self._request("POST", f"{doc}/transitions", json=body, headers=headers)
-        if item.kind == "opinion":
-            return self._request(
-                "POST", f"{doc}/opinions", json={"text": p["text"]}, headers=headers
-            )
-        if item.kind == "mark":
-            return self._request(
-                "PUT", f"{doc}/mark", json={"marked": bool(p["marked"])}, headers=headers
-            )
-        if item.kind == "upload":
-            headers["If-Match"] = f'"{item.base_version}"'
-            blob = self.store.blob_path(p["sha256"])
-            try:
-                data = blob.read_bytes()
-            except OSError:
-                raise SyncError(f"Mất tệp đã ký trong bộ nhớ đệm ({blob.name[:12]}…).") from None
-            return self._request(
-                "POST",
-                f"{doc}/attachments/{p['attachment_id']}/versions",
-                files={"file": (p.get("name") or "signed.pdf", data, "application/pdf")},
-                data={"note": p.get("note") or "", "signed": "true"},
-                headers=headers,
-            )
-        raise SyncError(f"Thao tác không rõ trong hàng đợi: {item.kind}")
-
-    # -- both --------------------------------------------------------------
-
-    def sync(self) -> SyncReport:
-        """Push the outbox, then pull the changes feed; the outcome goes into the store."""
-        try:
-            if self.store.me() is None:
-                self.refresh_profile()
-            report = self.push()
-            pulled = self.pull()
-        except SyncError as exc:
-            self.store.record_sync(error=exc.message)
-            raise
-        self.store.record_sync()
-        return SyncReport(
-            report.pushed, pulled, report.conflicts, report.rejected, self.store.outbox_size()
-        )
-
-    def fetch_attachment(self, document_id: int, attachment_id: int, n: int | None = None) -> Path:
-        """The local file of an attachment version, downloading it when not cached."""
-        version = self.store.attachment_version(document_id, attachment_id, n)
-        path = self.store.blob_path(version.sha256)
-        if path.exists():
-            return path
-        response = self._request(
-            "GET",
-            f"/documents/{document_id}/attachments/{attachment_id}/versions/{version.n}/content",
-        )
-        if response.status_code != 200:
-            raise SyncError(
-                f"Không tải được tệp đính kèm (HTTP {response.status_code}): {_detail(response)}"
-            )
-        self.store.put_blob(response.content, expected_sha256=version.sha256)
-        return path
-
-
-def _detail(response: httpx.Response) -> str:
-    """The server's one-line ``detail``, or the status text."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and "detail" in body:
-        detail = body["detail"]
-        if isinstance(detail, str):
-            return detail[:300]
-        return json.dumps(detail, ensure_ascii=False)[:300]
-    return response.reason_phrase or f"HTTP {response.status_code}"
-
-
-def _offline_message(server: str, exc: Exception) -> str:
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException):
-        why = "hết thời gian chờ"
-    elif isinstance(exc, httpx.ConnectError):
-        why = "kết nối bị từ chối hoặc không tìm thấy máy chủ"
-    else:
-        why = "kết nối bị ngắt"
-    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        why = "chứng chỉ TLS của máy chủ không hợp lệ"
-    return f"Không kết nối được máy chủ {server} ({why}); các thao tác vẫn được giữ để đồng bộ sau."
-
 
 # ---------------------------------------------------------------- plain functions
 

@@ -74,9 +74,49 @@ def safe_json(data: object) -> str:
     return safe_json_text(json.dumps(data, ensure_ascii=False))
 
 
+def _utf8_patterns(ranges: str) -> dict[int, re.Pattern[bytes]]:
+    """Bytes patterns matching the UTF-8 encoding of every character of ``ranges`` (the
+    body of a character class: single characters and ``a-b`` ranges), one per first byte:
+    a pattern with a literal first byte is searched for at C speed."""
+    chars: list[str] = []
+    i = 0
+    while i < len(ranges):
+        if i + 2 < len(ranges) and ranges[i + 1] == "-":
+            chars.extend(map(chr, range(ord(ranges[i]), ord(ranges[i + 2]) + 1)))
+            i += 3
+        else:
+            chars.append(ranges[i])
+            i += 1
+    ends: dict[bytes, list[int]] = {}
+    for ch in chars:
+        encoded = ch.encode("utf-8")
+        ends.setdefault(encoded[:-1], []).append(encoded[-1])
+    alternatives: dict[int, list[bytes]] = {}
+    for prefix, last in ends.items():
+        klass = b"[" + b"".join(b"\\x%02x" % b for b in sorted(last)) + b"]"
+        if prefix:
+            alternatives.setdefault(prefix[0], []).append(re.escape(prefix[1:]) + klass)
+        else:
+            for b in last:
+                alternatives.setdefault(b, []).append(b"")
+    return {
+        lead: re.compile(re.escape(bytes([lead])) + b"(?:" + b"|".join(alts) + b")")
+        for lead, alts in alternatives.items()
+    }
+
+
+_JSON_UNSAFE_UTF8 = _utf8_patterns("\x7f-\x9f" + _BIDI_AND_FORMAT)
+
+
 def safe_json_bytes(data: bytes) -> bytes:
-    """:func:`safe_json_text` for UTF-8 bytes (SQLite's JSON leaves C1 and bidi marks raw)."""
-    return safe_json_text(data.decode("utf-8")).encode("utf-8")
+    """:func:`safe_json_text` for UTF-8 bytes (SQLite's JSON leaves C1 and bidi marks raw).
+
+    Searched as bytes, so the usual document (none of these characters) is returned as it
+    is instead of being decoded and encoded again (40 MB at 100,000 documents)."""
+    for lead, pattern in _JSON_UNSAFE_UTF8.items():
+        if lead in data and pattern.search(data):
+            return safe_json_text(data.decode("utf-8")).encode("utf-8")
+    return data
 
 
 def safe_json_text(text: str) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from kyso.server.db import load_documents
+from kyso.server.feed_json import documents_json
 from kyso.server.params import Me
 from kyso.server.schemas import ChangesPage, Error
 from kyso.server.writes import json_response
@@ -60,9 +60,13 @@ def get_changes(
                 raise HTTPException(410, CURSOR_AHEAD)
             has_more = len(rows) > limit
             rows = rows[:limit]
-            docs = load_documents(conn, [r[0] for r in rows], user.username)
+            docs = documents_json(conn, [r[0] for r in rows], user.username)
         finally:
             conn.execute("COMMIT")
-    changes = [{"seq": seq, "document": docs[doc_id]} for doc_id, seq in rows]
+    # The documents are JSON text already (SQLite wrote them): the page is put together
+    # around them rather than parsed and encoded again.
+    changes = ",".join(f'{{"seq":{seq},"document":{docs[doc_id]}}}' for doc_id, seq in rows)
     next_cursor = str(rows[-1][1]) if rows else str(cursor)
-    return json_response(200, {"changes": changes, "cursor": next_cursor, "has_more": has_more})
+    more = "true" if has_more else "false"
+    body = f'{{"changes":[{changes}],"cursor":"{next_cursor}","has_more":{more}}}'
+    return json_response(200, body.encode("utf-8"))

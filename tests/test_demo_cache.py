@@ -105,7 +105,14 @@ def test_the_key_follows_content_seed_version_and_date(monkeypatch):
 
     base = demo_cache.cache_key()
     assert demo_cache.cache_key() == base
-    monkeypatch.setattr(seed, "SEED_VERSION", seed.SEED_VERSION + 1)
+    # A new SEED_VERSION is an edit of seed.py, whose source the key reads (not imports).
+    sources = demo_cache._seed_sources()
+    line = f"SEED_VERSION = {seed.SEED_VERSION}\n".encode()
+    assert sum(line in source for source in sources) == 1
+    bumped_line = f"SEED_VERSION = {seed.SEED_VERSION + 1}\n".encode()
+    monkeypatch.setattr(
+        demo_cache, "_seed_sources", lambda: [s.replace(line, bumped_line) for s in sources]
+    )
     bumped = demo_cache.cache_key()
     assert bumped != base
     first = demo_content.DEMO_DOCUMENTS[0]
@@ -121,8 +128,6 @@ def test_the_key_follows_content_seed_version_and_date(monkeypatch):
 
 
 def test_a_new_key_makes_a_new_cache_and_drops_the_old(tmp_path, monkeypatch):
-    from kyso.server import seed
-
     root = tmp_path / "demo"
     stale = root / "0123456789abcdef0123"
     stale.mkdir(parents=True)
@@ -132,7 +137,8 @@ def test_a_new_key_makes_a_new_cache_and_drops_the_old(tmp_path, monkeypatch):
     assert not stale.exists(), "the old key's folder was kept"
     assert demo_cache.cached_demo(root) == (cached, False)
 
-    monkeypatch.setattr(seed, "SEED_VERSION", seed.SEED_VERSION + 1)
+    sources = demo_cache._seed_sources()  # as if seed.py had a new SEED_VERSION
+    monkeypatch.setattr(demo_cache, "_seed_sources", lambda: [*sources, b"SEED_VERSION += 1"])
     again, built = demo_cache.cached_demo(root)
     assert built and again != cached
     assert not cached.exists()
@@ -202,3 +208,25 @@ def test_demo_serve_for_the_cli(tmp_path):
     assert f"kyso login --server {url} --user ldso" in said
     assert f"SOFTHSM2_CONF={folder / 'softhsm' / 'softhsm2.conf'}" in said
     assert (folder / "server" / "kyso-server.sqlite3").is_file()
+
+
+def test_fast_start_shows_the_cached_inbox_and_its_server_comes_up():
+    from kyso.cli.demo_launch import wait_for_server
+    from kyso.core.sync import load_session, open_store
+
+    with demo_environment("ldso"):  # makes the cache (with the users' synced stores)
+        pass
+    with demo_environment("vanthu", fast=True) as env:
+        # Before the server answers: the session and the synced inbox are there already.
+        assert load_session() == env.session
+        with open_store() as store:
+            assert store.count("all") > 0
+            assert store.me()["username"] == "vanthu"
+        assert wait_for_server(env.url)
+        with _http(env) as http:  # the cached token is valid on this run's server copy
+            assert http.get("/me").json()["username"] == "vanthu"
+        from kyso.core.sync import sync
+
+        assert sync().pulled == 0  # the cached store is up to date with the server
+        url = env.url
+    assert not wait_for_server(url, timeout=1), "the demo server outlived the demo"

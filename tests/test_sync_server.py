@@ -432,15 +432,16 @@ def test_pull_asks_for_the_next_page_while_storing_this_one(demo_server):
     session = login(demo_server.url, "chuyenvien", DEMO_PASSWORD)
     log: list = []
     with SyncClient(session, transport=_Timed(log), page_size=3, retries=0) as c:
-        store_page = c.store.apply_page
+        store_page = c.store.apply_page_json
 
-        def slow_store(documents, cursor):
+        def slow_store(page, cursor):
             log.append(("store", time.monotonic()))
             time.sleep(0.3)  # a big page on a slow disk
-            store_page(documents, cursor)
+            count = store_page(page, cursor)
             log.append(("stored", time.monotonic()))
+            return count
 
-        c.store.apply_page = slow_store
+        c.store.apply_page_json = slow_store
         pulled = c.pull()
         assert pulled == c.store.count("all") > 6
     requests = [t for kind, t in log if kind == "request"]

@@ -25,6 +25,7 @@ __all__ = [
     "open_store",
     "people",
     "push_after_action",
+    "save_session",
     "sync",
 ]
 
@@ -34,6 +35,16 @@ def load_session() -> Session:
     from kyso.core.sync import load_session as load
 
     return load()
+
+
+def save_session(server: str, username: str, token: str) -> Session:
+    """Keep a session whose token was obtained elsewhere (the demo's cached logins)."""
+    from kyso.core.sync import Session
+    from kyso.core.sync import save_session as save
+
+    session = Session(server, username, token)
+    save(session)
+    return session
 
 
 def login(server: str, username: str, password: str, *, kiosk: bool = False) -> Session:
