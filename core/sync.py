@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from kyso.config.locations import data_dir
 from kyso.core.atomic import write_atomic
-from kyso.core.errors import KysoError, SyncError
+from kyso.core.errors import AuthError, KysoError, SyncError
 from kyso.core.store import Store, store_path
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ __all__ = [
     "logout",
     "open_store",
     "push_quietly",
+    "response_detail",
     "save_session",
     "session_file",
     "sync",
@@ -120,7 +121,7 @@ def load_session() -> Session:
             bool(raw.get("verify_tls", True)),
         )
     except FileNotFoundError:
-        raise SyncError("Chưa đăng nhập; hãy chạy `kyso login --server URL --user TÊN`.") from None
+        raise AuthError("Chưa đăng nhập; hãy chạy `kyso login --server URL --user TÊN`.") from None
     except (OSError, ValueError, KeyError, TypeError):
         raise SyncError(f"Tệp phiên đăng nhập {path} bị hỏng; hãy chạy `kyso login` lại.") from None
 
@@ -243,7 +244,7 @@ class SyncClient:
         """One request with bounded retries on network errors and 5xx.
 
         Returns any response below 500; raises :class:`SyncError` when the server stays
-        unreachable or failing, and on 401.
+        unreachable or failing, and :class:`AuthError` on 401.
         """
         import httpx
 
@@ -260,11 +261,16 @@ class SyncClient:
                 last = f"Máy chủ lỗi (HTTP {response.status_code}): {_detail(response)}"
                 continue
             if response.status_code == 401:
-                raise SyncError(
+                raise AuthError(
                     "Phiên đăng nhập đã hết hạn hoặc không hợp lệ; hãy `kyso login` lại."
                 )
             return response
         raise SyncError(last)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One API call for the use cases beyond sync (issuance, copies), with the same
+        retries and errors as the client's own (see :mod:`kyso.core.server_calls`)."""
+        return self._request(method, url, **kwargs)
 
     # -- pull --------------------------------------------------------------
 
@@ -437,8 +443,8 @@ class SyncClient:
         return path
 
 
-def _detail(response: httpx.Response) -> str:
-    """The server's one-line ``detail``, or the status text."""
+def response_detail(response: httpx.Response) -> str:
+    """The server's one-line ``detail`` of ``response``, or the status text."""
     try:
         body = response.json()
     except ValueError:
@@ -449,6 +455,9 @@ def _detail(response: httpx.Response) -> str:
             return detail[:300]
         return json.dumps(detail, ensure_ascii=False)[:300]
     return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+_detail = response_detail
 
 
 def _offline_message(server: str, exc: Exception) -> str:
@@ -496,7 +505,7 @@ def login(
     except httpx.TransportError as exc:
         raise SyncError(_offline_message(server, exc).split(";")[0] + ".") from None
     if response.status_code in (400, 401, 403):
-        raise SyncError("Sai tên đăng nhập hoặc mật khẩu.")
+        raise AuthError("Sai tên đăng nhập hoặc mật khẩu.")
     if response.status_code == 429:
         wait = response.headers.get("retry-after", "?")
         raise SyncError(f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {wait} giây.")
