@@ -83,9 +83,9 @@ def number_info(client: SyncClient, document_id: int) -> NumberInfo:
     pending = body.get("pending")
     preview = body.get("preview")
     return NumberInfo(
-        RegistryEntry.fromcall_json(pending) if pending else None,
+        RegistryEntry.from_json(pending) if pending else None,
         str(preview["so_ky_hieu"]) if preview else None,
-        tuple(RegistryEntry.fromcall_json(e) for e in body.get("entries") or ()),
+        tuple(RegistryEntry.from_json(e) for e in body.get("entries") or ()),
     )
 
 
@@ -107,7 +107,7 @@ def allocate_number(
     )
     if response.status_code not in (200, 201):
         raise refused(response, "cấp số")
-    return RegistryEntry.fromcall_json(response.json()), response.status_code == 201
+    return RegistryEntry.from_json(response.json()), response.status_code == 201
 
 
 def cancel_number(client: SyncClient, document_id: int, reason: str) -> RegistryEntry:
@@ -120,13 +120,13 @@ def cancel_number(client: SyncClient, document_id: int, reason: str) -> Registry
         json={"reason": reason[:2000] or "Không nêu lý do."},
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
-    return RegistryEntry.fromcall_json(body)
+    return RegistryEntry.from_json(body)
 
 
 def registry_book(client: SyncClient, year: int) -> list[RegistryEntry]:
     """The organization's registry book for ``year`` (issued, cancelled, held numbers)."""
     body = call_json(client, "GET", f"/registry/{year}", what="đọc sổ đăng ký")
-    return [RegistryEntry.fromcall_json(e) for e in body.get("entries") or ()]
+    return [RegistryEntry.from_json(e) for e in body.get("entries") or ()]
 
 
 def download_registry(
