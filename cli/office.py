@@ -59,11 +59,11 @@ def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
         ) from None
     if note is None:
         echo(f"{message} Đã đồng bộ.")
-    elif note.startswith("Đã xếp hàng"):
+    elif note.queued:
         echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
-        echo(note, err=True)
+        echo(note.message, err=True)
     else:
-        raise SyncError(note)
+        raise SyncError(note.message)
 
 
 @click.command()

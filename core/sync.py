@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from kyso.core.store_rows import Conflict, OutboxItem
 
 __all__ = [
+    "PushNote",
     "PushReport",
     "Session",
     "SyncClient",
@@ -548,11 +549,23 @@ def sync(session: Session | None = None, *, retries: int = 3) -> SyncReport:
         return client.sync()
 
 
-def push_quietly(store: Store, session: Session | None = None, *, retries: int = 1) -> str | None:
+@dataclass(frozen=True)
+class PushNote:
+    """What :func:`push_quietly` tells the user when not everything was sent."""
+
+    message: str
+    """A short Vietnamese note (never the session token)."""
+    queued: bool
+    """True: the server was not reached (or the session ended) and the actions wait in
+    the outbox; False: the server refused some of them (the message says why)."""
+
+
+def push_quietly(
+    store: Store, session: Session | None = None, *, retries: int = 1
+) -> PushNote | None:
     """Try to push right after a local action.
 
-    Returns ``None`` when everything was sent, else a short Vietnamese note for the user
-    (offline: the actions stay queued; refused: the reason). Never raises
+    Returns ``None`` when everything was sent, else a :class:`PushNote`. Never raises
     :class:`SyncError`.
     """
     session = session or load_session()
@@ -561,10 +574,11 @@ def push_quietly(store: Store, session: Session | None = None, *, retries: int =
             report = client.push()
     except SyncError as exc:
         store.record_sync(error=exc.message)
-        return "Đã xếp hàng, sẽ đồng bộ sau: " + exc.message
+        return PushNote("Đã xếp hàng, sẽ đồng bộ sau: " + exc.message, queued=True)
     problems = [*report.conflicts, *report.rejected]
     if problems:
-        return "; ".join(f"Máy chủ từ chối ({c.status}): {c.message}" for c in problems)
+        message = "; ".join(f"Máy chủ từ chối ({c.status}): {c.message}" for c in problems)
+        return PushNote(message, queued=False)
     return None
 
 

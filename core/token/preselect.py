@@ -9,7 +9,7 @@ from kyso.core.errors import CertificateError, TokenError
 from kyso.core.token.certificates import CertificateInfo, check_can_sign
 from kyso.core.token.errors import translate
 from kyso.core.token.inventory import read_certificates
-from kyso.core.token.session import TokenOptions, _locate
+from kyso.core.token.session import TokenOptions, locate_token
 
 __all__ = ["token_certificate"]
 
@@ -29,7 +29,7 @@ def token_certificate(
     A certificate named by label/id is returned as is (the pre-sign check says what is
     wrong with it); otherwise the only one that can sign now, else the only one there.
     """
-    _candidate, token = _locate(options)
+    _candidate, token = locate_token(options)
     try:
         with token.open() as session:
             certs = read_certificates(session)

@@ -21,7 +21,7 @@ from kyso.core.token.errors import is_removal, pin_error_from_flags, translate
 from kyso.core.token.inventory import load_library, read_certificates
 from kyso.core.token.reconnect import link_went_stale, reset_module
 
-__all__ = ["PinMode", "SigningKey", "TokenOptions", "TokenSession", "open_token"]
+__all__ = ["PinMode", "SigningKey", "TokenOptions", "TokenSession", "locate_token", "open_token"]
 
 
 class PinMode(enum.Enum):
@@ -243,8 +243,9 @@ def _find_token_reconnecting(module_path: str, label: str | None):
     return _find_token(load_library(module_path), label)
 
 
-def _locate(options: TokenOptions):
-    """The first module (in discovery order) that has the wanted token plugged in."""
+def locate_token(options: TokenOptions):
+    """The first module (in discovery order) that has the wanted token plugged in, as
+    ``(candidate module, pkcs11 token)``; :class:`TokenError` when none has it."""
     candidates = candidate_modules(options.module, options.configured_module)
     if not candidates or not candidates[0].discovered:
         # No module at all, or a named one (--module, KYSO_MODULE, config) that must
@@ -270,7 +271,7 @@ def open_token(options: TokenOptions, pin: str | None) -> Iterator[TokenSession]
     with a token plugged in is used. Errors are :class:`TokenError` / :class:`PinError`
     with a message fit for the user; the PIN never appears in them.
     """
-    candidate, token = _locate(options)
+    candidate, token = locate_token(options)
     session = _login(token, pin)
     del pin
     wrapper = TokenSession(candidate.path, token, session)
