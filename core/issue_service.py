@@ -92,15 +92,12 @@ class IssueResult:
     """Something issuance adjusted (the seal moved inward from the page's edge)."""
 
 
-# ------------------------------------------------------------------ small calls
+# ------------------------------------------------------------------ who issues what
 
 
 def clerk_inbox(store: Store) -> list[dict[str, Any]]:
     """Documents waiting for me to issue (``cho_van_thu``, held by me), newest first."""
     return [d for d in store.documents("inbox") if d.get("state") == "cho_van_thu"]
-
-
-# ------------------------------------------------------------------ issue
 
 
 def check_clerk(store: Store) -> None:
@@ -150,6 +147,9 @@ def _check_prepared(data: bytes) -> None:
             "Tệp chính không có ô số/ngày do kyso chuẩn bị khi lãnh đạo ký (lãnh đạo cần ký "
             "bằng kyso); không điền số được mà giữ nguyên chữ ký."
         )
+
+
+# ------------------------------------------------------------------ issue
 
 
 def issue(
