@@ -30,7 +30,7 @@ def demo_serve(folder: Path | None, host: str, port: int) -> None:
     import uvicorn
 
     from kyso.cli.app import DEMO_PIN, ROLES, prepare_demo_folder
-    from kyso.cli.server import _check_port
+    from kyso.cli.ports import check_port
     from kyso.config.locations import data_dir
     from kyso.core.service.demo_token import find_softhsm_module
     from kyso.server.app import create_app
@@ -38,7 +38,7 @@ def demo_serve(folder: Path | None, host: str, port: int) -> None:
 
     folder = (folder or data_dir() / "kyso-demo").expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    _check_port(host, port)
+    check_port(host, port, title="Máy chủ")
     prepare_demo_folder(folder, say=lambda t: click.echo(t, err=True))
     app = create_app(folder / "server", seed_demo=True)
     url = f"http://{host}:{port}"

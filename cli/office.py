@@ -59,16 +59,18 @@ def _after_action(store, message: str, result: dict | None = None) -> None:
             f"{message} Thao tác đã được lưu và đang chờ gửi (đừng làm lại); "
             f"chưa gửi được: {exc.message}"
         ) from None
-    if note is not None and not note.startswith("Đã xếp hàng"):
-        raise SyncError(note)
+    if note is not None and not note.queued:
+        raise SyncError(note.message)
     if result is not None:
-        _echo_json({**result, "sync": "sent" if note is None else "queued", "note": note})
+        _echo_json(
+            {**result, "sync": "sent" if note is None else "queued", "note": note and note.message}
+        )
     elif note is None:
         echo(f"{message} Đã đồng bộ.")
     else:
         echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
     if note is not None:
-        echo(note, err=True)
+        echo(note.message, err=True)
 
 
 @click.command()

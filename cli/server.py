@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import click
 
-from kyso.core.errors import KysoError
+from kyso.cli.ports import check_port
 
 __all__ = ["server"]
 
@@ -60,7 +59,7 @@ def server(
     from kyso.server.app import create_app
     from kyso.server.settings import ServerSettings
 
-    _check_port(host, port)
+    check_port(host, port, title="Máy chủ")
 
     if data_dir is None:
         from kyso.config.locations import data_dir as kyso_data_dir
@@ -75,17 +74,3 @@ def server(
     )
     click.echo(f"kyso server: http://{host}:{port}/api/v1 (dữ liệu: {data_dir})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
-
-
-def _check_port(host: str, port: int) -> None:
-    """A clear message instead of uvicorn's when the address cannot be used."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-    except OSError as exc:
-        raise KysoError(
-            f"Không mở được {host}:{port} ({exc.strerror or exc}); cổng đang được dùng?",
-            title="Máy chủ",
-        ) from None

@@ -24,8 +24,8 @@ from typing import Any
 import click
 
 from kyso.cli.app import ROLES
+from kyso.cli.ports import check_port
 from kyso.cli.web_auth import WebGuard, tls_context
-from kyso.core.errors import KysoError
 
 __all__ = ["DEFAULT_PORT", "app_command", "browser_url", "is_loopback", "web"]
 
@@ -69,21 +69,6 @@ def app_command(*, demo: bool, role: str) -> str:
     if demo:
         return f"{python} -m kyso.cli demo --as {shlex.quote(role)} --no-images"
     return f"{python} -m kyso.cli tui --no-images"
-
-
-def _check_port(host: str, port: int) -> None:
-    """Fail with one clear line before textual-serve prints a traceback."""
-    try:
-        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
-        family, kind, proto, _, address = infos[0]
-        with socket.socket(family, kind, proto) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-    except OSError as exc:
-        raise KysoError(
-            f"Không mở được {host}:{port} ({exc.strerror or exc}); cổng đang được dùng?",
-            title="Web",
-        ) from None
 
 
 _STOP_SESSIONS_SECONDS = 30
@@ -260,7 +245,7 @@ def web(
 
         load_session()  # not logged in → one line here instead of a dead page per tab
     tls = tls_context(cert, key_file) if cert is not None and key_file is not None else None
-    _check_port(host, port)
+    check_port(host, port, title="Web")
     url = (public_url or browser_url(host, port, tls=tls is not None)).rstrip("/")
     if not is_loopback(host) and tls is None:
         click.echo(

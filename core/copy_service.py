@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kyso.core.errors import KysoError
-from kyso.core.issue_service import _call, _json, _refused
+from kyso.core.server_calls import call, call_json, refused
 
 if TYPE_CHECKING:
     from kyso.core.docs.copy import CopyResult
@@ -56,7 +56,7 @@ def allocate_copy_number(
 ) -> tuple[dict[str, Any], bool]:
     """Hold the next copies-book number for ``document_id`` in ``form`` (or get back the
     one held). Returns ``(entry, created)``. Online only."""
-    response = _call(
+    response = call(
         client,
         "POST",
         f"/documents/{document_id}/copies/number",
@@ -65,7 +65,7 @@ def allocate_copy_number(
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     if response.status_code not in (200, 201):
-        raise _refused(response, "cấp số bản sao")
+        raise refused(response, "cấp số bản sao")
     return response.json(), response.status_code == 201
 
 
@@ -73,7 +73,7 @@ def cancel_copy_number(
     client: SyncClient, document_id: int, so_ky_hieu: str, reason: str
 ) -> dict[str, Any]:
     """Record a held copy number as cancelled (bị huỷ) with ``reason``."""
-    return _json(
+    return call_json(
         client,
         "POST",
         f"/documents/{document_id}/copies/number/cancel",
@@ -85,7 +85,7 @@ def cancel_copy_number(
 
 def upload_copy(client: SyncClient, document_id: int, so_ky_hieu: str, path: Path) -> dict:
     """Send the signed copy; returns the new "Bản sao" document."""
-    response = _call(
+    response = call(
         client,
         "POST",
         f"/documents/{document_id}/copies",
@@ -95,13 +95,13 @@ def upload_copy(client: SyncClient, document_id: int, so_ky_hieu: str, path: Pat
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     if response.status_code != 201:
-        raise _refused(response, "gửi bản sao")
+        raise refused(response, "gửi bản sao")
     return response.json()
 
 
 def copies_book(client: SyncClient, year: int) -> list[dict[str, Any]]:
     """The organisation's copies book for ``year``, by number."""
-    return list(_json(client, "GET", f"/copies/{year}", what="đọc sổ bản sao")["entries"])
+    return list(call_json(client, "GET", f"/copies/{year}", what="đọc sổ bản sao")["entries"])
 
 
 def copy_and_upload(

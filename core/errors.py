@@ -8,6 +8,7 @@ session token: callers build them from facts, never from the secret itself.
 from __future__ import annotations
 
 __all__ = [
+    "AuthError",
     "CertificateError",
     "ConflictError",
     "DocumentError",
@@ -106,8 +107,16 @@ class SyncError(KysoError):
     title = "Đồng bộ"
 
 
+class AuthError(SyncError):
+    """Nobody is logged in, the password was refused, or the server no longer accepts the
+    session (HTTP 401): logging in again is the way out, retrying is not."""
+
+    title = "Đăng nhập"
+
+
 class ConflictError(SyncError):
-    """Someone else changed the document first; the local action was not applied."""
+    """Someone else changed the document first (HTTP 409/412): the local action was not
+    applied; reload the document and decide again."""
 
     title = "Xung đột"
 

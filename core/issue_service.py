@@ -13,7 +13,8 @@ the next :func:`issue` of the same document reuses it.
 The smaller calls (:func:`clerk_inbox`, :func:`number_info`, :func:`seal_preview`,
 :func:`allocate_number`, :func:`cancel_number`, :func:`registry_book`,
 :func:`download_registry`, :func:`default_seal`) are what the app's clerk screens need;
-:func:`kyso.core.edxml.export_edxml` exports an issued document.
+they live in :mod:`kyso.core.registry_book` and :mod:`kyso.core.issue_preview` and are
+imported here too. :func:`kyso.core.edxml.export_edxml` exports an issued document.
 
 Plain Python: no click, no Textual. Everything here blocks: call it from a worker.
 """
@@ -29,12 +30,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from kyso.core.atomic import write_atomic
 from kyso.core.errors import DocumentError, KysoError, SyncError, WorkflowError
+from kyso.core.issue_preview import SealPreview, default_seal, seal_preview
+from kyso.core.registry_book import (
+    NumberInfo,
+    RegistryEntry,
+    allocate_number,
+    cancel_number,
+    download_registry,
+    number_info,
+    registry_book,
+)
+from kyso.core.server_calls import call, fetch_file, refused
 
 if TYPE_CHECKING:
-    import httpx
-
     from kyso.core.store import Store
     from kyso.core.sync import SyncClient
 
@@ -57,48 +66,6 @@ __all__ = [
 
 Step = Literal["download", "allocate", "sign", "upload", "sync"]
 """Progress steps reported to ``on_step``."""
-
-
-@dataclass(frozen=True)
-class RegistryEntry:
-    """One number of the registry book (the server's ``RegistryEntry``)."""
-
-    id: int
-    doc_id: int
-    year: int
-    so: int
-    so_ky_hieu: str
-    ngay: dt.date
-    status: str
-    """``pending`` (held for the document), ``issued`` or ``cancelled``."""
-    raw: dict[str, Any]
-    """Every field as the server sent it (the ten book columns included)."""
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RegistryEntry:
-        """Build from the server's JSON."""
-        return cls(
-            int(data["id"]),
-            int(data["doc_id"]),
-            int(data["year"]),
-            int(data["so"]),
-            str(data["so_ky_hieu"]),
-            dt.date.fromisoformat(str(data["ngay"])),
-            str(data["status"]),
-            dict(data),
-        )
-
-
-@dataclass(frozen=True)
-class NumberInfo:
-    """What the issuance screen shows before the clerk applies."""
-
-    pending: RegistryEntry | None
-    """The number held for this document, if any (it will be used)."""
-    preview: str | None
-    """The số/ký hiệu the next allocation would give (not reserved; may change)."""
-    history: tuple[RegistryEntry, ...]
-    """Every number this document ever got (cancelled ones included)."""
 
 
 @dataclass(frozen=True)
@@ -125,193 +92,12 @@ class IssueResult:
     """Something issuance adjusted (the seal moved inward from the page's edge)."""
 
 
-# ------------------------------------------------------------------ transport
-
-
-def _call(client: SyncClient, method: str, url: str, *, what: str, **kwargs: Any) -> httpx.Response:
-    """One request; an unreachable server becomes a message saying issuance needs it."""
-    try:
-        return client._request(method, url, **kwargs)
-    except SyncError as exc:
-        if "Phiên đăng nhập" in exc.message:
-            raise
-        raise SyncError(
-            f"Không {what} được khi không kết nối được máy chủ {client.session.server}: "
-            "số văn bản do sổ đăng ký văn bản đi trên máy chủ cấp, không cấp được ngoại tuyến. "
-            f"({exc.message.split(';')[0]})"
-        ) from None
-
-
-def _refused(response: httpx.Response, what: str) -> KysoError:
-    from kyso.core.sync import _detail
-
-    detail = _detail(response)
-    status = response.status_code
-    if status in (403, 409, 412):
-        return WorkflowError(f"Không {what} được: {detail}")
-    if status == 422:
-        return DocumentError(detail)
-    return SyncError(f"Không {what} được (HTTP {status}): {detail}")
-
-
-def _json(client: SyncClient, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
-    response = _call(client, method, url, what=what, **kwargs)
-    if not 200 <= response.status_code < 300:
-        raise _refused(response, what)
-    try:
-        return response.json()
-    except ValueError:
-        raise SyncError(f"Máy chủ trả lời không hợp lệ khi {what}.") from None
-
-
-# ------------------------------------------------------------------ small calls
+# ------------------------------------------------------------------ who issues what
 
 
 def clerk_inbox(store: Store) -> list[dict[str, Any]]:
     """Documents waiting for me to issue (``cho_van_thu``, held by me), newest first."""
     return [d for d in store.documents("inbox") if d.get("state") == "cho_van_thu"]
-
-
-def number_info(client: SyncClient, document_id: int) -> NumberInfo:
-    """The held number, the number the next allocation would give, and the history."""
-    body = _json(client, "GET", f"/documents/{document_id}/number", what="xem số văn bản")
-    pending = body.get("pending")
-    preview = body.get("preview")
-    return NumberInfo(
-        RegistryEntry.from_json(pending) if pending else None,
-        str(preview["so_ky_hieu"]) if preview else None,
-        tuple(RegistryEntry.from_json(e) for e in body.get("entries") or ()),
-    )
-
-
-def allocate_number(
-    client: SyncClient, document_id: int, date: dt.date | None = None
-) -> tuple[RegistryEntry, bool]:
-    """Take the next number of the book for the document (or get back the one it holds).
-
-    Returns ``(entry, created)``. Online only.
-    """
-    body = {"date": date.isoformat()} if date else {}
-    response = _call(
-        client,
-        "POST",
-        f"/documents/{document_id}/number",
-        what="cấp số",
-        json=body,
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
-    if response.status_code not in (200, 201):
-        raise _refused(response, "cấp số")
-    return RegistryEntry.from_json(response.json()), response.status_code == 201
-
-
-def cancel_number(client: SyncClient, document_id: int, reason: str) -> RegistryEntry:
-    """Record the document's held number as cancelled (bị huỷ) with ``reason``."""
-    body = _json(
-        client,
-        "POST",
-        f"/documents/{document_id}/number/cancel",
-        what="huỷ số",
-        json={"reason": reason[:2000] or "Không nêu lý do."},
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
-    return RegistryEntry.from_json(body)
-
-
-def registry_book(client: SyncClient, year: int) -> list[RegistryEntry]:
-    """The organization's registry book for ``year`` (issued, cancelled, held numbers)."""
-    body = _json(client, "GET", f"/registry/{year}", what="đọc sổ đăng ký")
-    return [RegistryEntry.from_json(e) for e in body.get("entries") or ()]
-
-
-def download_registry(
-    client: SyncClient, year: int, fmt: Literal["csv", "pdf"], out_path: Path
-) -> Path:
-    """Save the book as CSV or printable PDF (written atomically)."""
-    if fmt not in ("csv", "pdf"):
-        raise KysoError(f"Định dạng sổ không hỗ trợ: {fmt} (chọn csv hoặc pdf).")
-    response = _call(client, "GET", f"/registry/{year}/book.{fmt}", what="tải sổ đăng ký")
-    if response.status_code != 200:
-        raise _refused(response, "tải sổ đăng ký")
-    write_atomic(Path(out_path), response.content)
-    return Path(out_path)
-
-
-@dataclass(frozen=True)
-class SealPreview:
-    """Where issuance will write on the leader-signed main file (PDF user space), for the
-    issuance screen's preview: draw ``seal_box`` (and the number/date boxes) over the
-    rendered ``page`` of ``path``."""
-
-    path: Path
-    """The leader-signed main file in the local cache."""
-    page: int
-    """0-based page of the leader's signature (where the seal goes)."""
-    leader_box: tuple[float, float, float, float]
-    seal_box: tuple[float, float, float, float]
-    number_box: tuple[float, float, float, float] | None
-    """The "Số: …" blank on the first page, when found."""
-    date_box: tuple[float, float, float, float] | None
-    """The "…, ngày … tháng … năm …" blank on the first page, when found."""
-
-
-def seal_preview(client: SyncClient, document_id: int) -> SealPreview:
-    """Download the main file if needed and say where the seal, number and date will go.
-
-    :class:`DocumentError` when the leader's signature is not on the file.
-    """
-    from io import BytesIO
-
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    from kyso.core.docs.issuance import find_issuance_slots, leader_widget, placed_seal_box
-    from kyso.core.docs.issue_geometry import page_frame
-
-    document = client.store.document_json(document_id)
-    if document is None:
-        raise DocumentError(
-            f"Không có văn bản {document_id} trong bộ nhớ đệm (hãy chạy `kyso sync`)."
-        )
-    main = next((a for a in document.get("attachments") or () if a.get("is_main")), None)
-    if main is None:
-        raise DocumentError(f"Văn bản {document_id} không có tệp chính.")
-    path = _fetch(client, document_id, main["id"])
-    data = path.read_bytes()
-    reader = PdfFileReader(BytesIO(data), strict=False)
-    leader = leader_widget(reader)
-    if leader is None:
-        raise DocumentError("Tệp chính chưa có chữ ký (hiển thị) của lãnh đạo.")
-    slots = find_issuance_slots(data)
-    frame = page_frame(reader.find_page_for_modification(leader[0])[0].get_object())
-    return SealPreview(
-        path,
-        leader[0],
-        leader[1],
-        placed_seal_box(leader[1], frame)[0],
-        slots.number_box if slots else None,
-        slots.date_box if slots else None,
-    )
-
-
-def default_seal(store: Store, configured: str | None = None) -> tuple[bytes, str]:
-    """The seal image and where it came from: the configured PNG, else a demo seal drawn
-    with the organization's name (``make_seal_png``)."""
-    from kyso.core.docs.seal import make_seal_png
-
-    if configured:
-        try:
-            return Path(
-                configured
-            ).expanduser().read_bytes(), f"con dấu trong cấu hình ({configured})"
-        except OSError as exc:
-            raise DocumentError(
-                f"Không đọc được ảnh con dấu {configured}: {exc.strerror}"
-            ) from None
-    org = ((store.me() or {}).get("org") or {}).get("name") or "Cơ quan"
-    return make_seal_png(org), f"con dấu mẫu (demo) vẽ theo tên “{org}”"
-
-
-# ------------------------------------------------------------------ issue
 
 
 def check_clerk(store: Store) -> None:
@@ -363,6 +149,9 @@ def _check_prepared(data: bytes) -> None:
         )
 
 
+# ------------------------------------------------------------------ issue
+
+
 def issue(
     client: SyncClient,
     document_id: int,
@@ -403,11 +192,11 @@ def issue(
     store = client.store
     step("download", "Tải văn bản và tệp đã ký về máy")
     if store.me() is None:
-        _call(client, "GET", "/me", what="phát hành")  # a clear message when offline
+        call(client, "GET", "/me", what="phát hành")  # a clear message when offline
         client.refresh_profile()
-    response = _call(client, "GET", f"/documents/{document_id}", what="phát hành")
+    response = call(client, "GET", f"/documents/{document_id}", what="phát hành")
     if response.status_code != 200:
-        raise _refused(response, "phát hành")
+        raise refused(response, "phát hành")
     store.put_document(response.json())
     document = store.document_json(document_id) or {}
     _check_can_issue(store, document)
@@ -415,7 +204,7 @@ def issue(
     main = next((a for a in attachments if a.get("is_main")), None)
     if main is None:
         raise DocumentError(f"Văn bản {document_id} không có tệp chính.")
-    main_path = _fetch(client, document_id, main["id"])
+    main_path = fetch_file(client, document_id, main["id"])
     main_data = main_path.read_bytes()
     _check_prepared(main_data)
     appendices = []
@@ -423,7 +212,7 @@ def issue(
         for att in attachments:
             if att.get("is_main"):
                 continue
-            path = _fetch(client, document_id, att["id"])
+            path = fetch_file(client, document_id, att["id"])
             if path.read_bytes()[:5] == b"%PDF-":
                 appendices.append((att, path))
     org_name = organization or ((store.me() or {}).get("org") or {}).get("name") or ""
@@ -468,7 +257,7 @@ def issue(
             ids.append(str(att["id"]))
         if ids:
             form["appendix_id"] = ids
-        response = _call(
+        response = call(
             client,
             "POST",
             f"/documents/{document_id}/issue",
@@ -478,7 +267,7 @@ def issue(
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         if response.status_code != 200:
-            raise _refused(response, "phát hành")
+            raise refused(response, "phát hành")
         issued_doc = response.json()
     except BaseException as exc:
         reason = exc.message if isinstance(exc, KysoError) else (str(exc) or type(exc).__name__)
@@ -520,13 +309,6 @@ def _checked_plan(key: Any, presigned: Any) -> Any:
 
     check_same_certificate(key, presigned)
     return presigned.plan
-
-
-def _fetch(client: SyncClient, document_id: int, attachment_id: int) -> Path:
-    try:
-        return client.fetch_attachment(document_id, attachment_id)
-    except SyncError as exc:
-        raise SyncError(f"Không tải được tệp của văn bản {document_id}: {exc.message}") from None
 
 
 def _cancel_quietly(client: SyncClient, document_id: int, reason: str) -> None:

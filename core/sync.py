@@ -26,10 +26,11 @@ The session file lives in :mod:`kyso.core.sync_session`, the client in
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kyso.core.errors import SyncError
+from kyso.core.errors import AuthError, SyncError
 from kyso.core.store import Store
 from kyso.core.sync_client import (
     PushReport,
@@ -37,6 +38,7 @@ from kyso.core.sync_client import (
     SyncReport,
     _detail,
     _offline_message,
+    response_detail,
 )
 from kyso.core.sync_session import (
     API,
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "API",
     "SESSION_FILE",
+    "PushNote",
     "PushReport",
     "Session",
     "SyncClient",
@@ -68,6 +71,7 @@ __all__ = [
     "logout",
     "open_store",
     "push_quietly",
+    "response_detail",
     "save_session",
     "session_file",
     "sync",
@@ -104,7 +108,7 @@ def login(
     except httpx.TransportError as exc:
         raise SyncError(_offline_message(server, exc).split(";")[0] + ".") from None
     if response.status_code in (400, 401, 403):
-        raise SyncError("Sai tên đăng nhập hoặc mật khẩu.")
+        raise AuthError("Sai tên đăng nhập hoặc mật khẩu.")
     if response.status_code == 429:
         wait = response.headers.get("retry-after", "?")
         raise SyncError(f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {wait} giây.")
@@ -126,7 +130,7 @@ def login(
         if user:
             store.set_meta("me", json.dumps(user, ensure_ascii=False))
         with SyncClient(session, store, transport=transport) as client:
-            users = client._request("GET", "/users")
+            users = client.request("GET", "/users")
             if users.status_code == 200:
                 store.set_meta("users", json.dumps(users.json(), ensure_ascii=False))
     return session
@@ -147,11 +151,23 @@ def sync(session: Session | None = None, *, retries: int = 3) -> SyncReport:
         return client.sync()
 
 
-def push_quietly(store: Store, session: Session | None = None, *, retries: int = 1) -> str | None:
+@dataclass(frozen=True)
+class PushNote:
+    """What :func:`push_quietly` tells the user when not everything was sent."""
+
+    message: str
+    """A short Vietnamese note (never the session token)."""
+    queued: bool
+    """True: the server was not reached (or the session ended) and the actions wait in
+    the outbox; False: the server refused some of them (the message says why)."""
+
+
+def push_quietly(
+    store: Store, session: Session | None = None, *, retries: int = 1
+) -> PushNote | None:
     """Try to push right after a local action.
 
-    Returns ``None`` when everything was sent, else a short Vietnamese note for the user
-    (offline: the actions stay queued; refused: the reason). Never raises
+    Returns ``None`` when everything was sent, else a :class:`PushNote`. Never raises
     :class:`SyncError`.
     """
     session = session or load_session()
@@ -160,10 +176,11 @@ def push_quietly(store: Store, session: Session | None = None, *, retries: int =
             report = client.push()
     except SyncError as exc:
         store.record_sync(error=exc.message)
-        return "Đã xếp hàng, sẽ đồng bộ sau: " + exc.message
+        return PushNote("Đã xếp hàng, sẽ đồng bộ sau: " + exc.message, queued=True)
     problems = [*report.conflicts, *report.rejected]
     if problems:
-        return "; ".join(f"Máy chủ từ chối ({c.status}): {c.message}" for c in problems)
+        message = "; ".join(f"Máy chủ từ chối ({c.status}): {c.message}" for c in problems)
+        return PushNote(message, queued=False)
     return None
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kyso.core.errors import SyncError
+from kyso.core.errors import AuthError, SyncError
 from kyso.core.store import Store
 from kyso.core.sync_session import API, Session, load_session
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from kyso.core.store_rows import Conflict, OutboxItem
 
-__all__ = ["PushReport", "SyncClient", "SyncReport"]
+__all__ = ["PushReport", "SyncClient", "SyncReport", "response_detail"]
 
 
 class _CursorAhead(Exception):
@@ -136,7 +136,7 @@ class SyncClient:
         """One request with bounded retries on network errors and 5xx.
 
         Returns any response below 500; raises :class:`SyncError` when the server stays
-        unreachable or failing, and on 401.
+        unreachable or failing, and :class:`AuthError` on 401.
         """
         import httpx
 
@@ -153,11 +153,16 @@ class SyncClient:
                 last = f"Máy chủ lỗi (HTTP {response.status_code}): {_detail(response)}"
                 continue
             if response.status_code == 401:
-                raise SyncError(
+                raise AuthError(
                     "Phiên đăng nhập đã hết hạn hoặc không hợp lệ; hãy `kyso login` lại."
                 )
             return response
         raise SyncError(last)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One API call for the use cases beyond sync (issuance, copies), with the same
+        retries and errors as the client's own (see :mod:`kyso.core.server_calls`)."""
+        return self._request(method, url, **kwargs)
 
     # -- pull --------------------------------------------------------------
 
@@ -265,7 +270,7 @@ class SyncClient:
                 continue
             conflict = status in (409, 412)
             refused = self.store.refuse(
-                item, status=status, message=_detail(response), conflict=conflict
+                item, status=status, message=response_detail(response), conflict=conflict
             )
             (conflicts if conflict else rejected).append(refused)
             self.refresh_document(item.document_id)
@@ -338,8 +343,8 @@ class SyncClient:
         return path
 
 
-def _detail(response: httpx.Response) -> str:
-    """The server's one-line ``detail``, or the status text."""
+def response_detail(response: httpx.Response) -> str:
+    """The server's one-line ``detail`` of ``response``, or the status text."""
     try:
         body = response.json()
     except ValueError:
@@ -350,6 +355,9 @@ def _detail(response: httpx.Response) -> str:
             return detail[:300]
         return json.dumps(detail, ensure_ascii=False)[:300]
     return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+_detail = response_detail
 
 
 def _offline_message(server: str, exc: Exception) -> str:

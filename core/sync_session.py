@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kyso.config.locations import data_dir
 from kyso.core.atomic import write_atomic
-from kyso.core.errors import KysoError, SyncError
+from kyso.core.errors import AuthError, KysoError, SyncError
 from kyso.core.store import Store, store_path
 
 __all__ = [
@@ -84,7 +84,7 @@ def load_session() -> Session:
             bool(raw.get("verify_tls", True)),
         )
     except FileNotFoundError:
-        raise SyncError("Chưa đăng nhập; hãy chạy `kyso login --server URL --user TÊN`.") from None
+        raise AuthError("Chưa đăng nhập; hãy chạy `kyso login --server URL --user TÊN`.") from None
     except (OSError, ValueError, KeyError, TypeError):
         raise SyncError(f"Tệp phiên đăng nhập {path} bị hỏng; hãy chạy `kyso login` lại.") from None
 

@@ -61,8 +61,8 @@ def test_push_offline_keeps_everything_queued(offline_session, offline_store):
 def test_push_quietly_says_queued(offline_session, offline_store):
     offline_store.set_mark(1, True)
     note = push_quietly(offline_store, offline_session, retries=0)
-    assert note.startswith("Đã xếp hàng, sẽ đồng bộ sau")
-    assert SECRET_TOKEN not in note
+    assert note.queued and note.message.startswith("Đã xếp hàng, sẽ đồng bộ sau")
+    assert SECRET_TOKEN not in note.message
     assert offline_store.outbox_size() == 1
 
 

@@ -209,6 +209,7 @@ def sign_batch_parallel(
         dispatch(conn)
 
     abandon = False  # a second interrupt: stop the workers instead of waiting for them
+    interrupted = False
     try:
         for conn in pipes:
             dispatch(conn)
@@ -219,9 +220,10 @@ def sign_batch_parallel(
                 for conn in multiprocessing.connection.wait(list(busy)):
                     handle(conn)
             except KeyboardInterrupt:
-                if refuse is not None and refuse.message.startswith("Đã dừng (Ctrl-C)"):
+                if interrupted:
                     abandon = True
                     break
+                interrupted = True
                 stopped = refuse = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
                 for conn in list(unanswered):
                     answer(conn, ("err", refuse))

@@ -4,6 +4,7 @@ A batch goes through explicit stages: every job is pre-flighted (:class:`Prepare
 failure) before the first signature, then each prepared job is signed into a
 :class:`SignedDocument`: an incremental update (earlier signatures stay valid) at the
 PAdES level of :mod:`kyso.core.docs.ltv`, written atomically; the input is never modified.
+The options, jobs and results are defined in :mod:`kyso.core.docs.sign_jobs`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,22 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 from kyso.core.atomic import write_atomic
-from kyso.core.docs.issuance import IssuanceSlots, add_issuance_fields, find_issuance_slots
-from kyso.core.docs.ltv import LtvPlan, level_metadata
+from kyso.core.docs.issuance import add_issuance_fields, find_issuance_slots
+from kyso.core.docs.ltv import level_metadata
 from kyso.core.docs.pdf import PdfCheck, open_writer
-from kyso.core.docs.placement import Box, Placement, resolve_placement
+from kyso.core.docs.placement import Placement, resolve_placement
+from kyso.core.docs.sign_jobs import (
+    BatchResult,
+    JobResult,
+    Prepared,
+    SignedDocument,
+    SignJob,
+    SignOptions,
+)
 from kyso.core.docs.stamp import (
     StampText,
     format_signing_time,
@@ -51,103 +59,6 @@ __all__ = [
     "sign_file",
     "sign_prepared",
 ]
-
-
-@dataclass(frozen=True)
-class SignOptions:
-    """How each document is signed. Empty values mean "choose sensibly"."""
-
-    page: int = -1
-    """1-based page for the visible signature; −1 is the last page."""
-    box: Box | None = None
-    """Explicit box (x0, y0, x1, y1) in PDF points."""
-    anchor: str | None = None
-    """Place the box under the first match of this text (e.g. the signer's title)."""
-    default_placement: Placement | None = None
-    """The user's remembered position, used when neither box nor anchor is given."""
-    image: Path | None = None
-    """Signature image, PNG with transparency."""
-    reason: str | None = None
-    location: str | None = None
-    field_name: str | None = None
-    """Signature field; default ``Signature<n>``, the first name not in the file."""
-    timestamp_url: str | None = None
-    """An RFC 3161 TSA: signatures become PAdES B-T."""
-    visible: bool = True
-    issuance_fields: bool = True
-    """Add empty number/date fields over a Decree 30 document's blanks in the same
-    revision, so the clerk can fill them later without breaking this signature."""
-    ltv: LtvPlan | None = None
-    """The batch's PAdES level (:func:`kyso.core.docs.presign.presign`)."""
-    repair: bool = False
-    """Rewrite a damaged, never-signed input (on a copy) before signing it."""
-
-
-@dataclass(frozen=True)
-class SignJob:
-    """One file to sign and where the signed copy goes."""
-
-    source: Path
-    output: Path
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A job that passed the pre-flight: its bytes, facts and signature box."""
-
-    job: SignJob
-    data: bytes = field(repr=False)
-    check: PdfCheck
-    placement: Placement | None
-    field_name: str
-    slots: IssuanceSlots | None = None
-    """The Decree 30 blanks, where empty number/date fields are added."""
-
-
-@dataclass(frozen=True)
-class SignedDocument:
-    """A signed file on disk."""
-
-    job: SignJob
-    placement: Placement | None
-    field_name: str
-    signer: str
-    signed_at: str
-    size: int
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """What became of one job in a batch."""
-
-    job: SignJob
-    signed: SignedDocument | None = None
-    error: KysoError | None = None
-    skipped: bool = False
-    """Not attempted because the batch stopped first (token pulled, cancelled)."""
-
-    @property
-    def ok(self) -> bool:
-        return self.signed is not None
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    results: tuple[JobResult, ...]
-    stopped: KysoError | None = None
-    """Why the batch stopped early, if it did."""
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.results)
-
-    @property
-    def signed(self) -> list[JobResult]:
-        return [r for r in self.results if r.ok]
-
-    @property
-    def failed(self) -> list[JobResult]:
-        return [r for r in self.results if not r.ok]
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from kyso.core.sessions import LogoutResult
     from kyso.core.store import Store
     from kyso.core.store_rows import Conflict
-    from kyso.core.sync import Session, SyncClient, SyncReport
+    from kyso.core.sync import PushNote, Session, SyncClient, SyncReport
 
 __all__ = [
     "client",
@@ -75,9 +75,9 @@ def sync(session: Session | None = None, *, retries: int = 3) -> SyncReport:
     return do_sync(session, retries=retries)
 
 
-def push_after_action(store: Store, session: Session | None = None) -> str | None:
-    """Try to send what was just queued: ``None`` when all went, else a Vietnamese note
-    (offline: queued for later; refused: why). Never raises ``SyncError``."""
+def push_after_action(store: Store, session: Session | None = None) -> PushNote | None:
+    """Try to send what was just queued: ``None`` when all went, else a note saying
+    whether the actions wait in the outbox or were refused. Never raises ``SyncError``."""
     from kyso.core.sync import push_quietly
 
     return push_quietly(store, session)
