@@ -8,7 +8,7 @@ from fixtures_pdf import make_pdf
 from issuance_helpers import signature_png
 
 from kyso.config.settings import Settings, SigningSettings
-from kyso.core.service import Document, Person, TokenStatus
+from kyso.core.service import Document, InboxRow, Person, TokenStatus
 from kyso.core.service.sign_plan import prepare_items
 from kyso.core.service.signing import check_before_pin, run_batch, station_token_options
 from kyso.core.service.store_service import StoreService
@@ -48,10 +48,11 @@ def leader(demo_server, softhsm, monkeypatch):
 
 def test_inbox_and_show_are_typed_documents(leader):
     rows = leader.documents("inbox")
-    assert rows and all(isinstance(d, Document) for d in rows)
+    assert rows and all(isinstance(d, InboxRow) for d in rows)
     assert all(d.holder == "ldso" for d in rows)
     assert leader.first_documents("inbox", 2) == rows[:2]
     doc = leader.document(rows[0].id)
+    assert isinstance(doc, Document)
     assert doc.id == rows[0].id and doc.trich_yeu == rows[0].trich_yeu
     main = doc.main_attachment
     assert main is not None and main.name.lower().endswith(".pdf") and main.versions
