@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kyso.core import workflow
@@ -35,8 +34,6 @@ __all__ = [
     "InboxRow",
     "Opinion",
     "Person",
-    "SignRequest",
-    "SignResult",
     "SyncStatus",
     "TokenStatus",
     "UserInfo",
@@ -127,23 +124,3 @@ class SyncStatus:
     """ISO time of the last successful sync, empty when never."""
     message: str = ""
     """Why the last sync failed, when it did."""
-
-
-@dataclass(frozen=True)
-class SignRequest:
-    """One attachment version to sign."""
-
-    document_id: int
-    attachment_id: int
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class SignResult:
-    """How signing one attachment went."""
-
-    request: SignRequest
-    ok: bool
-    message: str = ""
-    verified: bool = False
-    path: Path | None = None
