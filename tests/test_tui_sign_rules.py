@@ -223,3 +223,19 @@ async def test_a_chuyen_vien_is_not_offered_signing(demo_server, softhsm, monkey
         await pilot.press("k")
         await settle(app, pilot)
         assert isinstance(app.screen, DocumentScreen)
+
+
+async def test_the_pre_flight_refuses_before_the_pin_what_the_server_would(static_app):
+    """A leader asked to sign a document that waits for the văn thư (a palette command,
+    a script): refused by the pre-flight, with the reason, before any placement or PIN."""
+    posted: list = []
+    async with static_app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+        await settle(static_app, pilot)
+        doc = static_app.backend.document(5)
+        assert doc["state"] == "cho_van_thu" and doc["holder"] != "ldso"
+        static_app.start_signing([5])
+        for _ in range(10):
+            await settle(static_app, pilot)
+        assert isinstance(static_app.screen, InboxScreen)
+        messages = [m.notification.message for m in posted if isinstance(m, Notify)]
+        assert any("không do bạn đang xử lý" in m for m in messages), messages
