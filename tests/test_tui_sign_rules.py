@@ -231,9 +231,9 @@ async def test_the_pre_flight_refuses_before_the_pin_what_the_server_would(stati
     posted: list = []
     async with static_app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
         await settle(static_app, pilot)
-        doc = static_app.backend.document(5)
-        assert doc["state"] == "cho_van_thu" and doc["holder"] != "ldso"
-        static_app.start_signing([5])
+        doc = static_app.service.document(5)
+        assert doc.state == "cho_van_thu" and doc.holder != "ldso"
+        static_app.flows.start_signing([5])
         for _ in range(10):
             await settle(static_app, pilot)
         assert isinstance(static_app.screen, InboxScreen)
