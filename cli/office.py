@@ -8,8 +8,10 @@ inside the commands.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -64,6 +66,21 @@ def _after_action(store, message: str) -> None:  # store: kyso.core.store.Store
         echo(note, err=True)
     else:
         raise SyncError(note)
+
+
+@contextlib.contextmanager
+def _not_queued_on_error() -> Iterator[None]:
+    """A store or file error before the action was saved says so: nothing is queued, so
+    doing it again is safe (the push after it turns its own errors into SyncError)."""
+    from kyso.core.errors import OutputError, StoreError
+
+    try:
+        yield
+    except (StoreError, OutputError) as exc:
+        raise type(exc)(
+            f"{exc.message} Thao tác không nằm trong hàng đợi gửi; hãy làm lại khi đã khắc phục.",
+            title=exc.title,
+        ) from None
 
 
 @click.command()
@@ -214,7 +231,7 @@ def transition(document_id: int, action: str, to: str | None, note: str) -> None
     chuyen_van_thu, chuyen_tra_chuyen_vien, ban_hanh, luan_chuyen hoặc ket_thuc."""
     from kyso.core.sync import open_store
 
-    with open_store() as store:
+    with _not_queued_on_error(), open_store() as store:
         store.transition(document_id, action, to=to, note=note)
         _after_action(store, f"Văn bản {document_id}: {_action_label(action)}.")
 
@@ -226,7 +243,7 @@ def mark(document_id: int, value: bool | None) -> None:
     """Đánh dấu / bỏ đánh dấu văn bản."""
     from kyso.core.sync import open_store
 
-    with open_store() as store:
+    with _not_queued_on_error(), open_store() as store:
         if value is None:
             item = store.toggle_mark(document_id)
         else:
@@ -242,6 +259,6 @@ def opinion(document_id: int, text: str) -> None:
     """Thêm ý kiến xử lý cho văn bản."""
     from kyso.core.sync import open_store
 
-    with open_store() as store:
+    with _not_queued_on_error(), open_store() as store:
         store.add_opinion(document_id, text)
         _after_action(store, f"Đã thêm ý kiến cho văn bản {document_id}.")

@@ -55,21 +55,30 @@ class StoreBase:
         self.username = username
         self.blob_dir = Path(blob_dir) if blob_dir else self.path.parent.parent / "blobs"
         self._lock = threading.RLock()
+        before = _sidecars(self.path)
+        conn = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             salvage = check_on_open(self.path)  # a file changed outside kyso is checked
-            self._conn = sqlite3.connect(
+            conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
             )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            migrate(self._conn)
-            ensure_list_indexes(self._conn)  # a bulk load may have stopped before its end
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"Không mở được bộ nhớ đệm {self.path}: {exc}") from None
-        except OSError as exc:
-            raise StoreError(f"Không tạo được bộ nhớ đệm {self.path}: {exc.strerror}") from None
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            migrate(conn)
+            ensure_list_indexes(conn)  # a bulk load may have stopped before its end
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            _remove_new_sidecars(self.path, before)
+            if isinstance(exc, OSError):
+                reason = _reason(self.path, exc)
+                raise StoreError(f"Không tạo được bộ nhớ đệm {self.path}: {reason}") from None
+            raise StoreError(
+                f"Không mở được bộ nhớ đệm {self.path}: {_reason(self.path, exc)}"
+            ) from None
+        self._conn = conn
         if salvage is not None:
             self._requeue(salvage.outbox)
             add_notice(salvage.notice())
@@ -115,7 +124,8 @@ class StoreBase:
                 with contextlib.suppress(sqlite3.DatabaseError):
                     conn.execute("ROLLBACK")
                 raise StoreError(
-                    f"Không ghi được bộ nhớ đệm ({exc}); thay đổi chưa được lưu."
+                    f"Không ghi được bộ nhớ đệm ({_reason(self.path, exc)}); "
+                    "thay đổi chưa được lưu."
                 ) from None
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -126,7 +136,8 @@ class StoreBase:
                 with contextlib.suppress(sqlite3.DatabaseError):
                     conn.execute("ROLLBACK")
                 raise StoreError(
-                    f"Không ghi được bộ nhớ đệm ({exc}); thay đổi chưa được lưu."
+                    f"Không ghi được bộ nhớ đệm ({_reason(self.path, exc)}); "
+                    "thay đổi chưa được lưu."
                 ) from None
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -184,3 +195,50 @@ class StoreBase:
     def _context(self) -> _Context:
         me = self.me() or {}
         return _Context(self.username, me.get("role"), tuple(self.users()))
+
+
+_SIDECARS = ("-wal", "-shm", "-journal")
+_LOW_SPACE = 256 * 1024
+"""Below this many free bytes a failed write is told as a full disk."""
+
+
+def _sidecars(path: Path) -> set[str]:
+    """Which of SQLite's files beside ``path`` exist now."""
+    return {s for s in _SIDECARS if Path(f"{path}{s}").exists()}
+
+
+def _remove_new_sidecars(path: Path, before: set[str]) -> None:
+    """After a failed open, remove the files beside ``path`` this attempt created.
+
+    Only those that did not exist before (another connection's are left alone), and a
+    write-ahead log only while it holds nothing (no committed data is ever dropped).
+    """
+    for suffix in _SIDECARS:
+        side = Path(f"{path}{suffix}")
+        if suffix in before or not side.exists():
+            continue
+        with contextlib.suppress(OSError):
+            if suffix != "-wal" or side.stat().st_size == 0:
+                side.unlink()
+
+
+def _reason(path: Path, exc: BaseException) -> str:
+    """Why a write failed: "đĩa đầy" when the disk under ``path`` has no room left, else
+    what SQLite or the system said.
+
+    SQLite says "disk I/O error" for some writes a full disk refused (e.g. its shared
+    memory file), so the free space is asked directly.
+    """
+    import shutil
+
+    detail = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    if not isinstance(exc, (OSError, sqlite3.OperationalError)):
+        return detail  # a constraint or a damaged file, whatever the free space
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        full = shutil.disk_usage(folder).free < _LOW_SPACE
+    except OSError:
+        full = False
+    return "đĩa đầy" if full else detail

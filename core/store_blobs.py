@@ -3,12 +3,13 @@ database (``blobs/ab/abcdef…``), written atomically."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from pathlib import Path
 
 from kyso.core.atomic import write_atomic
-from kyso.core.errors import StoreError
+from kyso.core.errors import OutputError, StoreError
 from kyso.core.store_base import StoreBase, now_iso
 
 
@@ -36,11 +37,30 @@ class StoreBlobs(StoreBase):
             raise StoreError("Tệp tải về không khớp mã băm; đã bỏ qua.")
         path = self.blob_path(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(path, data, mode=0o600)
+            _write_blob(path, data)
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO blobs(sha256, size, added_at) VALUES (?, ?, ?)",
                 (digest, len(data), now_iso()),
             )
         return digest
+
+
+def _write_blob(path: Path, data: bytes) -> None:
+    """Write one blob atomically; on failure (a full disk) leave no new folder behind."""
+    created = [p for p in (path.parent.parent, path.parent) if not p.exists()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(path, data, mode=0o600)  # its temporary file is removed on failure
+    except OSError as exc:
+        _remove_empty(created)
+        raise OutputError(f"Không ghi được tệp vào bộ nhớ đệm: {exc.strerror}") from None
+    except BaseException:
+        _remove_empty(created)
+        raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
