@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from kyso.core.textsafe import safe_line
 from kyso.tui.backend import SyncStatus, TokenStatus, UserInfo
 
 __all__ = ["SYNCING_MIN_SECONDS", "StatusBar"]
@@ -81,11 +82,12 @@ class StatusBar(Static):
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.user is not None:
-            text.append(f"{self.user.full_name}", style="bold")
-            text.append(f" ({self.user.role_label})  ")
+            # names, sync errors and token labels come from the server or the token
+            text.append(safe_line(self.user.full_name), style="bold")
+            text.append(safe_line(f" ({self.user.role_label})  "))
         text.append("Đồng bộ: ")
         sync = self._shown
-        text.append(sync.label, style=_SYNC_STYLE.get(sync.state, ""))
+        text.append(safe_line(sync.label), style=_SYNC_STYLE.get(sync.state, ""))
         text.append("  Token: ")
-        text.append(self.token.text, style="green" if self.token.present else "yellow")
+        text.append(safe_line(self.token.text), style="green" if self.token.present else "yellow")
         return text
