@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import read_pin, token_options
+from kyso.cli.common import echo, read_pin, token_options
 
 __all__ = ["copy"]
 
@@ -86,7 +86,7 @@ def copy(
             number=number,
             ltv=checked.plan,
         )
-    click.echo(
+    echo(
         f"✓ {result.form.label} văn bản {document['so_ky_hieu']} → {result.output} "
         f"({len(result.pages)} trang, ký lúc {result.signed_at})"
     )
@@ -109,7 +109,7 @@ def _copy_and_upload(
             organization=organization,
             pages=pages,
         )
-    click.echo(
+    echo(
         f"✓ {done.result.form.label} số {done.so_ky_hieu} → {done.result.output} "
         f"({len(done.result.pages)} trang, ký lúc {done.result.signed_at}); "
         f"đã gửi lên máy chủ: văn bản {done.document['id']}, liên quan văn bản {document_id}"

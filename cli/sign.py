@@ -39,7 +39,7 @@ def _warn_missing_blanks(ready) -> None:
 
     for prepared in ready:
         if prepared.slots is None and looks_like_decree30(prepared.data):
-            click.echo(f"⚠ {prepared.job.source}: {blanks_warning('?', None)}", err=True)
+            echo(f"⚠ {prepared.job.source}: {blanks_warning('?', None)}", err=True)
 
 
 def _warn_overlaps(ready, anchor: str | None) -> None:
@@ -52,7 +52,7 @@ def _warn_overlaps(ready, anchor: str | None) -> None:
             ignore = (anchor,) if anchor else ()
             warning = overlap_warning(prepared.data, prepared.placement, ignore=ignore)
             if warning:
-                click.echo(f"⚠ {prepared.job.source}: {warning}", err=True)
+                echo(f"⚠ {prepared.job.source}: {warning}", err=True)
 
 
 @click.command()
