@@ -232,8 +232,8 @@ def _reason(path: Path, exc: BaseException) -> str:
     import shutil
 
     detail = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
-    if not isinstance(exc, (OSError, sqlite3.OperationalError)):
-        return detail  # a constraint or a damaged file, whatever the free space
+    if not isinstance(exc, OSError) and "disk" not in detail:
+        return detail  # a lock, a constraint or a damaged file, whatever the free space
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
