@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo_json, read_pin, token_options
+from kyso.cli.common import echo, echo_json, read_pin, token_options
 
 __all__ = ["copy"]
 
@@ -93,7 +93,7 @@ def copy(
     if as_json:
         echo_json(_copy_json(document_id, result))
         return
-    click.echo(
+    echo(
         f"✓ {result.form.label} văn bản {document['so_ky_hieu']} → {result.output} "
         f"({len(result.pages)} trang, ký lúc {result.signed_at})"
     )
@@ -137,7 +137,7 @@ def _copy_and_upload(
         copied = _copy_json(document_id, done.result)
         echo_json({**copied, "so_ky_hieu": done.so_ky_hieu, "copy_id": done.document["id"]})
         return
-    click.echo(
+    echo(
         f"✓ {done.result.form.label} số {done.so_ky_hieu} → {done.result.output} "
         f"({len(done.result.pages)} trang, ký lúc {done.result.signed_at}); "
         f"đã gửi lên máy chủ: văn bản {done.document['id']}, liên quan văn bản {document_id}"

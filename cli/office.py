@@ -8,8 +8,10 @@ inside the commands.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -71,6 +73,21 @@ def _after_action(store, message: str, result: dict | None = None) -> None:
         echo(f"{message} Đã xếp hàng, sẽ đồng bộ sau.")
     if note is not None:
         echo(note.message, err=True)
+
+
+@contextlib.contextmanager
+def _not_queued_on_error() -> Iterator[None]:
+    """A store or file error before the action was saved says so: nothing is queued, so
+    doing it again is safe (the push after it turns its own errors into SyncError)."""
+    from kyso.core.errors import OutputError, StoreError
+
+    try:
+        yield
+    except (StoreError, OutputError) as exc:
+        raise type(exc)(
+            f"{exc.message} Thao tác không nằm trong hàng đợi gửi; hãy làm lại khi đã khắc phục.",
+            title=exc.title,
+        ) from None
 
 
 @click.command()
@@ -265,7 +282,7 @@ def transition(
     chuyen_van_thu, chuyen_tra_chuyen_vien, ban_hanh, luan_chuyen hoặc ket_thuc."""
     from kyso.core.service.office import open_store
 
-    with open_store() as store:
+    with _not_queued_on_error(), open_store() as store:
         store.transition(document_id, action, to=to, note=note)
         result = {"document_id": document_id, "action": action, "to": to, "note": note}
         _after_action(
@@ -281,7 +298,7 @@ def mark(document_id: int, value: bool | None, as_json: bool = False) -> None:
     """Đánh dấu / bỏ đánh dấu văn bản."""
     from kyso.core.service.office import open_store
 
-    with open_store() as store:
+    with _not_queued_on_error(), open_store() as store:
         if value is None:
             item = store.toggle_mark(document_id)
         else:
@@ -300,7 +317,7 @@ def opinion(document_id: int, text: str, as_json: bool = False) -> None:
     """Thêm ý kiến xử lý cho văn bản."""
     from kyso.core.service.office import open_store
 
-    with open_store() as store:
+    with _not_queued_on_error(), open_store() as store:
         store.add_opinion(document_id, text)
         result = {"document_id": document_id, "opinion": text}
         _after_action(

@@ -7,7 +7,7 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-import click
+from kyso.cli.common import echo
 
 
 def audit(action: str, **detail: Any) -> None:
@@ -36,7 +36,7 @@ def presign_token(
         audit=audit,
     )
     for line in checked.warnings:
-        click.echo(f"! {line}", err=True)
+        echo(f"! {line}", err=True)
     return checked
 
 
@@ -48,7 +48,7 @@ def presign_issuance(options: Any) -> Any:
 
     checked = check(options, load_settings().signing, audit=audit)
     for line in checked.warnings:
-        click.echo(f"! {line}", err=True)
+        echo(f"! {line}", err=True)
     return checked
 
 

@@ -40,7 +40,7 @@ def _warn_missing_blanks(ready) -> None:
 
     for prepared in ready:
         if prepared.slots is None and looks_like_decree30(prepared.data):
-            click.echo(f"⚠ {prepared.job.source}: {blanks_warning('?', None)}", err=True)
+            echo(f"⚠ {prepared.job.source}: {blanks_warning('?', None)}", err=True)
 
 
 def _warn_overlaps(ready, anchor: str | None) -> None:
@@ -53,7 +53,7 @@ def _warn_overlaps(ready, anchor: str | None) -> None:
             ignore = (anchor,) if anchor else ()
             warning = overlap_warning(prepared.data, prepared.placement, ignore=ignore)
             if warning:
-                click.echo(f"⚠ {prepared.job.source}: {warning}", err=True)
+                echo(f"⚠ {prepared.job.source}: {warning}", err=True)
 
 
 def _result_json(result) -> dict:  # result: kyso.core.docs.sign.JobResult

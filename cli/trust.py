@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo_json
+from kyso.cli.common import echo, echo_json
 
 
 @click.group()
@@ -17,7 +17,7 @@ def trust() -> None:
 
 def _show(info, verb: str = "") -> None:
     kind = "gốc" if info.root else "trung gian"
-    click.echo(f"{verb}{info.subject}  ({kind})")
+    echo(f"{verb}{info.subject}  ({kind})")
     click.echo(f"    SHA-256: {_grouped(info.fingerprint)}")
     click.echo(
         f"    Hiệu lực: {info.not_before:%d/%m/%Y} – {info.not_after:%d/%m/%Y}; "

@@ -4,7 +4,9 @@ Loopback is not a boundary on a shared machine (a jump host, a terminal server):
 local account can open 127.0.0.1. So each launch makes a random secret that only the URL
 printed to the launching user's terminal carries (``/?k=SECRET``). The first request with
 it gets a cookie (HttpOnly, SameSite=Strict, Path=/) so the page's own requests, reloads
-and its websocket pass too; every other request gets 403 before textual-serve sees it.
+and its websocket pass too, and a redirect to the same address without the secret, so the
+browser's history and address bar never keep it; every other request gets 403 before
+textual-serve sees it.
 The secret lives in this process's memory only: no file, no log.
 """
 
@@ -92,24 +94,35 @@ class WebGuard:
             upgrade = request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
             if upgrade and not self._origin_allowed(request):
                 raise web.HTTPForbidden(text=_FOREIGN_ORIGIN)
+            if by_query and request.method in ("GET", "HEAD") and not upgrade:
+                # the address with the secret stays out of the history: the browser
+                # replaces it with the redirect's target, which carries the cookie instead
+                response = web.HTTPSeeOther(request.rel_url.without_query_params(QUERY_KEY))
+                self._hand_over(response)
+                return response
             response = await handler(request)
             if response.prepared:  # a websocket or a download: its headers are gone
                 return response
             # the page links a web font: the address with the secret must not leak
             response.headers["Referrer-Policy"] = "no-referrer"
             if by_query:
-                response.headers["Cache-Control"] = "no-store"
-                response.set_cookie(
-                    self.cookie_name,
-                    self.secret,
-                    path="/",
-                    httponly=True,
-                    samesite="Strict",
-                    secure=self.secure,
-                )
+                self._hand_over(response)
             return response
 
         return guard
+
+    def _hand_over(self, response: Any) -> None:
+        """Give the browser the cookie that stands for the secret from now on."""
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        response.set_cookie(
+            self.cookie_name,
+            self.secret,
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=self.secure,
+        )
 
 
 def tls_context(cert: Path, key: Path) -> ssl.SSLContext:

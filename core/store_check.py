@@ -40,8 +40,12 @@ def remember(path: Path) -> None:
     stamp = _stamp(path)
     if stamp is None:
         return
+    seen = _seen_path(path)
     with contextlib.suppress(OSError):
-        _seen_path(path).write_text(stamp, "ascii")
+        if seen.read_text("ascii").strip() == stamp:
+            return  # unchanged: no write (on a full disk it would only cut the file short)
+    with contextlib.suppress(OSError):
+        seen.write_text(stamp, "ascii")
 
 
 def _changed_outside(path: Path) -> bool:

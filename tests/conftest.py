@@ -10,6 +10,7 @@ pytest_plugins = [
     "fixtures_store",
     "fixtures_server",
     "fixtures_revocation",
+    "fixtures_disk",
 ]
 
 

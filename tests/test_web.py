@@ -229,8 +229,11 @@ class _DevTools:
                 return message["result"]
 
 
-async def _browse(chromium: str, url: str, folder: Path, timeout: float) -> tuple[str, bytes]:
-    """Open ``url``; return the terminal text once it has the title, and a screenshot."""
+async def _browse(
+    chromium: str, url: str, folder: Path, timeout: float
+) -> tuple[str, bytes, list[str]]:
+    """Open ``url``; return the terminal text once it has the title, a screenshot and the
+    addresses in the tab's history."""
     import aiohttp
 
     profile = folder / "profile"
@@ -316,7 +319,9 @@ async def _browse(chromium: str, url: str, folder: Path, timeout: float) -> tupl
                 )
                 assert "-closed" not in state["classes"], "the page says the session ended"
                 shot = await cdp("Page.captureScreenshot", format="png")
-                return text, base64.b64decode(shot["data"])
+                history = await cdp("Page.getNavigationHistory")
+                visited = [entry["url"] for entry in history["entries"]]
+                return text, base64.b64decode(shot["data"]), visited
     finally:
         _stop(browser, graceful=False)
 
@@ -329,7 +334,10 @@ def test_web_demo_shows_the_inbox_in_headless_chromium(web_server, tmp_path):
     browser_dir = tmp_path / "browser"
     browser_dir.mkdir()
 
-    text, png = asyncio.run(_browse(chromium, web_server.url, browser_dir, timeout=120))
+    text, png, visited = asyncio.run(_browse(chromium, web_server.url, browser_dir, timeout=120))
+    # the secret was in the first address only: the history and address bar show "/"
+    assert visited[-1] == web_server.base
+    assert not [url for url in visited if web_server.secret in url], visited
 
     shot = tmp_path / "inbox.png"
     shot.write_bytes(png)
@@ -481,13 +489,21 @@ def test_every_request_needs_the_secret_or_its_cookie(web_server):
                     await http.ws_connect(ws_url, headers=headers)
                 assert refused.value.status == 403
 
-            # the printed URL: the page, and a cookie for what follows
-            async with http.get(web_server.url) as response:
-                assert response.status == 200
-                page = await response.text()
+            # the printed URL: a cookie for what follows, and a redirect to the address
+            # without the secret (the browser's history keeps only that one)
+            async with http.get(web_server.url, allow_redirects=False) as response:
+                assert response.status == 303
+                assert response.headers["Location"] == "/"
                 cookie = response.cookies[name]
                 assert response.headers["Referrer-Policy"] == "no-referrer"
                 assert response.headers["Cache-Control"] == "no-store"
+                assert secret not in await response.text()
+            async with http.get(f"{web_server.url}&fontsize=18", allow_redirects=False) as r:
+                assert r.status == 303
+                assert r.headers["Location"] == "/?fontsize=18"  # the rest of the query stays
+            async with http.get(base, headers={"Cookie": f"{name}={cookie.value}"}) as response:
+                assert response.status == 200
+                page = await response.text()
             assert cookie.value == secret
             assert cookie["httponly"] is True
             assert cookie["samesite"] == "Strict"
@@ -531,11 +547,14 @@ def test_allow_remote_over_tls(tls_web_server):
         async with aiohttp.ClientSession(cookie_jar=jar) as http:
             async with http.get(server.base, ssl=trust) as response:
                 assert response.status == 403
-            async with http.get(server.url, ssl=trust) as response:
-                assert response.status == 200
-                page = await response.text()
+            async with http.get(server.url, ssl=trust, allow_redirects=False) as response:
+                assert response.status == 303
                 cookie = response.cookies[f"kyso_web_{server.port}"]
             assert cookie["secure"] is True
+            with_cookie = {"Cookie": f"{cookie.key}={cookie.value}"}
+            async with http.get(server.base, ssl=trust, headers=with_cookie) as response:
+                assert response.status == 200
+                page = await response.text()
             assert f"wss://127.0.0.1:{server.port}/ws" in page
             plain = server.base.replace("https:", "http:")
             with pytest.raises(aiohttp.ClientError):  # no clear-text fallback

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoModal
 
 __all__ = ["AdminPinScreen"]
@@ -29,7 +30,7 @@ class AdminPinScreen(KysoModal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="admin-box"):
             yield Static("Mã PIN quản trị", classes="dialog-title")
-            yield Static(f"Cần mã PIN quản trị để {self.why}.", id="admin-why")
+            yield Static(plain("Cần mã PIN quản trị để ", self.why, "."), id="admin-why")
             yield Input(password=True, placeholder="Mã PIN quản trị", id="admin-input")
             yield Static("Enter: xác nhận · Esc: huỷ", classes="dialog-hint")
 

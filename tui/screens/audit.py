@@ -8,10 +8,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kyso.tui.format import date_vn, datetime_vn, labelled, plain, shorten
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 
 __all__ = ["AuditScreen", "detail_rows"]
 
@@ -101,7 +102,7 @@ class AuditScreen(KysoScreen):
         yield Static("Nhật ký máy trạm", id="audit-title")
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="audit-detail")
-        yield Footer(compact=True)
+        yield KeyBar(id="audit-keys")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(
@@ -138,7 +139,7 @@ class AuditScreen(KysoScreen):
                 str(e.seq),
                 datetime_vn(e.at),
                 plain(e.user),
-                _ACTIONS.get(e.action, e.action),
+                plain(_ACTIONS.get(e.action, e.action)),
                 "" if e.document_id is None else f"#{e.document_id}",
                 e.sha256[:12],
                 plain(shorten(summary, 40)),

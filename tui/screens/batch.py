@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, Static
 
 from kyso.core.errors import KysoError
 from kyso.core.service.sign_items import (
@@ -26,6 +26,7 @@ from kyso.core.service.sign_items import (
 from kyso.tui.format import plain
 from kyso.tui.messages import SignFinished, SignProgress
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 
 __all__ = ["BatchScreen"]
 
@@ -66,7 +67,7 @@ class BatchScreen(KysoScreen):
         yield DataTable(id="batch-results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="batch-detail")
         yield Static("", id="batch-summary")
-        yield Footer(compact=True)
+        yield KeyBar(id="batch-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -9,11 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kyso.core.service.model import ACTION_LABELS, ConflictInfo
 from kyso.tui.format import datetime_vn, plain
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 
 __all__ = ["ConflictsScreen"]
 
@@ -40,7 +41,7 @@ class ConflictsScreen(KysoScreen):
     def compose(self) -> ComposeResult:
         yield Static("Thao tác bị máy chủ từ chối", id="conflicts-title")
         yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield KeyBar(id="conflicts-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -17,17 +17,19 @@ import io
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, Footer, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from kyso.core.errors import KysoError
 from kyso.core.service.model import Document
-from kyso.tui.format import shorten
+from kyso.tui.format import plain, shorten
 from kyso.tui.screens.base import KysoModal, KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.page_preview import PagePreview
 
 __all__ = [
@@ -212,7 +214,7 @@ class IssuanceScreen(KysoScreen):
             yield only
         yield PagePreview(self.kyso.images, id="issuance-page")
         yield Static("", id="issuance-progress")
-        yield Footer(compact=True)
+        yield KeyBar(id="issuance-keys")
 
     def on_mount(self) -> None:
         self.set_focus(None)
@@ -307,42 +309,57 @@ class IssuanceScreen(KysoScreen):
         return self.info.preview or "…"
 
     def _show_info(self) -> None:
+        # numbers, titles and problems come from the server or the file: literal text
         doc = self.doc
         title = (doc.trich_yeu if doc else "") or f"#{self.doc_id}"
         self.query_one("#issuance-title", Static).update(
-            f"Phát hành — {doc.loai if doc else ''}: {shorten(title, 90)}"
+            plain("Phát hành — ", doc.loai if doc else "", ": ", shorten(title, 90))
         )
-        lines = []
+        lines: list[Text] = []
         info = self.info
         if self.result is not None:
-            lines.append(f"Số/ký hiệu: [b]{self.result.so_ky_hieu}[/b] (đã cấp, đã phát hành)")
+            lines.append(
+                Text.assemble(
+                    "Số/ký hiệu: ",
+                    plain(self.result.so_ky_hieu, style="b"),
+                    " (đã cấp, đã phát hành)",
+                )
+            )
         elif info is None:
-            lines.append(f"Số/ký hiệu: không lấy được ({self.problems.get('number', '')})")
+            lines.append(plain("Số/ký hiệu: không lấy được (", self.problems.get("number"), ")"))
         elif info.pending is not None:
             lines.append(
-                f"Số/ký hiệu: [b]{info.pending.so_ky_hieu}[/b] "
-                "(đã giữ cho văn bản này, sẽ dùng lại)"
+                Text.assemble(
+                    "Số/ký hiệu: ",
+                    plain(info.pending.so_ky_hieu, style="b"),
+                    " (đã giữ cho văn bản này, sẽ dùng lại)",
+                )
             )
         elif info.preview:
             lines.append(
-                f"Số/ký hiệu sẽ lấy: [b]{info.preview}[/b] (số tiếp theo trong sổ; cấp khi Áp dụng)"
+                Text.assemble(
+                    "Số/ký hiệu sẽ lấy: ",
+                    plain(info.preview, style="b"),
+                    " (số tiếp theo trong sổ; cấp khi Áp dụng)",
+                )
             )
         else:
-            lines.append("Số/ký hiệu: văn bản không chờ phát hành")
+            lines.append(Text("Số/ký hiệu: văn bản không chờ phát hành"))
         cancelled = [
             e.so_ky_hieu for e in (info.history if info else ()) if e.status == "cancelled"
         ]
         if cancelled:
-            lines[-1] += f" · số đã huỷ: {', '.join(cancelled)}"
+            lines[-1].append_text(plain(" · số đã huỷ: ", ", ".join(cancelled)))
         if self.only_number:
-            lines.append("Con dấu: không ký số cơ quan (chỉ điền số KH, ngày tháng năm)")
+            lines.append(Text("Con dấu: không ký số cơ quan (chỉ điền số KH, ngày tháng năm)"))
         elif self.seal_png is not None:
-            lines.append(f"Con dấu: {self.seal_source}")
+            lines.append(plain("Con dấu: ", self.seal_source))
         else:
-            lines.append(f"[red]Con dấu: {self.problems.get('seal', 'chưa có ảnh con dấu')}[/red]")
+            seal = self.problems.get("seal", "chưa có ảnh con dấu")
+            lines.append(plain("Con dấu: ", seal, style="red"))
         if "doc" in self.problems:
-            lines.append(f"[red]{self.problems['doc']}[/red]")
-        self.query_one("#issuance-info", Static).update("\n".join(lines))
+            lines.append(plain(self.problems["doc"], style="red"))
+        self.query_one("#issuance-info", Static).update(Text("\n").join(lines))
 
     def _boxes(self) -> list[tuple[Box, str, str]]:
         """(box, mark, label) of what goes on the shown page."""
@@ -416,32 +433,37 @@ class IssuanceScreen(KysoScreen):
         steps = " · ".join(
             f"{marks.get(self.done.get(step, ''), '○')} {label}" for step, label in STEPS.items()
         )
+        # the number, notices and errors come from the server: literal text, never markup
+        tail = Text()
         if self.result is not None:
             r = self.result
             how = "đã ký số cơ quan và đóng dấu" if r.signed else "chỉ điền số, ngày"
-            tail = (
-                f"[b green]✔ Đã phát hành: Số {r.so_ky_hieu}, ngày "
-                f"{r.date.strftime('%d/%m/%Y')} ({how})[/b green]"
+            tail.append_text(
+                plain(
+                    f"✔ Đã phát hành: Số {r.so_ky_hieu}, ngày "
+                    f"{r.date.strftime('%d/%m/%Y')} ({how})",
+                    style="b green",
+                )
             )
             if r.reused_number:
-                tail += " · dùng lại số đã giữ"
+                tail.append(" · dùng lại số đã giữ")
             if self.note:
-                tail += f"\n{self.note}"
+                tail.append_text(plain("\n", self.note, lines=True))
             if r.notice:
-                tail += f"\n[yellow]{r.notice}[/yellow]"
+                tail.append_text(plain("\n", r.notice, lines=True, style="yellow"))
             if r.warning:
-                tail += f"\n[yellow]{r.warning}[/yellow]"
-            tail += "\nEsc: về hộp văn bản"
+                tail.append_text(plain("\n", r.warning, lines=True, style="yellow"))
+            tail.append("\nEsc: về hộp văn bản")
         elif self.error:
-            tail = f"[b red]✘ {self.error}[/b red]"
+            tail.append_text(plain("✘ ", self.error, style="b red"))
             if self.note:
-                tail += f"\n{self.note}"
+                tail.append_text(plain("\n", self.note, lines=True))
         elif self.running:
-            tail = self.current
+            tail.append_text(plain(self.current))
         else:
             mode = "không cần PIN" if self.only_number else "hỏi PIN token"
-            tail = f"Enter: Áp dụng ({mode}) · d: sửa ngày · o: chỉ điền số, ngày"
-        self.query_one("#issuance-progress", Static).update(f"{steps}\n{tail}")
+            tail.append(f"Enter: Áp dụng ({mode}) · d: sửa ngày · o: chỉ điền số, ngày")
+        self.query_one("#issuance-progress", Static).update(Text.assemble(steps, "\n", tail))
 
     # -- actions ---------------------------------------------------------------------
 
@@ -744,7 +766,7 @@ class ReasonScreen(KysoModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Huỷ số {self.number}", classes="dialog-title")
+            yield Static(plain("Huỷ số ", self.number), classes="dialog-title")
             yield Static("Số bị huỷ được ghi trong sổ đăng ký và không cấp lại.")
             yield Input(placeholder="Lý do huỷ số", id="reason-input")
             yield Static("Enter: huỷ số · Esc: thôi", classes="dialog-hint")

@@ -16,10 +16,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kyso.core.errors import KysoError
+from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 from kyso.tui.widgets.page_preview import PagePreview
 
 __all__ = ["PlacementScreen", "page_map"]
@@ -117,7 +119,7 @@ class PlacementScreen(KysoScreen):
             "PgUp/PgDn: trang · Enter: Áp dụng",
             id="placement-hint",
         )
-        yield Footer(compact=True)
+        yield KeyBar(id="placement-keys")
 
     def on_mount(self) -> None:
         self._request(self.page, self.box is None)
@@ -203,7 +205,7 @@ class PlacementScreen(KysoScreen):
             info, self._boxed_png(), title=f"Trang {self.page + 1}"
         )
         self.query_one("#placement-title", Static).update(
-            f"Chọn vị trí trước khi ký số — {self.doc_title}"
+            plain("Chọn vị trí trước khi ký số — ", self.doc_title)
         )
 
     def _boxed_png(self) -> bytes | None:

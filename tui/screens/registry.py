@@ -12,11 +12,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kyso.core.errors import KysoError
-from kyso.tui.format import date_vn, datetime_vn
+from kyso.tui.format import date_vn, datetime_vn, plain
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 
 __all__ = [
     "COLUMNS",
@@ -115,7 +116,7 @@ class RegistryScreen(KysoScreen):
         yield Static("", id="registry-title")
         yield DataTable(id="registry-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="registry-status")
-        yield Footer(compact=True)
+        yield KeyBar(id="registry-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -159,10 +160,10 @@ class RegistryScreen(KysoScreen):
         table = self.query_one(DataTable)
         table.clear()
         for entry in self.entries:
-            table.add_row(*registry_row(entry), key=str(entry.id))
+            table.add_row(*map(plain, registry_row(entry)), key=str(entry.id))
         if message.error:
             self._title("không đọc được")
-            self.query_one("#registry-status", Static).update(f"[red]{message.error}[/red]")
+            self.query_one("#registry-status", Static).update(plain(message.error, style="red"))
             return
         issued = sum(1 for e in self.entries if e.status == "issued")
         cancelled = sum(1 for e in self.entries if e.status == "cancelled")
@@ -277,11 +278,11 @@ class RegistryScreen(KysoScreen):
     def _exported(self, path: Path | None, error: str) -> None:
         status = self.query_one("#registry-status", Static)
         if path is None:
-            status.update(f"[red]Không xuất được: {error}[/red]")
+            status.update(plain("Không xuất được: ", error, style="red"))
             self.notify(error, title="Xuất", severity="error")
             return
         self.written = path
-        status.update(f"Đã ghi: {path}")
+        status.update(plain("Đã ghi: ", path))
         self.notify(f"Đã ghi {path}", title="Xuất", timeout=8)
 
     def action_close(self) -> None:

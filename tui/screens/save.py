@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoModal
 
 __all__ = ["SaveScreen"]
@@ -32,7 +33,7 @@ class SaveScreen(KysoModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(plain(self.title_text), classes="dialog-title")
             # kiosk hook (tui/kiosk.py): the app may name the folder copies go to
             hook = getattr(self.app, "download_folder", None)
             start = hook() if callable(hook) else self.folder or Path.home() / "Downloads"

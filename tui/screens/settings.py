@@ -40,7 +40,9 @@ class SettingsScreen(KysoScreen):
         user = self.service.user
         yield Static("Thông tin cá nhân", id="settings-title")
         with VerticalScroll(id="settings-form"):
-            yield Static(f"{user.full_name} — {user.title or user.role_label} · {user.org_name}")
+            yield Static(
+                plain(user.full_name, " — ", user.title or user.role_label, " · ", user.org_name)
+            )
             yield Label("Hình thức ký số")
             yield Select(
                 [("Ký số token", "token"), ("Ký số từ xa", "remote")],
@@ -136,7 +138,7 @@ class SettingsScreen(KysoScreen):
         if path != self.query_one("#set-image", Input).value.strip():
             return  # an older check finishing late
         note = self.query_one("#set-image-note", Static)
-        note.update(f"[red]{problem}[/red]" if problem else ("✔ ảnh hợp lệ" if path else ""))
+        note.update(plain(problem, style="red") if problem else ("✔ ảnh hợp lệ" if path else ""))
         previews = self.query("#set-image-preview")
         if previews:
             try:
@@ -148,7 +150,7 @@ class SettingsScreen(KysoScreen):
                     )
                 )
             except Exception as exc:
-                note.update(f"[red]Không mở được ảnh: {exc}[/red]")
+                note.update(plain("Không mở được ảnh: ", exc, style="red"))
 
     @on(Select.Changed, "#set-theme")
     def _theme(self, event: Select.Changed) -> None:

@@ -9,11 +9,12 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kyso.core.service.sign_items import SignItem
 from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 
 __all__ = ["SignPlanScreen", "describe_placement"]
 
@@ -50,7 +51,7 @@ class SignPlanScreen(KysoScreen):
         )
         yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="plan-detail")
-        yield Footer(compact=True)
+        yield KeyBar(id="sign-plan-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -9,9 +9,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 
 from kyso.tui.screens.base import KysoScreen
+from kyso.tui.widgets.key_bar import KeyBar
 
 __all__ = ["TokenScreen"]
 
@@ -39,7 +40,7 @@ class TokenScreen(KysoScreen):
     def compose(self) -> ComposeResult:
         yield Static("Token và chứng thư số", id="token-title")
         yield Tree("Module PKCS#11", id="token-tree")
-        yield Footer(compact=True)
+        yield KeyBar(id="token-keys")
 
     def on_mount(self) -> None:
         self.query_one(Tree).focus()

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Center, Vertical
 from textual.widgets import Button, Input, Static
 
+from kyso.tui.format import plain
 from kyso.tui.screens.base import KysoScreen
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,7 +58,7 @@ class WelcomeScreen(KysoScreen):
             yield Input(placeholder="Tên đăng nhập", id="welcome-user")
             yield Input(placeholder="Mật khẩu", password=True, id="welcome-password")
             yield Button("Đăng nhập", variant="primary", id="welcome-login")
-            yield Static(self.note, id="welcome-note")
+            yield Static(plain(self.note), id="welcome-note")
             yield Static("", id="welcome-hint")
 
     def on_mount(self) -> None:
@@ -68,18 +70,21 @@ class WelcomeScreen(KysoScreen):
         self.query_one("#welcome-server" if not self.server else "#welcome-user", Input).focus()
 
     def show_token(self, state: bool | str | None) -> None:
-        """Step ①: whether a token is plugged in (``None``: still looking)."""
+        """Step ①: whether a token is plugged in (``None``: still looking).
+
+        The state is the token's or the system's own words: literal text, never markup."""
+        mark = f"{self.marks[0]} "
         if state is True:
-            text = f"{self.marks[0]} Token: [b]đã cắm[/b]{self.marks[2]}"
+            text = Text.assemble(mark, "Token: ", ("đã cắm", "bold"), self.marks[2])
         elif state is None:
-            text = f"{self.marks[0]} Đang tìm token…"
+            text = plain(mark, "Đang tìm token…")
         else:
-            text = f"{self.marks[0]} [b]Hãy cắm token ký số[/b] — {_escape(state)}"
+            text = Text.assemble(mark, ("Hãy cắm token ký số", "bold"), " — ", plain(state))
         self.query_one("#welcome-token", Static).update(text)
 
     def show_note(self, text: str) -> None:
         """A line under the form: why the station locked, or why the login failed."""
-        self.query_one("#welcome-note", Static).update(_escape(text))
+        self.query_one("#welcome-note", Static).update(plain(text))
 
     def busy(self, busy: bool) -> None:
         """Disable the button while a login runs."""
@@ -112,9 +117,3 @@ class WelcomeScreen(KysoScreen):
             self.show_note("Nhập đủ máy chủ, tên đăng nhập và mật khẩu.")
             return
         self.station.kiosk_login(server, user, password)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(str(text))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 
+from kyso.core.textsafe import safe_line
+
 __all__ = [
     "BADGE_LEGEND",
     "SELECTED",
@@ -141,8 +143,9 @@ def inbox_columns(width: int, rows: Sequence[Mapping[str, str]]) -> tuple[Column
 
 
 def cell(text: str) -> Text:
-    """A table cell: plain text (no markup parsed), one line, "…" where it is cut."""
-    return Text(text, no_wrap=True, overflow="ellipsis", end="")
+    """A table cell: plain text (no markup parsed, no control, C1 or bidi character), one
+    line, "…" where it is cut."""
+    return Text(safe_line(text), no_wrap=True, overflow="ellipsis", end="")
 
 
 def legend(short_states: bool = True) -> str:

@@ -17,6 +17,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from kyso.tui.format import plain
+
 __all__ = ["PagePreview", "image_widget_class"]
 
 
@@ -82,7 +84,7 @@ class PagePreview(Horizontal):
     def show_page(self, text: str, png: bytes | None, title: str = "") -> None:
         """Display one page: its text and (when images are on) its PNG thumbnail."""
         body = self.query_one("#page-text-body", Static)
-        body.update(text.strip() or "(trang không có chữ — có thể là bản quét)")
+        body.update(plain(text.strip() or "(trang không có chữ — có thể là bản quét)", lines=True))
         self.query_one("#page-text", VerticalScroll).border_title = title or "Nội dung"
         self.query_one("#page-text", VerticalScroll).scroll_home(animate=False)
         if self._image_class is None:
@@ -100,7 +102,7 @@ class PagePreview(Horizontal):
             note.update("")
         except Exception as exc:  # a broken thumbnail must not break the screen
             view.image = None  # type: ignore[attr-defined]
-            note.update(f"Không hiển thị được ảnh: {exc}")
+            note.update(plain("Không hiển thị được ảnh: ", exc))
 
     def show_error(self, message: str) -> None:
         """Replace the page with an error message."""

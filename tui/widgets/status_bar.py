@@ -9,6 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from kyso.core.service.model import SyncStatus, TokenStatus, UserInfo
+from kyso.core.textsafe import safe_line
 from kyso.tui.labels import sync_label
 
 __all__ = ["SYNCING_MIN_SECONDS", "StatusBar"]
@@ -82,11 +83,12 @@ class StatusBar(Static):
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.user is not None:
-            text.append(f"{self.user.full_name}", style="bold")
-            text.append(f" ({self.user.role_label})  ")
+            # names, sync errors and token labels come from the server or the token
+            text.append(safe_line(self.user.full_name), style="bold")
+            text.append(safe_line(f" ({self.user.role_label})  "))
         text.append("Đồng bộ: ")
         sync = self._shown
-        text.append(sync_label(sync), style=_SYNC_STYLE.get(sync.state, ""))
+        text.append(safe_line(sync_label(sync)), style=_SYNC_STYLE.get(sync.state, ""))
         text.append("  Token: ")
-        text.append(self.token.text, style="green" if self.token.present else "yellow")
+        text.append(safe_line(self.token.text), style="green" if self.token.present else "yellow")
         return text

@@ -1,0 +1,240 @@
+"""Writing what the server sent into the local cache: pages of the changes feed, single
+documents, deletions and the sync state; my queued actions are re-applied on top."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from kyso.core.store_apply import _apply_action, _Context
+from kyso.core.store_base import StoreBase, now_iso
+from kyso.core.store_schema import LIST_INDEXES, ensure_list_indexes
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""A stored document's JSON (one encoder for all: json.dumps with options makes one per call)."""
+
+
+class StoreServerWrites(StoreBase):
+    """The server-writes side of :class:`kyso.core.store.Store`."""
+
+    def apply_page(self, documents: list[dict[str, Any]], cursor: str) -> None:
+        """Store one page of the changes feed and its cursor in one transaction."""
+        with self.transaction() as conn:
+            self._put_documents(conn, documents)
+            conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
+
+    def apply_page_json(self, page: str, cursor: str) -> int:
+        """:meth:`apply_page` for a page as the feed sent it (JSON text), taken apart by
+        SQLite (:mod:`kyso.core.store_bulk`); return how many documents it held. While
+        actions are queued, the page is parsed here so they can be re-applied on top."""
+        from kyso.core.store_bulk import put_page_json
+
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
+                documents = [change["document"] for change in json.loads(page)["changes"]]
+                self._put_documents(conn, documents)
+                count = len(documents)
+            else:
+                count = put_page_json(conn, page, self.username, now_iso())
+            conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
+        return count
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around the pages of a first sync: while the cache is empty, its list indexes are
+        dropped and built once at the end, not grown row by row (at 100,000 documents
+        that is most of the cost of storing them). Reads stay correct meanwhile."""
+        empty = not self._query("SELECT 1 FROM documents LIMIT 1")
+        if empty:
+            with self.transaction() as conn:
+                for name in LIST_INDEXES:
+                    conn.execute(f"DROP INDEX IF EXISTS {name}")
+        try:
+            yield
+        finally:
+            if empty:
+                with self.transaction() as conn:
+                    ensure_list_indexes(conn)
+
+    def put_document(self, document: dict[str, Any]) -> None:
+        """Store one server copy (e.g. the answer to a push), queued actions re-applied."""
+        with self.transaction() as conn:
+            self._put_documents(conn, [document])
+
+    def delete_document(self, document_id: int) -> None:
+        """Forget a document (the server no longer shows it to me)."""
+        with self.transaction() as conn:
+            self._delete_children(conn, [document_id])
+            conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def record_sync(self, *, error: str | None = None) -> None:
+        """Remember the outcome of a sync run for the status bar."""
+        with self.transaction() as conn:
+            if error is None:
+                conn.execute(
+                    "UPDATE sync_state SET last_sync_at = ?, last_error = NULL, "
+                    "last_error_at = NULL WHERE id = 1",
+                    (now_iso(),),
+                )
+            else:
+                conn.execute(
+                    "UPDATE sync_state SET last_error = ?, last_error_at = ? WHERE id = 1",
+                    (error, now_iso()),
+                )
+
+    def reset_cursor(self) -> None:
+        """Start the next pull from the beginning of the feed."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE sync_state SET cursor = '0' WHERE id = 1")
+
+    def _delete_children(self, conn: sqlite3.Connection, ids: list[int]) -> None:
+        marks = ",".join("?" * len(ids))
+        for table in ("attachments", "versions", "opinions", "flow"):
+            conn.execute(f"DELETE FROM {table} WHERE document_id IN ({marks})", ids)
+
+    def _put_documents(
+        self, conn: sqlite3.Connection, documents: list[dict[str, Any]], *, replay: bool = True
+    ) -> None:
+        """Write documents and their parts; with ``replay``, my queued actions go on top."""
+        if not documents:
+            return
+        ids = [int(d["id"]) for d in documents]
+        for start in range(0, len(ids), 500):
+            self._delete_children(conn, ids[start : start + 500])
+        pending: dict[int, list[tuple]] = {}
+        for start in range(0, len(ids) if replay else 0, 500):
+            chunk = ids[start : start + 500]
+            for row in conn.execute(
+                "SELECT document_id, kind, payload, created_at FROM outbox "
+                f"WHERE document_id IN ({','.join('?' * len(chunk))}) ORDER BY seq",
+                chunk,
+            ):
+                pending.setdefault(row[0], []).append(row[1:])
+        from kyso.core.store_rows import inbox_received, inbox_sender, main_signed
+
+        received = now_iso()
+        context = self._context() if pending else _Context(self.username)
+        doc_rows, att_rows, ver_rows, op_rows, flow_rows = [], [], [], [], []
+        for doc in documents:
+            doc_id = int(doc["id"])
+            for kind, payload, created in pending.get(doc_id, ()):
+                doc = _apply_action(doc, kind, json.loads(payload), context, created)
+            signed_by_me = 0
+            for position, att in enumerate(doc.get("attachments") or ()):
+                att_rows.append(
+                    (
+                        att["id"],
+                        doc_id,
+                        att.get("name") or "",
+                        int(bool(att.get("is_main"))),
+                        position,
+                    )
+                )
+                for v in att.get("versions") or ():
+                    signed = int(bool(v.get("signed")))
+                    if signed and v.get("uploaded_by") == self.username:
+                        signed_by_me = 1
+                    ver_rows.append(
+                        (
+                            att["id"],
+                            doc_id,
+                            v["n"],
+                            v.get("sha256"),
+                            v.get("size") or 0,
+                            v.get("uploaded_by"),
+                            v.get("uploaded_at"),
+                            signed,
+                            v.get("note") or "",
+                            int(bool(v.get("pending"))),
+                        )
+                    )
+            for op in doc.get("opinions") or ():
+                op_rows.append(
+                    (
+                        op.get("id"),
+                        doc_id,
+                        op.get("author"),
+                        op.get("text") or "",
+                        op.get("at"),
+                        int(bool(op.get("pending"))),
+                    )
+                )
+            for f in doc.get("flow") or ():
+                flow_rows.append(
+                    (
+                        doc_id,
+                        f.get("from"),
+                        f.get("to"),
+                        f.get("action") or "",
+                        f.get("note") or "",
+                        f.get("at"),
+                        int(bool(f.get("pending"))),
+                    )
+                )
+            reached = inbox_received(doc)
+            doc_rows.append(
+                (
+                    doc_id,
+                    int(doc.get("version") or 0),
+                    doc.get("so_ky_hieu"),
+                    doc.get("trich_yeu") or "",
+                    doc.get("loai") or "",
+                    doc.get("loai_ky_hieu"),
+                    doc.get("don_vi_soan_thao") or "",
+                    doc.get("nguoi_soan"),
+                    doc.get("state") or "",
+                    doc.get("holder"),
+                    int(bool(doc.get("marked"))),
+                    signed_by_me,
+                    len(pending.get(doc_id, ())),
+                    doc.get("ngay_ban_hanh"),
+                    doc.get("created_at"),
+                    doc.get("updated_at"),
+                    reached,
+                    received,
+                    _encode(doc),
+                    inbox_sender(doc),
+                    int(main_signed(doc)),
+                    reached,
+                )
+            )
+        conn.executemany(
+            "INSERT INTO documents(id, version, so_ky_hieu, trich_yeu, loai, loai_ky_hieu, "
+            "don_vi_soan_thao, nguoi_soan, state, holder, marked, signed_by_me, pending, "
+            "ngay_ban_hanh, created_at, updated_at, received_at, json, sender, signed) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,coalesce(?, ?),?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET version=excluded.version, "
+            "so_ky_hieu=excluded.so_ky_hieu, trich_yeu=excluded.trich_yeu, loai=excluded.loai, "
+            "loai_ky_hieu=excluded.loai_ky_hieu, don_vi_soan_thao=excluded.don_vi_soan_thao, "
+            "nguoi_soan=excluded.nguoi_soan, state=excluded.state, holder=excluded.holder, "
+            "marked=excluded.marked, signed_by_me=excluded.signed_by_me, "
+            "pending=excluded.pending, ngay_ban_hanh=excluded.ngay_ban_hanh, "
+            "created_at=excluded.created_at, updated_at=excluded.updated_at, json=excluded.json, "
+            "sender=excluded.sender, signed=excluded.signed, "
+            # When it reached its holder, from the flow; a document with no flow entry to
+            # its holder keeps the time it first arrived here.
+            "received_at=coalesce(?, documents.received_at)",
+            doc_rows,
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO attachments(id, document_id, name, is_main, position) "
+            "VALUES (?,?,?,?,?)",
+            att_rows,
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO versions(attachment_id, document_id, n, sha256, size, "
+            "uploaded_by, uploaded_at, signed, note, pending) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            ver_rows,
+        )
+        conn.executemany(
+            "INSERT INTO opinions(id, document_id, author, text, at, pending) VALUES (?,?,?,?,?,?)",
+            op_rows,
+        )
+        conn.executemany(
+            "INSERT INTO flow(document_id, from_user, to_user, action, note, at, pending) "
+            "VALUES (?,?,?,?,?,?,?)",
+            flow_rows,
+        )
