@@ -278,13 +278,12 @@ def run_ltv(work: Path) -> list[dict]:
     ltv = fr.LtvPki(pki, TestPki(b"", b""), ocsp, crl, work)
     ltv.tsa_cert_der, ltv.tsa_key_der = fr._tsa(pki, ocsp, crl)
     pki.write_ca(ltv.ca_pem)
-    (work / "ca.key").write_bytes(pki.ca_key_pem)
     fr._Files.files["/ca.crl"] = fr._index_and_crl(ltv, set())
     log = work / "ocsp.log"
-    ca = str(ltv.ca_pem)
     responder = subprocess.Popen(
         ["openssl", "ocsp", "-index", str(work / "index.txt"), "-port", ocsp.split(":")[2][:-1]]
-        + ["-rsigner", ca, "-rkey", str(work / "ca.key"), "-CA", ca, "-ndays", "1"],
+        + fr._responder(pki, work)
+        + ["-CA", str(ltv.ca_pem), "-ndays", "1"],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
@@ -302,7 +301,7 @@ def run_ltv(work: Path) -> list[dict]:
         subprocess.run(
             [str(Path(sys.executable).parent / "kyso"), "sign", *map(str, files)]
             + ["--out-dir", str(out), "--page", "1", "--box", box, "--key", "good"]
-            + ["--trust", ca, "--level", level, *extra],
+            + ["--trust", str(ltv.ca_pem), "--level", level, *extra],
             env=env,
             check=True,
             capture_output=True,
