@@ -135,7 +135,7 @@ def _responder(pki: TestPki, folder: Path) -> list[str]:
     Real CAs sign OCSP answers with such a certificate (RFC 6960 §4.2.2.2), not with
     the CA key. pyHanko's past validation (the LTA process) cannot use an answer signed
     by the trust anchor itself: it then asks for revocation data about the anchor, which
-    only a CRL in the DSS happened to give."""
+    only a CRL in the DSS happened to give (tests/test_ltv_anchor_ocsp.py shows it)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
