@@ -256,79 +256,6 @@ def run(work: Path) -> list[dict]:
     ]
 
 
-def run_ltv(work: Path) -> list[dict]:
-    """`kyso sign` of 100 files at B-LT against B-B, both checking the certificate with
-    the local OCSP responder (the test PKI of tests/fixtures_revocation.py)."""
-    import http.server
-    import threading
-
-    import fixtures_revocation as fr
-
-    from kyso.core.token.provision import TestPki, make_pki, make_softhsm_token
-
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    files, _big = _make_inputs(work)
-    crl_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), fr._Files)
-    threading.Thread(target=crl_server.serve_forever, daemon=True).start()
-    ocsp = f"http://127.0.0.1:{fr.free_port()}/"
-    crl = f"http://127.0.0.1:{crl_server.server_address[1]}/ca.crl"
-    pki = make_pki(fr._identities(ocsp, crl)[:1], ca_name="kyso LTV CA", ca_days=365 * 30)
-    ltv = fr.LtvPki(pki, TestPki(b"", b""), ocsp, crl, work)
-    ltv.tsa_cert_der, ltv.tsa_key_der = fr._tsa(pki, ocsp, crl)
-    pki.write_ca(ltv.ca_pem)
-    (work / "ca.key").write_bytes(pki.ca_key_pem)
-    fr._Files.files["/ca.crl"] = fr._index_and_crl(ltv, set())
-    log = work / "ocsp.log"
-    ca = str(ltv.ca_pem)
-    responder = subprocess.Popen(
-        ["openssl", "ocsp", "-index", str(work / "index.txt"), "-port", ocsp.split(":")[2][:-1]]
-        + ["-rsigner", ca, "-rkey", str(work / "ca.key"), "-CA", ca, "-ndays", "1"],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    while b"waiting for OCSP" not in log.read_bytes():
-        time.sleep(0.05)
-    tsa, tsa_url = fr.serve_tsa(ltv)
-    token = make_softhsm_token(work / "token", pki, pin=PIN)
-    box = ",".join(str(v) for v in BOX)
-    env = {**os.environ, **token.env, "KYSO_PIN": PIN, "KYSO_MODULE": token.module}
-
-    def batch(level: str, out: Path) -> float:
-        out.mkdir()
-        extra = ["--timestamp-url", tsa_url] if level != "B-B" else []
-        start = time.perf_counter()
-        subprocess.run(
-            [str(Path(sys.executable).parent / "kyso"), "sign", *map(str, files)]
-            + ["--out-dir", str(out), "--page", "1", "--box", box, "--key", "good"]
-            + ["--trust", ca, "--level", level, *extra],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        return time.perf_counter() - start
-
-    try:
-        b_b = batch("B-B", work / "out-bb")
-        b_lt = batch("B-LT", work / "out-blt")
-    finally:
-        responder.terminate()
-        tsa.shutdown()
-        crl_server.shutdown()
-    return [
-        {"name": "kyso sign 100 files, B-B (+OCSP check)", "value": b_b * 1000, "unit": "ms"},
-        {"name": "kyso sign 100 files, B-LT (TSA + DSS)", "value": b_lt * 1000, "unit": "ms"},
-        {
-            "name": "B-LT / B-B",
-            "value": b_lt / b_b,
-            "unit": "×",
-            "target": "≤ 1.3×",
-            "pass": b_lt / b_b <= 1.3,
-        },
-    ]
-
-
 def run_placement(work: Path) -> list[dict]:
     """Placement (anchor, through /Rotate and CropBox) and the per-file pre-flight of a
     100-file batch, as a share of that batch's signing time in the same run."""
@@ -377,8 +304,3 @@ def run_placement(work: Path) -> list[dict]:
             "pass": share <= 0.10,
         },
     ]
-
-
-if __name__ == "__main__" and "--ltv" in sys.argv:
-    for row in run_ltv(Path(os.environ.get("TMPDIR", "/tmp")) / "kyso-bench-ltv"):
-        print(row)

@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE))
 
 BENCHMARKS = [
     "bench_sign",
+    "bench_ltv",
     "bench_verify",
     "bench_sync",
     "bench_tui",

@@ -287,12 +287,6 @@ def test_long_term_signatures_carry_their_validation_data(
     _clean(out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 10): pyHanko's LTA process reports our B-LTA as NO_POE, 'Unable to "
-    "construct plausible past validation path', now and at +10 years; it passed earlier the "
-    "same day, so something time-dependent in the test PKI or the signing is suspected",
-)
 def test_b_lta_passes_the_lta_process_now_and_in_ten_years(
     ltv_token, ltv_pki, ocsp_responder, ltv_tsa, pdf_path, tmp_path
 ):

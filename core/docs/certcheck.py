@@ -120,7 +120,10 @@ class RevocationCache:
         from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
         # requests-based fetchers are not tied to one event loop: pyHanko runs a new loop
-        # per file, and the cached answers must outlive it.
+        # per file, and the cached answers must outlive it. The context's clock stops when
+        # it is made; an answer fetched more than a second later (the TSA's, after the
+        # first timestamp) was judged "too recent" and the CRL fetched in its place, so
+        # what the DSS held depended on how fast the first file was signed.
         backend = RequestsFetcherBackend(per_request_timeout=self.policy.timeout)
         self.fetchers = backend.get_fetchers() if self.fetching else None
         return ValidationContext(
@@ -129,6 +132,7 @@ class RevocationCache:
             allow_fetching=self.fetching,
             moment=None if self.fetching else moment,
             revocation_mode="soft-fail",
+            retroactive_revinfo=True,
             fetchers=self.fetchers,
         )
 
