@@ -52,6 +52,7 @@ def sign_inbox_documents(
         SignDocumentsRequest,
         sign_documents,
     )
+    from kyso.core.service.signing import SignSetup
 
     if location:
         raise click.UsageError("--location chưa dùng được với --doc")
@@ -61,18 +62,22 @@ def sign_inbox_documents(
             "thêm ý kiến riêng bằng `kyso opinion`"
         )
     settings = load_settings().signing
+    setup = SignSetup(
+        token_options(module, token_label, key_label),
+        settings,
+        image=str(image) if image else settings.image,
+        reason=reason or settings.reason,
+        timestamp_url=timestamp_url or settings.timestamp_url or None,
+        level=level,
+        trust=trust,
+    )
     request = SignDocumentsRequest(
         document_ids=doc_ids,
-        token_options=token_options(module, token_label, key_label),
+        setup=setup,
         then=then,
         to=to,
         note=note,
         flags=PlacementFlags(page=page, box=parse_box(box) if box else None, anchor=anchor),
-        image=image or (Path(settings.image) if settings.image else None),
-        reason=reason or settings.reason or None,
-        timestamp_url=timestamp_url or settings.timestamp_url or None,
-        level=level,
-        trust=trust,
     )
 
     def said(result) -> None:
@@ -90,7 +95,6 @@ def sign_inbox_documents(
     outcome = sign_documents(
         request,
         read_pin=lambda: read_pin(pin_stdin),
-        signing_settings=settings,
         on_warning=lambda line: click.echo(f"! {line}", err=True),
         audit=audit,
     )
