@@ -16,40 +16,9 @@
 No Textual or click here: a plain script can drive every use case.
 """
 
+from kyso.core.service import model
 from kyso.core.service.api import Service
-from kyso.core.service.model import (
-    ACTION_LABELS,
-    ROLE_LABELS,
-    SCOPES,
-    STATE_LABELS,
-    Attachment,
-    ConflictInfo,
-    Document,
-    FlowStep,
-    InboxRow,
-    Opinion,
-    Person,
-    SyncStatus,
-    TokenStatus,
-    UserInfo,
-    Version,
-)
+from kyso.core.service.model import *  # noqa: F403 (its names are listed once, in its __all__)
 
-__all__ = [
-    "ACTION_LABELS",
-    "ROLE_LABELS",
-    "SCOPES",
-    "STATE_LABELS",
-    "Attachment",
-    "ConflictInfo",
-    "Document",
-    "FlowStep",
-    "InboxRow",
-    "Opinion",
-    "Person",
-    "Service",
-    "SyncStatus",
-    "TokenStatus",
-    "UserInfo",
-    "Version",
-]
+__all__ = ["Service"]
+__all__ += model.__all__
