@@ -163,30 +163,27 @@ def sign(
     Với --doc ID: ký tệp chính của văn bản trong hộp văn bản (vị trí đã nhớ cho loại văn
     bản, nếu không thì dưới dòng chức vụ, nếu không thì theo --page/--box/--anchor), kiểm
     tra chữ ký, xếp hàng gửi bản ký lên máy chủ rồi đồng bộ."""
-    if doc_ids:
-        from kyso.cli.sign_docs import sign_inbox_documents
+    from kyso.cli.sign_docs import sign_inbox_documents, sign_setup
+    from kyso.core.docs.placement import parse_box
+    from kyso.core.service.sign_documents import PlacementFlags
 
+    if box and anchor:
+        raise click.UsageError("Chọn --box hoặc --anchor, không cả hai")
+    flags = PlacementFlags(page=page, box=parse_box(box) if box else None, anchor=anchor)
+    chosen = token_options(module, token_label, key_label)
+    setup = sign_setup(chosen, image, reason, timestamp_url, level=level, trust=trust)
+    if doc_ids:
         if inputs or output or out_dir:
             raise click.UsageError("--doc không dùng cùng tệp PDF, -o hay --out-dir")
-        if box and anchor:
-            raise click.UsageError("Chọn --box hoặc --anchor, không cả hai")
+        if location:
+            raise click.UsageError("--location chưa dùng được với --doc")
         sign_inbox_documents(
             doc_ids,
+            setup,
+            flags,
             then=then,
             to=to,
             note=note,
-            page=page,
-            box=box,
-            anchor=anchor,
-            image=image,
-            reason=reason,
-            location=location,
-            timestamp_url=timestamp_url,
-            level=level,
-            trust=trust,
-            module=module,
-            token_label=token_label,
-            key_label=key_label,
             pin_stdin=pin_stdin,
             as_json=as_json,
         )
@@ -197,9 +194,7 @@ def sign(
         raise click.UsageError(
             "Thiếu tệp PDF cần ký (hoặc --doc ID để ký văn bản trong hộp văn bản)"
         )
-    from kyso.config.settings import load_settings
     from kyso.core.docs.parallel import default_workers, sign_batch_parallel
-    from kyso.core.docs.placement import parse_box
     from kyso.core.docs.sign import SignJob, SignOptions, preflight, sign_batch
     from kyso.core.errors import SigningError
     from kyso.core.service.tokens import open_session
@@ -208,18 +203,15 @@ def sign(
         raise click.UsageError("Chọn đúng một trong -o/--output hoặc --out-dir")
     if output is not None and len(inputs) != 1:
         raise click.UsageError("-o chỉ dùng khi ký 1 tệp; nhiều tệp thì dùng --out-dir")
-    if box and anchor:
-        raise click.UsageError("Chọn --box hoặc --anchor, không cả hai")
-    settings = load_settings().signing
     options = SignOptions(
-        page=page,
-        box=parse_box(box) if box else None,
-        anchor=anchor,
-        image=image or (Path(settings.image) if settings.image else None),
-        reason=reason or settings.reason or None,
-        location=location or settings.location or None,
+        page=flags.page,
+        box=flags.box,
+        anchor=flags.anchor,
+        image=Path(setup.image) if setup.image else None,
+        reason=setup.reason or None,
+        location=location or setup.signing.location or None,
         field_name=field_name,
-        timestamp_url=timestamp_url or settings.timestamp_url or None,
+        timestamp_url=setup.timestamp_url,
         visible=not invisible,
         repair=repair,
     )
@@ -252,8 +244,9 @@ def sign(
     _warn_missing_blanks(ready)
     _warn_overlaps(ready, anchor)
 
-    chosen = token_options(module, token_label, key_label)
-    checked = presign_token(chosen, trust=trust, level=level, timestamp_url=options.timestamp_url)
+    checked = presign_token(
+        chosen, trust=setup.trust, level=setup.level, timestamp_url=setup.timestamp_url
+    )
     options = replace(options, ltv=checked.plan)
     pin = read_pin(pin_stdin, chosen)
     with open_session(chosen, pin) as session:

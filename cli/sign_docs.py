@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kyso.cli.common import echo, echo_json, read_pin, token_options
+from kyso.cli.common import echo, echo_json, read_pin
 
-__all__ = ["sign_inbox_documents"]
+if TYPE_CHECKING:
+    from kyso.core.service.sign_documents import PlacementFlags
+    from kyso.core.service.signing import SignSetup
+
+__all__ = ["sign_inbox_documents", "sign_setup"]
 
 
 def _action_label(action: str) -> str:
@@ -20,60 +25,55 @@ def _action_label(action: str) -> str:
         return action
 
 
+def sign_setup(
+    options: Any,
+    image: Path | None,
+    reason: str | None,
+    timestamp_url: str | None,
+    *,
+    level: str | None,
+    trust: tuple[Path, ...],
+) -> SignSetup:
+    """What ``kyso sign`` signs with, files or ``--doc`` alike: the flags over the
+    config file's ``[signing]`` (``options``: the token options of the flags)."""
+    from kyso.config.settings import load_settings
+    from kyso.core.service.signing import SignSetup
+
+    signing = load_settings().signing
+    return SignSetup(
+        options,
+        signing,
+        image=str(image) if image else signing.image,
+        reason=reason or signing.reason,
+        timestamp_url=timestamp_url or signing.timestamp_url or None,
+        level=level,
+        trust=trust,
+    )
+
+
 def sign_inbox_documents(
     doc_ids: tuple[int, ...],
+    setup: SignSetup,
+    flags: PlacementFlags,
     *,
     then: str | None,
     to: str | None,
     note: str,
-    page: int,
-    box: str | None,
-    anchor: str | None,
-    image: Path | None,
-    reason: str | None,
-    location: str | None,
-    timestamp_url: str | None,
-    level: str | None,
-    trust: tuple[Path, ...],
-    module: str | None,
-    token_label: str | None,
-    key_label: str | None,
     pin_stdin: bool,
     as_json: bool,
 ) -> None:
     """Sign the documents, print one line (or one JSON object) per document, and exit 1
     when any of them was not signed."""
     from kyso.cli.presign import audit
-    from kyso.config.settings import load_settings
-    from kyso.core.docs.placement import parse_box
     from kyso.core.errors import SigningError
-    from kyso.core.service.sign_documents import (
-        PlacementFlags,
-        SignDocumentsRequest,
-        sign_documents,
-    )
+    from kyso.core.service.sign_documents import SignDocumentsRequest, sign_documents
 
-    if location:
-        raise click.UsageError("--location chưa dùng được với --doc")
     if note and not then:
         raise click.UsageError(
             "--note đi cùng --then (ý kiến ghi kèm thao tác chuyển); "
             "thêm ý kiến riêng bằng `kyso opinion`"
         )
-    settings = load_settings().signing
-    request = SignDocumentsRequest(
-        document_ids=doc_ids,
-        token_options=token_options(module, token_label, key_label),
-        then=then,
-        to=to,
-        note=note,
-        flags=PlacementFlags(page=page, box=parse_box(box) if box else None, anchor=anchor),
-        image=image or (Path(settings.image) if settings.image else None),
-        reason=reason or settings.reason or None,
-        timestamp_url=timestamp_url or settings.timestamp_url or None,
-        level=level,
-        trust=trust,
-    )
+    request = SignDocumentsRequest(doc_ids, setup, then=then, to=to, note=note, flags=flags)
 
     def said(result) -> None:
         if as_json:
@@ -90,7 +90,6 @@ def sign_inbox_documents(
     outcome = sign_documents(
         request,
         read_pin=lambda: read_pin(pin_stdin),
-        signing_settings=settings,
         on_warning=lambda line: click.echo(f"! {line}", err=True),
         audit=audit,
     )

@@ -10,7 +10,7 @@ from issuance_helpers import signature_png
 from kyso.config.settings import Settings, SigningSettings
 from kyso.core.service import Document, InboxRow, Person, TokenStatus
 from kyso.core.service.sign_plan import prepare_items
-from kyso.core.service.signing import check_before_pin, run_batch, station_token_options
+from kyso.core.service.signing import check_before_pin, run_batch, station_setup
 from kyso.core.service.store_service import StoreService
 
 PIN = "123456"
@@ -93,11 +93,11 @@ def test_a_chuyen_vien_is_told_before_the_pin_that_a_signed_version_would_be_ref
 
 
 def test_checks_before_the_pin_stop_a_locked_token_and_a_missing_token():
-    settings = Settings()
+    setup = station_setup(Settings(), None)
     locked = TokenStatus(True, "kyso-test", "Nguyễn Văn Ký", "01/01/2030", pin_state="locked")
-    checked, refusal = check_before_pin(locked, settings, None)
+    checked, refusal = check_before_pin(locked, setup)
     assert checked is None and "khoá" in refusal
-    checked, refusal = check_before_pin(TokenStatus(message="Chưa cắm token"), settings, None)
+    checked, refusal = check_before_pin(TokenStatus(message="Chưa cắm token"), setup)
     assert checked is None and refusal == "Chưa cắm token"
 
 
@@ -120,14 +120,15 @@ def test_sign_from_a_script_with_a_home_relative_image_uploads_a_verified_versio
     assert items[0].placement is not None
     token = leader.token_status()
     assert token.present and token.pin_state, token
-    presigned, refusal = check_before_pin(token, settings, "signer")
+    setup = station_setup(settings, "signer")
+    presigned, refusal = check_before_pin(token, setup)
     assert refusal == "", refusal
     outcome = run_batch(
         leader,
         items,
         pin=PIN,
-        token_options=station_token_options(settings, "signer"),
-        image=settings.signing.image,
+        token_options=setup.token_options,
+        image=setup.image,
         out_dir=tmp_path / "signed",
         presigned=presigned,
     )
@@ -143,26 +144,24 @@ def test_sign_from_a_script_with_a_home_relative_image_uploads_a_verified_versio
     assert report.ok and len(report.signatures) == 1
 
 
-def test_sign_documents_then_chuyen_van_thu_in_one_call(leader, demo_server, tmp_path):
-    """The whole use case from a script: two documents, one PIN, each verified,
-    uploaded and sent on to the văn thư with one opinion."""
-    from kyso.core.service.sign_flow import sign_documents
+def test_sign_documents_then_chuyen_van_thu_in_one_call(leader, demo_server):
+    """The whole use case from a script: two documents, one PIN (read once, after the
+    checks), each verified, uploaded and sent on to the văn thư with one opinion."""
+    from kyso.core.service.sign_documents import SignDocumentsRequest, sign_documents
 
     ids = [d.id for d in leader.documents("inbox")[:2]]
     note = "Đồng ý ban hành."
-    report = sign_documents(
-        leader,
-        ids,
-        pin=PIN,
-        settings=Settings(signing=SigningSettings(level="B-B")),
-        key_label="signer",
-        out_dir=tmp_path / "signed",
-        then="chuyen_van_thu",
-        note=note,
+    asked = []
+    setup = station_setup(Settings(signing=SigningSettings(level="B-B")), "signer")
+    outcome = sign_documents(
+        SignDocumentsRequest(tuple(ids), setup, then="chuyen_van_thu", note=note),
+        read_pin=lambda: asked.append(1) or PIN,
+        service=leader,
     )
-    assert report.outcome.signed == 2, report.outcome.results
-    assert report.transitioned == tuple(ids)
-    assert report.sync is not None and report.sync.queued == 0, report.sync
+    assert asked == [1]
+    assert outcome.signed == 2, outcome.results
+    assert [r.transition for r in outcome.results] == ["chuyen_van_thu"] * 2
+    assert outcome.sync_note is None and leader.sync_status().queued == 0
     for doc_id in ids:
         server = _server_doc(demo_server, doc_id)
         assert (server["state"], server["holder"]) == ("cho_van_thu", "vanthu")
@@ -176,7 +175,7 @@ def test_sign_documents_refuses_before_the_pin_what_the_server_would_refuse(
     demo_server, softhsm, monkeypatch, tmp_path
 ):
     from kyso.core.errors import SigningError
-    from kyso.core.service.sign_flow import sign_documents
+    from kyso.core.service.sign_documents import SignDocumentsRequest, sign_documents
 
     monkeypatch.setenv("KYSO_MODULE", softhsm.module)
     doc_id = _draft(demo_server, tmp_path)
@@ -184,15 +183,14 @@ def test_sign_documents_refuses_before_the_pin_what_the_server_would_refuse(
     try:
         with pytest.raises(SigningError, match="Chuyên viên không ký số văn bản"):
             sign_documents(
-                service,
-                [doc_id],
-                pin=PIN,
-                settings=Settings(),
-                key_label="signer",
-                out_dir=tmp_path / "signed",
+                SignDocumentsRequest((doc_id,), station_setup(Settings(), "signer")),
+                read_pin=lambda: pytest.fail("the PIN was asked for"),
+                service=service,
             )
         assert service.sync_status().queued == 0
-        assert not (tmp_path / "signed").exists()  # nothing was signed
+        with demo_server.client("chuyenvien") as client:
+            doc = client.get(f"/documents/{doc_id}").json()
+        assert len(doc["attachments"][0]["versions"]) == 1  # nothing was signed
     finally:
         service.close()
 

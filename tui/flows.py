@@ -125,8 +125,8 @@ class Flows:
         token, the stamp and the certificate are checked before the PIN: a refusal stops
         there (one line, no PIN dialog); certificate warnings are shown and signing goes
         on at the planned PAdES level."""
-        from kyso.core.service.sign_plan import prepare_items, replan_item
-        from kyso.core.service.signing import check_before_pin, pin_check
+        from kyso.core.service.sign_plan import nothing_to_sign, prepare_items, replan_item
+        from kyso.core.service.signing import check_before_pin, pin_check, station_setup
         from kyso.tui.screens.batch import BatchScreen
         from kyso.tui.screens.pin import PinScreen
         from kyso.tui.screens.placement import PlacementScreen
@@ -139,11 +139,11 @@ class Flows:
             group="preflight",
             description="Kiểm tra trước khi ký",
         ).wait()
-        ready = [i for i in items if not i.problem]
-        if not ready:
-            problems = "; ".join(f"{i.title}: {i.problem}" for i in items)
+        problems = nothing_to_sign(items)
+        if problems:
             app.notify(problems, title="Không ký được", severity="error", timeout=10)
             return
+        ready = [i for i in items if not i.problem]
         # Each document was placed on its own (its type's remembered box → the signer's
         # title → the default corner). One document opens on its page to confirm the box;
         # a batch shows the whole list with any covered text before the PIN.
@@ -168,8 +168,9 @@ class Flows:
         ).wait()
         app.token_status = token
         app.broadcast(TokenStatusChanged(token))
+        setup = station_setup(app.settings, app.key_label)
         checked, refusal = await self._thread(
-            lambda: check_before_pin(token, app.settings, app.key_label, app.record),
+            lambda: check_before_pin(token, setup, app.record),
             group="preflight",
             description="Kiểm tra chứng thư số",
         ).wait()

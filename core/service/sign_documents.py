@@ -1,14 +1,17 @@
-"""Sign inbox documents from the local cache (``kyso sign --doc``): the app's signing use
-case (:mod:`.sign_plan`, :mod:`.signing`) driven by a script, then an optional transition
-whose note is the one opinion, then a sync.
+"""Sign inbox documents in one call, for a script (``kyso sign --doc``) or any front end
+without dialogs between the steps: the signing use case's own steps (:mod:`.sign_plan`,
+:mod:`.signing`) in order, then an optional transition whose note is the one opinion,
+then a sync. The app runs the same steps with a dialog between them
+(:mod:`kyso.tui.flows`).
 
 Each document's main attachment is placed where the signer signs this type (remembered
 box → title line → the caller's flags instead of the default corner). Everything that
 can refuse is checked before the PIN is asked: the documents (role and state may upload
-a signed version, and may take the transition; the file is a signable PDF), the token
-(present, PIN not locked), the certificate (:func:`kyso.core.docs.presign.presign_token`)
-and the stamp (font, signature image). The signed files are verified with the strict
-verdict before their upload is queued in the store's outbox.
+a signed version, and may take the transition; the file is a signable PDF), then
+:func:`~kyso.core.service.signing.check_before_pin` (token present and not locked, the
+stamp, the certificate). The PIN is read through a callback only after they all passed.
+The signed files are verified with the strict verdict before their upload is queued in
+the store's outbox.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from kyso.core.docs.placement import Box, Placement
     from kyso.core.service.api import Service
     from kyso.core.service.sign_items import SignItem
+    from kyso.core.service.signing import SignSetup
     from kyso.core.sync import Session
 
 __all__ = [
@@ -56,8 +60,9 @@ class SignDocumentsRequest:
     """What the signer asked for."""
 
     document_ids: tuple[int, ...]
-    token_options: Any
-    """A ``TokenOptions`` (:func:`kyso.core.service.tokens.build_token_options`)."""
+    setup: SignSetup
+    """The token, the stamp and the certificate check's options
+    (:func:`kyso.core.service.signing.station_setup`, or a script's flags over it)."""
     then: str | None = None
     """A transition queued after each signed upload (``chuyen_van_thu``…)."""
     to: str | None = None
@@ -65,11 +70,6 @@ class SignDocumentsRequest:
     note: str = ""
     """The transition's note: the server keeps it as the one opinion."""
     flags: PlacementFlags = field(default_factory=PlacementFlags)
-    image: Path | None = None
-    reason: str | None = None
-    timestamp_url: str | None = None
-    level: str | None = None
-    trust: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,6 @@ def sign_documents(
     request: SignDocumentsRequest,
     *,
     read_pin: Callable[[], str | None],
-    signing_settings: Any,
     service: Service | None = None,
     session: Session | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -115,16 +114,16 @@ def sign_documents(
     ``read_pin`` is called once, after every check before the PIN passed. A document
     that cannot be signed is reported and the others go on; when none can, or the token
     or the certificate refuses, nothing asks for the PIN and a
-    :class:`~kyso.core.errors.KysoError` says why. ``service`` defaults to a
+    :class:`~kyso.core.errors.SigningError` says why. ``service`` defaults to a
     :class:`~kyso.core.service.store_service.StoreService` on ``session`` (default: the
     saved one), closed afterwards.
     """
     from kyso.core.service.office import load_session
-    from kyso.core.service.sign_plan import prepare_items
+    from kyso.core.service.sign_plan import nothing_to_sign, prepare_items
     from kyso.core.service.store_service import StoreService
 
     _check_then(request)
-    options = request.token_options
+    options = request.setup.token_options
     own = service is None
     if service is None:
         service = StoreService(
@@ -133,15 +132,15 @@ def sign_documents(
     try:
         items = prepare_items(service, list(dict.fromkeys(request.document_ids)))
         refused = [_refusal(service, item, request) for item in items]
+        problems = nothing_to_sign(items)
+        if problems:
+            raise SigningError(f"Không văn bản nào ký được ({problems})")
         ready = [item for item in items if not item.problem]
-        if not ready:
-            reasons = "; ".join(f"{r.document_id}: {r.message}" for r in refused if r)
-            raise SigningError(f"Không văn bản nào ký được ({reasons})")
         warn = on_warning or (lambda _line: None)
         for item in ready:
             for line in item.notes:
                 warn(f"Văn bản {item.document_id}: {line}")
-        checked = _check_token(request, signing_settings, audit, warn)
+        checked = _check_before_pin(request.setup, audit, warn)
         with tempfile.TemporaryDirectory(prefix="kyso-sign-") as tmp:
             signed = _sign(service, ready, request, checked, read_pin(), Path(tmp), audit)
         results = [r for r in refused if r] + signed.results
@@ -207,32 +206,26 @@ def _flagged(path: Path | None, flags: PlacementFlags) -> Placement:
     return resolve_placement(data, page=flags.page, box=flags.box, anchor=flags.anchor)
 
 
-def _check_token(
-    request: SignDocumentsRequest,
-    signing_settings: Any,
-    audit: Callable[..., Any] | None,
-    warn: Callable[[str], None],
+def _check_before_pin(
+    setup: SignSetup, audit: Callable[..., Any] | None, warn: Callable[[str], None]
 ) -> Any:
-    """The token is there and not locked, its certificate may sign, the stamp can be
-    drawn for its holder: the ``Presigned`` check, or a KysoError (before the PIN)."""
-    from kyso.core.docs.presign import presign_token
-    from kyso.core.service.signing import stamp_problem
-    from kyso.core.service.tokens import refuse_locked
+    """:func:`~kyso.core.service.signing.check_before_pin` on the token ``setup`` names:
+    the ``Presigned`` check (its warnings said), or a :class:`SigningError`."""
+    from kyso.core.service.signing import check_before_pin
+    from kyso.core.service.tokens import token_status
 
-    refuse_locked(request.token_options)
-    checked = presign_token(
-        request.token_options,
-        signing_settings,
-        trust=request.trust,
-        level=request.level,
-        timestamp_url=request.timestamp_url,
-        audit=audit,
+    options = setup.token_options
+    token = token_status(
+        options.configured_module,
+        options.key_label,
+        module=options.module,
+        token_label=options.token_label,
     )
+    checked, refusal = check_before_pin(token, setup, audit)
+    if refusal:
+        raise SigningError(refusal, title="Token" if not token.ready else "Không ký được")
     for line in checked.warnings:
         warn(line)
-    problem = stamp_problem(checked.check.subject, str(request.image or ""))
-    if problem:
-        raise SigningError(problem)
     return checked
 
 
@@ -259,9 +252,9 @@ def _sign(
         service,
         items,
         pin=pin,
-        token_options=request.token_options,
-        image=str(request.image or ""),
-        reason=request.reason or "",
+        token_options=request.setup.token_options,
+        image=request.setup.image,
+        reason=request.setup.reason,
         out_dir=out_dir,
         audit=audit,
         presigned=checked,

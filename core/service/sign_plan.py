@@ -13,7 +13,7 @@ from kyso.core.errors import KysoError
 from kyso.core.service.api import Service
 from kyso.core.service.sign_items import SignItem, item_title
 
-__all__ = ["plan_item", "prepare_items", "replan_item"]
+__all__ = ["nothing_to_sign", "plan_item", "prepare_items", "replan_item"]
 
 
 def prepare_items(service: Service, doc_ids: list[int]) -> list[SignItem]:
@@ -60,6 +60,14 @@ def prepare_items(service: Service, doc_ids: list[int]) -> list[SignItem]:
             item.warning = _blanks_warning(item.path, doc.loai_ky_hieu)
         plan_item(service, item)
     return items
+
+
+def nothing_to_sign(items: list[SignItem]) -> str:
+    """Why none of ``items`` can be signed, one line (empty when one can): the batch
+    stops there, before any dialog or PIN."""
+    if any(not item.problem for item in items):
+        return ""
+    return "; ".join(f"{i.title}: {i.problem}" for i in items) or "Không có văn bản nào để ký"
 
 
 def plan_item(service: Service, item: SignItem) -> None:

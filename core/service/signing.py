@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,35 @@ from kyso.core.service.api import Service
 from kyso.core.service.sign_items import BatchOutcome, SignItem, SignItemResult, failure_kind
 
 __all__ = [
+    "SignSetup",
     "check_before_pin",
     "pin_check",
     "presign_issuance_station",
-    "presign_station",
     "run_batch",
     "stamp_problem",
+    "station_setup",
     "station_token_options",
 ]
+
+
+@dataclass(frozen=True)
+class SignSetup:
+    """What a batch signs with, built once before the checks: the token, the stamp and
+    the certificate check's options (the app's come from the settings, a script's from
+    its flags over them)."""
+
+    token_options: Any
+    """A ``TokenOptions`` (:func:`kyso.core.service.tokens.build_token_options`)."""
+    signing: Any
+    """The ``SigningSettings`` (level, time-stamp, revocation checks…)."""
+    image: str = ""
+    """The signature image (``~`` allowed), empty for none."""
+    reason: str = ""
+    timestamp_url: str | None = None
+    level: str | None = None
+    """The PAdES level asked for (None: the settings')."""
+    trust: tuple[Path, ...] = ()
+    """Trust anchor files besides the configured ones."""
 
 
 def stamp_problem(holder: str, image: str) -> str:
@@ -57,18 +79,11 @@ def pin_check(settings: Any, key_label: str | None) -> Callable[[str], None]:
     return lambda pin: check_pin(options, pin)
 
 
-def presign_station(
-    settings: Any, key_label: str | None, audit: Callable[..., None] | None = None
-) -> tuple[Any, str]:
-    """The certificate check before the PIN (:func:`kyso.core.docs.presign.presign_token`):
-    ``(Presigned, "")`` when it may sign, ``(None, reason)`` when not (one line)."""
-    from kyso.core.docs.presign import presign_token
-
+def station_setup(settings: Any, key_label: str | None) -> SignSetup:
+    """The :class:`SignSetup` of the station: its token options and signing settings."""
+    signing = settings.signing
     options = station_token_options(settings, key_label)
-    try:
-        return presign_token(options, settings.signing, audit=audit), ""
-    except KysoError as exc:
-        return None, exc.message
+    return SignSetup(options, signing, image=signing.image, reason=signing.reason)
 
 
 def presign_issuance_station(
@@ -104,7 +119,7 @@ def run_batch(
 
     Each item is signed at its own ``item.placement``; ``placement`` (a
     :class:`kyso.core.docs.placement.Placement`) is only for items without one (None:
-    the default corner). ``presigned`` (from :func:`presign_station`) is the checked
+    the default corner). ``presigned`` (from :func:`check_before_pin`) is the checked
     certificate and the batch's PAdES level. Every problem becomes a result, classified
     (:func:`failure_kind`) and, with ``audit``, logged; when nothing could start (token,
     PIN, certificate) each prepared file carries that reason and ``stopped`` says it.
@@ -258,16 +273,31 @@ def _record(
 
 
 def check_before_pin(
-    token: Any, settings: Any, key_label: str | None, audit: Callable[..., None] | None = None
+    token: Any, setup: SignSetup, audit: Callable[..., None] | None = None
 ) -> tuple[Any, str]:
     """Everything checked between the placement and the PIN, in order: a token is there
-    and not locked, the stamp can be drawn for its holder (font, signature image), the
-    certificate may sign (:func:`presign_station`). ``(Presigned, "")`` to go on to the
-    PIN, ``(None, reason)`` to stop before it (one line)."""
+    and not locked (``token``, a ``TokenStatus``), the stamp can be drawn for its holder
+    (font, signature image), the certificate may sign
+    (:func:`kyso.core.docs.presign.presign_token` with ``setup``'s level, time-stamp and
+    trust). ``(Presigned, "")`` to go on to the PIN, ``(None, reason)`` to stop before it
+    (one line)."""
+    from kyso.core.docs.presign import presign_token
+
     if not token.ready:  # no token, or its PIN is locked
         fallback = token.pin_warning if token.locked else "Không tìm thấy token"
         return None, token.message or fallback
-    problem = stamp_problem(token.holder, settings.signing.image)
+    problem = stamp_problem(token.holder, setup.image)
     if problem:
         return None, problem
-    return presign_station(settings, key_label, audit)
+    try:
+        checked = presign_token(
+            setup.token_options,
+            setup.signing,
+            trust=setup.trust,
+            level=setup.level,
+            timestamp_url=setup.timestamp_url,
+            audit=audit,
+        )
+    except KysoError as exc:
+        return None, exc.message
+    return checked, ""
