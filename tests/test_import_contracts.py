@@ -35,9 +35,9 @@ PLANTS = {
         "kyso.core.workflow -> kyso.core.store",
     ),
     "front-ends-through-service": (
-        "tui/screens/issuance.py",
+        "tui/screens/issuance/screen.py",
         "import httpx",
-        "kyso.tui.screens.issuance -> httpx",
+        "kyso.tui.screens.issuance.screen -> httpx",
     ),
     "core-no-server": (
         "core/docs/verify.py",
