@@ -16,16 +16,16 @@
 * a large high-contrast theme (``kyso-high-contrast``), used by default on a bare Linux
   console (``TERM=linux``), where images are always off.
 
-The policy itself (PIN hash, idle clock, token presence) is :mod:`kyso.core.kiosk`.
+The policy itself (PIN hash, idle clock, token presence) is :mod:`kyso.core.kiosk`; the
+theme is :mod:`kyso.tui.kiosk_look`, the palette :mod:`kyso.tui.kiosk_commands` and the
+administrator PIN :mod:`kyso.tui.kiosk_admin`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
@@ -36,83 +36,24 @@ from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.theme import Theme
 
 from kyso.config.settings import Settings
 from kyso.core.errors import KysoError
-from kyso.core.kiosk import IdleClock, check_admin_pin, token_present
+from kyso.core.kiosk import IdleClock, token_present
 from kyso.core.service.api import Service, SignedOut
 from kyso.core.service.model import TokenStatus
 from kyso.tui.app import KysoApp
-from kyso.tui.commands import KysoCommands, command_name, screen_bindings
+from kyso.tui.commands import KysoCommands
+from kyso.tui.kiosk_admin import AdminGate
+from kyso.tui.kiosk_commands import KioskCommands
+from kyso.tui.kiosk_look import HIGH_CONTRAST, console_is_bare
 
 __all__ = ["HIGH_CONTRAST", "KioskApp", "KioskCommands", "console_is_bare"]
 
-HIGH_CONTRAST = Theme(
-    name="kyso-high-contrast",
-    primary="#FFFF00",
-    secondary="#00FFFF",
-    accent="#FFFFFF",
-    foreground="#FFFFFF",
-    background="#000000",
-    surface="#000000",
-    panel="#0000AA",
-    success="#00FF00",
-    warning="#FFFF00",
-    error="#FF5555",
-    dark=True,
-    variables={
-        "block-cursor-background": "#FFFF00",
-        "block-cursor-foreground": "#000000",
-        "input-selection-background": "#FFFF00 50%",
-        "footer-key-foreground": "#FFFF00",
-    },
-)
-"""Yellow on black, white text: readable across a room and on a 16-colour console."""
-
-_BLOCKED_IDS = {"app.quit", "kiosk.quit", "kiosk.suspend", "app.settings", "app.audit"}
-"""Bindings the palette leaves out unless the administrator unlocked the station."""
 _KEEP_ON_LOCK = {"kiosk-lock", "kiosk-token", "sign-batch"}
 """Workers a lock leaves running (a batch is told to stop and waited for)."""
 _BATCH_WAIT = 30.0
 """Seconds a lock waits for a stopping batch before closing the user's store."""
-_MAX_ADMIN_TRIES = 5
-_ADMIN_PAUSE = 60.0
-"""Seconds the admin PIN is refused after :data:`_MAX_ADMIN_TRIES` wrong tries."""
-
-
-def console_is_bare(env: dict[str, str] | None = None) -> bool:
-    """True on the Linux virtual console (``TERM=linux``): 16 colours, no images."""
-    return (env if env is not None else os.environ).get("TERM", "") == "linux"
-
-
-def _nobody() -> Service:
-    return SignedOut()
-
-
-class KioskCommands(KysoCommands):
-    """The app's commands minus the ways out, plus lock and administrator."""
-
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        app = self.app
-        admin = getattr(app, "admin", False)
-        hidden: set[str] = set()
-        if not admin:
-            for node, binding in screen_bindings(self.screen):
-                if binding.id in _BLOCKED_IDS:
-                    hidden.add(command_name(self.screen, node, binding))
-        found = [c for c in super()._commands() if c[0] not in hidden]
-        if getattr(app, "session", None) is not None:
-            found.append(("Máy trạm: Khoá máy", "Phím F12", partial(app.run_action, "lock")))
-        if not admin:
-            found.append(
-                (
-                    "Máy trạm: Quản trị",
-                    "Nhập mã PIN quản trị để mở các lệnh hệ thống",
-                    partial(app.run_action, "admin"),
-                )
-            )
-        return found
 
 
 class KioskApp(KysoApp):
@@ -152,7 +93,7 @@ class KioskApp(KysoApp):
                 theme = HIGH_CONTRAST.name
         # KysoApp sets the theme before this app can register its own: hand it none.
         super().__init__(
-            _nobody(),
+            SignedOut(),
             settings=replace(settings, ui=replace(settings.ui, theme="")),
             images=images or settings.ui.images,
             key_label=key_label,
@@ -168,14 +109,20 @@ class KioskApp(KysoApp):
         self.idle = IdleClock.minutes(settings.ui.kiosk_idle_minutes)
         self.session: Any = None
         """The logged-in :class:`kyso.core.sync.Session`, None while locked."""
-        self.admin = False
-        """The administrator PIN was entered (until the next lock)."""
+        self.gate = AdminGate(self)
         self.token_state: bool | str | None = None
         """The last presence check: True, why not, or None before the first."""
         self.locked = True
         self._token_worker: Any = None
-        self._admin_failures = 0
-        self._admin_paused_until = 0.0
+
+    @property
+    def admin(self) -> bool:
+        """The administrator PIN was entered (until the next lock)."""
+        return self.gate.unlocked
+
+    @admin.setter
+    def admin(self, value: bool) -> None:
+        self.gate.unlocked = value
 
     # -- start ------------------------------------------------------------------------
 
@@ -270,7 +217,7 @@ class KioskApp(KysoApp):
         self.run_worker(self._lock(note), group="kiosk-lock", exit_on_error=False)
 
     async def _lock(self, note: str) -> None:
-        from kyso.core.sessions import detach_session, revoke_or_queue
+        from kyso.core.service.office import forget_session, revoke_session
         from kyso.tui.screens.batch import BatchScreen
         from kyso.tui.screens.welcome import WelcomeScreen
 
@@ -282,7 +229,7 @@ class KioskApp(KysoApp):
             if worker.group not in _KEEP_ON_LOCK:
                 worker.cancel()
         old = self.service
-        self.service = _nobody()
+        self.service = SignedOut()
         self.session = None
         self.admin = False
         self.token_status = TokenStatus()
@@ -291,10 +238,10 @@ class KioskApp(KysoApp):
         with contextlib.suppress(OSError):
             # The file goes now; the token is revoked on the server off the UI thread
             # (queued for a later login when the server cannot be reached).
-            ended = detach_session()
+            ended = forget_session()
             if ended is not None:
                 threading.Thread(
-                    target=_quietly, args=(revoke_or_queue, ended), name="kiosk-revoke", daemon=True
+                    target=_quietly, args=(revoke_session, ended), name="kiosk-revoke", daemon=True
                 ).start()
         if self._renderer is not None:
             self._renderer.close()
@@ -358,38 +305,7 @@ class KioskApp(KysoApp):
 
     def require_admin(self, then: Callable[[], Any], why: str) -> None:
         """Run ``then`` once the administrator PIN was entered (asked now if not yet)."""
-        if self.admin:
-            then()
-            return
-        stored = self.settings.ui.kiosk_admin_pin_hash
-        if not stored:
-            self.notify(
-                f"Không thể {why}: máy trạm chưa đặt mã PIN quản trị (ui.kiosk_admin_pin_hash).",
-                title="Máy trạm kiosk",
-                severity="warning",
-            )
-            return
-        if time.monotonic() < self._admin_paused_until:
-            self.notify("Nhập sai quá nhiều lần; thử lại sau.", severity="error")
-            return
-        from kyso.tui.screens.admin import AdminPinScreen
-
-        def checked(pin: str | None) -> None:
-            if pin is None:
-                return
-            if check_admin_pin(pin, stored):
-                self._admin_failures = 0
-                self.admin = True
-                self.record("kiosk_admin")
-                then()
-                return
-            self._admin_failures += 1
-            if self._admin_failures >= _MAX_ADMIN_TRIES:
-                self._admin_failures = 0
-                self._admin_paused_until = time.monotonic() + _ADMIN_PAUSE
-            self.notify("Sai mã PIN quản trị.", severity="error")
-
-        self.push_screen(AdminPinScreen(why), checked)
+        self.gate.require(then, why)
 
     def action_admin(self) -> None:
         """Quản trị: enter the administrator PIN (system commands become available)."""

@@ -19,12 +19,14 @@ __all__ = [
     "client",
     "conflicts",
     "dismiss_conflicts",
+    "forget_session",
     "load_session",
     "login",
     "logout",
     "open_store",
     "people",
     "push_after_action",
+    "revoke_session",
     "save_session",
     "sync",
 ]
@@ -59,6 +61,23 @@ def logout() -> LogoutResult:
     from kyso.core.sessions import end_session
 
     return end_session()
+
+
+def forget_session() -> Session | None:
+    """Remove the saved session at once and return it (None when nobody was logged in);
+    :func:`revoke_session` then tells the server, off the UI thread, so a next user's
+    login can never be removed by a slow revoke (the kiosk's lock)."""
+    from kyso.core.sessions import detach_session
+
+    return detach_session()
+
+
+def revoke_session(session: Session) -> bool:
+    """Revoke ``session``'s token on its server; when the server cannot be told, queue
+    it for the next login or sync. True when the server was told."""
+    from kyso.core.sessions import revoke_or_queue
+
+    return revoke_or_queue(session)
 
 
 def open_store(session: Session | None = None) -> Store:
