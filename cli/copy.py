@@ -50,51 +50,46 @@ def copy(
     from kyso.cli.presign import presign_issuance, same_certificate
     from kyso.core.docs.copy import make_copy
     from kyso.core.errors import DocumentError
-    from kyso.core.issue_service import check_clerk
-    from kyso.core.service.office import client as office_client
+    from kyso.core.service.office import load_session
+    from kyso.core.service.store_service import StoreService
     from kyso.core.service.tokens import open_session
 
     if upload and number:
         raise DocumentError("Với --upload, số bản sao do máy chủ cấp: bỏ --number.")
-    with office_client(retries=1) as client:
-        check_clerk(client.store)
-        document = client.store.document_json(document_id)
-        if document is None or not document.get("so_ky_hieu"):
-            raise DocumentError(f"Văn bản {document_id} chưa được ban hành: chưa sao được.")
-        main = next((a for a in document.get("attachments") or () if a.get("is_main")), None)
-        if main is None:
-            raise DocumentError(f"Văn bản {document_id} không có tệp chính.")
-        source = client.store.attachment_path(document_id, main["id"])
-        if source is None:
-            source = client.fetch_attachment(document_id, main["id"])
-        organization = ((client.store.me() or {}).get("org") or {}).get("name") or ""
-    options = token_options(module, token_label, key_label)
-    checked = presign_issuance(options)  # before the PIN
-    pin = read_pin(pin_stdin, options)
-    with open_session(options, pin) as session:
-        del pin
-        key = session.signing_key(key_label)
-        same_certificate(key, checked)
-        if upload:
-            _copy_and_upload(
-                document_id, Path(source), output, key, form, organization, pages, as_json
+    service = StoreService(load_session(), key_label=key_label, module=module)
+    try:
+        document, source = service.copy_source(document_id)
+        organization = service.user.org_name or ""
+        options = token_options(module, token_label, key_label)
+        checked = presign_issuance(options)  # before the PIN
+        pin = read_pin(pin_stdin, options)
+        with open_session(options, pin) as session:
+            del pin
+            key = session.signing_key(key_label)
+            same_certificate(key, checked)
+            if upload:
+                done = service.copy(
+                    document_id, output, form=form, organization=organization, pages=pages, key=key
+                )
+                _say_uploaded(document_id, done, as_json)
+                return
+            result = make_copy(
+                Path(source),
+                output,
+                key,
+                form=form,
+                organization=organization,
+                pages=pages,
+                number=number,
+                ltv=checked.plan,
             )
-            return
-        result = make_copy(
-            Path(source),
-            output,
-            key,
-            form=form,
-            organization=organization,
-            pages=pages,
-            number=number,
-            ltv=checked.plan,
-        )
+    finally:
+        service.close()
     if as_json:
         echo_json(_copy_json(document_id, result))
         return
     echo(
-        f"✓ {result.form.label} văn bản {document['so_ky_hieu']} → {result.output} "
+        f"✓ {result.form.label} văn bản {document.so_ky_hieu} → {result.output} "
         f"({len(result.pages)} trang, ký lúc {result.signed_at})"
     )
 
@@ -109,30 +104,8 @@ def _copy_json(document_id: int, result) -> dict:  # result: kyso.core.docs.copy
     }
 
 
-def _copy_and_upload(
-    document_id: int,
-    source: Path,
-    output: Path,
-    key,
-    form: str,
-    organization: str,
-    pages,
-    as_json: bool = False,
-) -> None:
-    from kyso.core.copy_service import copy_and_upload
-    from kyso.core.service.office import client as office_client
-
-    with office_client(retries=1) as client:
-        done = copy_and_upload(
-            client,
-            document_id,
-            source,
-            output,
-            key,
-            form=form,
-            organization=organization,
-            pages=pages,
-        )
+def _say_uploaded(document_id: int, done, as_json: bool) -> None:
+    """Print a ``CopyUpload`` (:func:`kyso.core.copy_service.copy_and_upload`)."""
     if as_json:
         copied = _copy_json(document_id, done.result)
         echo_json({**copied, "so_ky_hieu": done.so_ky_hieu, "copy_id": done.document["id"]})

@@ -198,6 +198,11 @@ class Service(ABC):
         """Write an issued document as an edXML-style package to ``path``."""
         raise WorkflowError(NO_ISSUANCE)
 
+    def copy_source(self, doc_id: int) -> tuple[Document, Path]:
+        """An issued document and its main file, ready to copy: checked before any PIN
+        (the user is a văn thư, the document was issued and has a main file)."""
+        raise WorkflowError(NO_ISSUANCE)
+
     def copy(
         self,
         doc_id: int,

@@ -271,6 +271,20 @@ class StoreService(Service):
         with self._client() as client:
             return cancel_number(client, doc_id, reason)
 
+    def copy_source(self, doc_id: int) -> tuple[Document, Path]:
+        from kyso.core.errors import DocumentError
+        from kyso.core.issue_service import check_clerk
+
+        check_clerk(self.store)
+        found = self.store.document_json(doc_id)
+        if found is None or not found.get("so_ky_hieu"):
+            raise DocumentError(f"Văn bản {doc_id} chưa được ban hành: chưa sao được.")
+        document = Document.from_api(found)
+        main = next((a for a in document.attachments if a.is_main), None)
+        if main is None:
+            raise DocumentError(f"Văn bản {doc_id} không có tệp chính.")
+        return document, self.attachment_file(doc_id, main.id)
+
     def copy(
         self,
         doc_id: int,
@@ -288,14 +302,9 @@ class StoreService(Service):
         from kyso.core.copy_service import copy_and_upload
         from kyso.core.service.tokens import TokenOptions, open_session
 
-        main = self.document(doc_id).main_attachment
-        if main is None:
-            from kyso.core.errors import DocumentError
-
-            raise DocumentError(f"Văn bản {doc_id} không có tệp chính để sao.")
+        _document, source = self.copy_source(doc_id)  # before the PIN
         options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
         with self._client() as client, contextlib.ExitStack() as stack:
-            source = client.fetch_attachment(doc_id, main.id)
             if key is None:
                 session = stack.enter_context(open_session(options, pin))
                 del pin
