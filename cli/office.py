@@ -188,11 +188,15 @@ def inbox(scope: str | None, as_json: bool) -> None:
         if as_json:
             from kyso.core.textsafe import safe_json_bytes
 
-            data = store.inbox_json_bytes(scope or "inbox")  # type: ignore[arg-type]
             sys.stdout.flush()
-            sys.stdout.buffer.write(safe_json_bytes(data))
-            sys.stdout.buffer.write(b"\n")
-            sys.stdout.buffer.flush()
+            out = sys.stdout.buffer
+
+            def write(piece: bytes) -> None:
+                out.write(safe_json_bytes(piece))  # whole rows: an escape is never cut
+
+            store.write_inbox_json(write, scope or "inbox")  # type: ignore[arg-type]
+            out.write(b"\n")
+            out.flush()
             return
         rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
         names = people(store)
