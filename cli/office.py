@@ -181,8 +181,7 @@ def sync(as_json: bool = False) -> None:
 @click.option("--json", "as_json", is_flag=True, help="In JSON.")
 def inbox(scope: str | None, as_json: bool) -> None:
     """Văn bản chờ tôi xử lý (từ bộ nhớ đệm; `kyso sync` để cập nhật)."""
-    from kyso.core.dates import datetime_vn
-    from kyso.core.service.office import open_store, people
+    from kyso.core.service.office import open_store
 
     with open_store() as store:
         if as_json:
@@ -198,6 +197,9 @@ def inbox(scope: str | None, as_json: bool) -> None:
             out.write(b"\n")
             out.flush()
             return
+        from kyso.core.dates import datetime_vn
+        from kyso.core.service.office import people
+
         rows = store.inbox(scope or "inbox")  # type: ignore[arg-type]
         names = people(store)
     if not rows:

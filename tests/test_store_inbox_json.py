@@ -198,3 +198,22 @@ def test_demo_documents_synced_from_the_real_server(demo_server, tmp_path):
         assert_same_as_before(store)
         ld.sync()
         assert_same_as_before(store)
+
+
+def test_cli_json_path_loads_no_token_model_or_http(offline_store):
+    # What `kyso inbox --json` imports is most of its time at small counts: the model,
+    # the token layer behind it and the HTTP client are not needed to read the cache.
+    code = (
+        "import sys\n"
+        "from kyso.cli.main import cli\n"
+        "cli.main(['inbox', '--all', '--json'], standalone_mode=False)\n"
+        "sys.stdout.flush()\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert [r["id"] for r in json.loads(done.stdout)] == [r.id for r in offline_store.inbox("all")]
+    loaded = set(done.stderr.decode().split())
+    assert "kyso.core.store" in loaded  # the probe sees the modules
+    for name in ("kyso.core.service.model", "kyso.core.token", "kyso.core.sync", "httpx"):
+        assert name not in loaded, name
