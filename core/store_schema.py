@@ -193,7 +193,9 @@ _V3_INDEXES = {
     "ix_documents_holder": ["holder", *_LIST_COLUMNS],
 }
 
-LIST_INDEXES = {**_V3_INDEXES, "ix_documents_json": ["updated_at", "id", "list_json"]}
+_V5_INDEXES = {"ix_documents_json": ["updated_at", "id", "list_json"]}
+
+LIST_INDEXES = {**_V3_INDEXES, **_V5_INDEXES}
 """The covering indexes of the list views (schema 3) and of ``--json`` (schema 5), by name."""
 
 
@@ -257,7 +259,7 @@ def _v5(db) -> None:  # db: sqlite_utils.Database
         f"ALTER TABLE documents ADD COLUMN list_json TEXT GENERATED ALWAYS AS ({_LIST_JSON}) "
         "VIRTUAL"
     )
-    ensure_list_indexes(db.conn, {"ix_documents_json": LIST_INDEXES["ix_documents_json"]})
+    ensure_list_indexes(db.conn, _V5_INDEXES)
 
 
 MIGRATIONS: list[Callable] = [_v1, _v2, _v3, _v4, _v5]
