@@ -66,7 +66,7 @@ def protect() -> None:
     fixed = []
     if _tighten(folder, 0o700):
         fixed.append(f"thư mục {folder} → 0700")
-    from kyso.core.sync import SESSION_FILE
+    from kyso.core.sync_session import SESSION_FILE  # not kyso.core.sync: no HTTP client
 
     for name in (SESSION_FILE, PENDING_FILE):
         if _tighten(folder / name, 0o600):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kyso.core.errors import DocumentError, StoreError
@@ -59,33 +60,42 @@ class StoreReads(StoreBase):
         )
 
     def inbox_json(self, scope: Scope = "inbox") -> str:
-        """:meth:`inbox_dicts` as one JSON array, built by SQLite."""
+        """:meth:`inbox_dicts` as one JSON array (compact, UTF-8 text kept readable)."""
         return self.inbox_json_bytes(scope).decode()
 
     def inbox_json_bytes(self, scope: Scope = "inbox") -> bytes:
-        """:meth:`inbox_json` as UTF-8, straight from SQLite (what ``--json`` prints): at
-        100,000 documents a 39 MB text not decoded into a str only to be encoded again."""
+        """:meth:`inbox_json` as UTF-8 bytes (see :meth:`write_inbox_json`)."""
+        parts: list[bytes] = []
+        self.write_inbox_json(parts.append, scope)
+        return b"".join(parts)
+
+    def write_inbox_json(
+        self, write: Callable[[bytes], object], scope: Scope = "inbox", *, rows: int = 4000
+    ) -> None:
+        """Hand :meth:`inbox_json` to ``write`` as UTF-8 pieces of whole rows (what
+        ``--json`` prints).
+
+        Each row's JSON is kept ready in the ``list_json`` column's index (schema 5), so
+        this only reads them in the list's order and joins them: at 100,000 documents no
+        JSON is built or parsed, the 40 MB are never held at once, nor decoded into a str
+        only to be encoded again. One statement, so one consistent snapshot.
+        """
         where, params = self._inbox_where(scope)
-        fields = ", ".join(
-            f"'{name}', json(CASE WHEN {name} THEN 'true' ELSE 'false' END)"
-            if name in _BOOL_NAMES
-            else f"'{name}', coalesce({name}, 0)"
-            if name == "pending"
-            else f"'{name}', {name}"
-            for name in _INBOX_NAMES
+        sql = (
+            f"SELECT CAST(list_json AS BLOB) FROM documents {where} "
+            "ORDER BY updated_at DESC, id DESC"
         )
         with self._lock:
-            self._conn.text_factory = bytes
             try:
-                rows = self._query(
-                    f"SELECT json_group_array(json_object({fields})) FROM "
-                    f"(SELECT {_INBOX_COLUMNS} FROM documents {where} "
-                    "ORDER BY updated_at DESC, id DESC)",
-                    params,
-                )
-            finally:
-                self._conn.text_factory = str
-        return rows[0][0] or b"[]"
+                cursor = self._conn.execute(sql, params)
+                write(b"[")
+                comma = b""
+                while chunk := cursor.fetchmany(rows):
+                    write(comma + b",".join([r[0] for r in chunk]))
+                    comma = b","
+                write(b"]")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"Không đọc được bộ nhớ đệm: {exc}") from None
 
     def inbox(self, scope: Scope = "inbox") -> list[InboxRow]:
         """Documents for the list view, newest change first.

@@ -16,9 +16,29 @@
 No Textual or click here: a plain script can drive every use case.
 """
 
-from kyso.core.service import model
-from kyso.core.service.api import Service
-from kyso.core.service.model import *  # noqa: F403 (its names are listed once, in its __all__)
+from __future__ import annotations
 
-__all__ = ["Service"]
-__all__ += model.__all__
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kyso.core.service.api import Service as Service
+    from kyso.core.service.model import *  # noqa: F403 (its names are listed once, in its __all__)
+
+
+def __getattr__(name: str) -> Any:
+    """``Service`` and the model's names (and ``__all__``), imported on first use: a
+    command that only reads the cache (``kyso inbox --json``) does not load the model,
+    nor the token layer behind it (~70 ms of a 250 ms budget)."""
+    if name.startswith("__") and name != "__all__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # import_module, not ``from kyso.core.service import model``: that asks this very
+    # function for the attribute ``model`` first.
+    model = importlib.import_module("kyso.core.service.model")
+    if name == "__all__":
+        return ["Service", *model.__all__]
+    if name == "Service":
+        return importlib.import_module("kyso.core.service.api").Service
+    if name in model.__all__:
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -82,9 +82,9 @@ def revoke_session(session: Session) -> bool:
 
 def open_store(session: Session | None = None) -> Store:
     """The local cache of the saved (or given) session."""
-    from kyso.core.sync import open_store as do_open
+    from kyso.core.sync_session import load_session as load
 
-    return do_open(session)
+    return (session or load()).store()
 
 
 def sync(session: Session | None = None, *, retries: int = 3) -> SyncReport:
