@@ -109,6 +109,14 @@ class StoreBase:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _rolled_back(self, conn: sqlite3.Connection, exc: sqlite3.DatabaseError) -> StoreError:
+        """Roll back a failed write; the error that says nothing of it was kept."""
+        with contextlib.suppress(sqlite3.DatabaseError):
+            conn.execute("ROLLBACK")
+        return StoreError(
+            f"Không ghi được bộ nhớ đệm ({_reason(self.path, exc)}); thay đổi chưa được lưu."
+        )
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``), rolled back on any error."""
@@ -121,24 +129,14 @@ class StoreBase:
             try:
                 yield conn
             except sqlite3.DatabaseError as exc:
-                with contextlib.suppress(sqlite3.DatabaseError):
-                    conn.execute("ROLLBACK")
-                raise StoreError(
-                    f"Không ghi được bộ nhớ đệm ({_reason(self.path, exc)}); "
-                    "thay đổi chưa được lưu."
-                ) from None
+                raise self._rolled_back(conn, exc) from None
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             try:
                 conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                with contextlib.suppress(sqlite3.DatabaseError):
-                    conn.execute("ROLLBACK")
-                raise StoreError(
-                    f"Không ghi được bộ nhớ đệm ({_reason(self.path, exc)}); "
-                    "thay đổi chưa được lưu."
-                ) from None
+                raise self._rolled_back(conn, exc) from None
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:
