@@ -34,7 +34,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -127,6 +127,41 @@ def _identities(ocsp: str, crl: str) -> list[Identity]:
     ]
 
 
+def _issue_under_ca(pki: TestPki, common_name: str, usage: Any, extensions: list[Any]):
+    """A 2048-bit key and a certificate under the test CA, valid 20 years, whose extended
+    key usage is ``usage`` (critical) plus ``extensions`` (not critical)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    ca_key = serialization.load_pem_private_key(pki.ca_key_pem, None)
+    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert_pem)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365 * 20))
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=True)
+    )
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    return builder.sign(ca_key, hashes.SHA256()), key
+
+
+def _key_bytes(key: Any, encoding: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(
+        encoding, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
 def _responder(pki: TestPki, folder: Path) -> list[str]:
     """A delegated OCSP responder certificate under the CA (id-kp-OCSPSigning and
     id-pkix-ocsp-nocheck, valid 20 years), written to ``folder``; the ``openssl ocsp``
@@ -137,82 +172,39 @@ def _responder(pki: TestPki, folder: Path) -> list[str]:
     by the trust anchor itself: it then asks for revocation data about the anchor, which
     only a CRL in the DSS happened to give (tests/test_ltv_anchor_ocsp.py shows it)."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    ca_key = serialization.load_pem_private_key(pki.ca_key_pem, None)
-    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert_pem)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kyso LTV OCSP")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365 * 20))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=True)
-        .add_extension(x509.OCSPNoCheck(), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    cert, key = _issue_under_ca(
+        pki, "kyso LTV OCSP", ExtendedKeyUsageOID.OCSP_SIGNING, [x509.OCSPNoCheck()]
     )
     (folder / "ocsp.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "ocsp.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    (folder / "ocsp.key").write_bytes(_key_bytes(key, serialization.Encoding.PEM))
     return ["-rsigner", str(folder / "ocsp.pem"), "-rkey", str(folder / "ocsp.key")]
 
 
 def _tsa(pki: TestPki, ocsp: str, crl: str) -> tuple[bytes, bytes]:
     """A TSA certificate (timeStamping, critical) valid 20 years, under the CA."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
-    ca_key = serialization.load_pem_private_key(pki.ca_key_pem, None)
-    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert_pem)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kyso LTV TSA")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365 * 20))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(
+    ocsp_url = x509.UniformResourceIdentifier(ocsp)
+    crl_point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl)], None, None, None)
+    cert, key = _issue_under_ca(
+        pki,
+        "kyso LTV TSA",
+        ExtendedKeyUsageOID.TIME_STAMPING,
+        [
             x509.AuthorityInformationAccess(
-                [
-                    x509.AccessDescription(
-                        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp)
-                    )
-                ]
+                [x509.AccessDescription(AuthorityInformationAccessOID.OCSP, ocsp_url)]
             ),
-            critical=False,
-        )
-        .add_extension(
-            x509.CRLDistributionPoints(
-                [x509.DistributionPoint([x509.UniformResourceIdentifier(crl)], None, None, None)]
-            ),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
+            x509.CRLDistributionPoints([crl_point]),
+        ],
     )
     return (
         cert.public_bytes(serialization.Encoding.DER),
-        key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
+        _key_bytes(key, serialization.Encoding.DER),
     )
 
 
