@@ -135,7 +135,7 @@ def rows(work: Path, count: int, kyso_first: Callable[[], float], runs: int = 5)
         what = f"Toolong could not be installed here ({versions}): not measured"
         return [
             {
-                "name": f"Toolong `tl FILE` → first frame, {n}-line log",
+                "name": f"Toolong `tl FILE` → first frame, {n}-line log: not measured (no Toolong)",
                 "value": float("nan"),
                 "unit": "ms",
                 "what": what,
