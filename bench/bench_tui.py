@@ -1,7 +1,8 @@
 """Terminal-app benchmarks at 10,000 and 100,000 documents: process start to the first
 inbox frame, peak memory once the whole view is loaded, a keypress and a filter keystroke
 (key → frame, no test driver), page thumbnails uncached and cached, and batch signing 20
-documents in the app against `kyso sign` on the same files.
+documents in the app against `kyso sign` on the same files; the first frame against
+Toolong's (`tl FILE`, its own venv) in the same run and harness.
 
 Everything is real: a local store filled through its own API, the app under Textual's
 headless driver (the same code path as a terminal), PyMuPDF for the thumbnails, a fresh
@@ -31,6 +32,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import tui_batch  # noqa: E402
 import tui_store  # noqa: E402
+import tui_toolong  # noqa: E402
 
 _CHILD = r"""
 import os, re, sys, time
@@ -327,6 +329,10 @@ def run(work: Path, counts: tuple[int, ...] = COUNTS) -> list[dict]:
         tui_store.fill_store(home, count)
         print(f"   (store of {count:,} filled in {time.perf_counter() - t0:.0f} s)", flush=True)
         rows += _size_rows(home, count)
+    # Against Toolong at the smallest size, kyso's and Toolong's runs alternating.
+    first = min(counts)
+    home = work / f"home-{first}"
+    rows += tui_toolong.rows(work, first, lambda: _first_frame(home, first, runs=1)[0])
     small = work / "home-small"
     tui_store.fill_store(small, 10)
     base_down, base_typing = _keypress(small, 10)
