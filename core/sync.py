@@ -36,7 +36,6 @@ from kyso.core.sync_client import (
     PushReport,
     SyncClient,
     SyncReport,
-    _detail,
     _offline_message,
     response_detail,
 )
@@ -113,7 +112,8 @@ def login(
         wait = response.headers.get("retry-after", "?")
         raise SyncError(f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {wait} giây.")
     if response.status_code != 200:
-        raise SyncError(f"Đăng nhập thất bại (HTTP {response.status_code}): {_detail(response)}")
+        detail = response_detail(response)
+        raise SyncError(f"Đăng nhập thất bại (HTTP {response.status_code}): {detail}")
     try:
         body = response.json()
         token = str(body["token"])

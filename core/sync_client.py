@@ -150,7 +150,7 @@ class SyncClient:
                 last = _offline_message(self.session.server, exc)
                 continue
             if response.status_code in _RETRY_STATUS:
-                last = f"Máy chủ lỗi (HTTP {response.status_code}): {_detail(response)}"
+                last = f"Máy chủ lỗi (HTTP {response.status_code}): {response_detail(response)}"
                 continue
             if response.status_code == 401:
                 raise AuthError(
@@ -212,9 +212,8 @@ class SyncClient:
         if response.status_code == 410:
             raise _CursorAhead
         if response.status_code != 200:
-            raise SyncError(
-                f"Không đọc được thay đổi (HTTP {response.status_code}): {_detail(response)}"
-            )
+            detail = response_detail(response)
+            raise SyncError(f"Không đọc được thay đổi (HTTP {response.status_code}): {detail}")
         try:
             text = response.content.decode("utf-8")
             with contextlib.closing(sqlite3.connect(":memory:")) as check:
@@ -336,9 +335,8 @@ class SyncClient:
             f"/documents/{document_id}/attachments/{attachment_id}/versions/{version.n}/content",
         )
         if response.status_code != 200:
-            raise SyncError(
-                f"Không tải được tệp đính kèm (HTTP {response.status_code}): {_detail(response)}"
-            )
+            detail = response_detail(response)
+            raise SyncError(f"Không tải được tệp đính kèm (HTTP {response.status_code}): {detail}")
         self.store.put_blob(response.content, expected_sha256=version.sha256)
         return path
 
@@ -355,9 +353,6 @@ def response_detail(response: httpx.Response) -> str:
             return detail[:300]
         return json.dumps(detail, ensure_ascii=False)[:300]
     return response.reason_phrase or f"HTTP {response.status_code}"
-
-
-_detail = response_detail
 
 
 def _offline_message(server: str, exc: Exception) -> str:
