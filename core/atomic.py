@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 from pathlib import Path
 
 from kyso.core.errors import OutputError
@@ -19,6 +18,8 @@ __all__ = ["write_atomic"]
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` atomically; raise :class:`OutputError` on failure."""
+    import tempfile  # not at import: readers of the cache (``kyso inbox``) never write
+
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:

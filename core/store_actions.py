@@ -5,7 +5,6 @@ document version it was based on."""
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +93,8 @@ class StoreActions(StoreBase):
         )
 
     def _enqueue(self, document_id: int, kind: str, payload: dict[str, Any]) -> OutboxItem:
+        import uuid  # not at import: it loads platform, and reading the cache needs neither
+
         from kyso.core.store_rows import OutboxItem
 
         key = str(uuid.uuid4())
