@@ -1,22 +1,18 @@
-"""The ``kyso`` command.
+"""The ``kyso`` command (the console script's entry point).
 
-Sub-commands are imported only when they run, so ``kyso --help`` and the app's start-up
-never pay for pyHanko, PyMuPDF or python-pkcs11.
+The commands are a click group (:mod:`kyso.cli.group`), imported here only when needed:
+``kyso inbox --json`` over a large cache is answered without click
+(:mod:`kyso.cli.inbox_json`, same output, messages and exit codes).
 
 Exit codes: 0 success, 1 a user error (one line on stderr, no traceback), 2 usage error.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import os
 import sys
 
-import click
-
-from kyso.cli.localize import VERSION_HELP, localize
-
-__all__ = ["cli", "main"]
+__all__ = ["main"]  # and `cli`, from kyso.cli.group on first use (__getattr__)
 
 # name → (module, attribute, one-line help shown by `kyso --help` without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -43,83 +39,24 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A click group whose commands are imported on first use."""
+def __getattr__(name: str) -> object:
+    # ``cli`` (and its class) live with click in kyso.cli.group; imported on first use.
+    if name in ("cli", "LazyGroup"):
+        from kyso.cli import group
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self._available()))
-
-    def _available(self) -> dict[str, tuple[str, str, str]]:
-        available = {}
-        for name, spec in _COMMANDS.items():
-            if importlib.util.find_spec(spec[0]) is not None:
-                available[name] = spec
-        return available
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        if command is not None:
-            return command
-        spec = self._available().get(cmd_name)
-        if spec is None:
-            return None
-        module = importlib.import_module(spec[0])
-        return localize(getattr(module, spec[1]))
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, spec[2]) for name, spec in sorted(self._available().items())]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-@click.group(cls=LazyGroup, invoke_without_command=True)
-@click.version_option(
-    package_name="kyso", help=VERSION_HELP, message="%(prog)s, phiên bản %(version)s"
-)
-@click.option("--kiosk", is_flag=True, help="Máy trạm ký số dùng chung (kyso tui --kiosk).")
-@click.pass_context
-def cli(ctx: click.Context, kiosk: bool) -> None:
-    """kyso — ký số văn bản từ terminal (e-office, USB token PKCS#11)."""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(cli.get_command(ctx, "tui"), kiosk=kiosk)
-
-
-localize(cli)
-
-
-def _run() -> None:
-    try:
-        cli.main(standalone_mode=False, prog_name="kyso")
-    finally:
-        # Said once, on stderr: a repaired file mode, a damaged cache moved aside.
-        from kyso.core.notices import pop_notices
-        from kyso.core.textsafe import safe_line
-
-        for notice in pop_notices():
-            click.echo(f"kyso: {safe_line(notice)}", err=True)
+        return getattr(group, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit 1."""
-    from kyso.core.errors import KysoError
+    from kyso.cli.inbox_json import main_scope
 
-    try:
-        _run()
-    except click.exceptions.Abort:
-        click.echo("Đã huỷ.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KysoError as exc:
-        from kyso.core.textsafe import safe_line
+    scope = main_scope(sys.argv[1:], os.environ)
+    if scope is not None:
+        from kyso.cli.inbox_json import run
 
-        click.echo(f"kyso: {safe_line(exc.message)}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Đã dừng (Ctrl-C).", err=True)
-        sys.exit(130)
-    sys.exit(0)
+        run(scope)
+    from kyso.cli.group import main as run_group
+
+    run_group()

@@ -181,22 +181,14 @@ def sync(as_json: bool = False) -> None:
 @click.option("--json", "as_json", is_flag=True, help="In JSON.")
 def inbox(scope: str | None, as_json: bool) -> None:
     """Văn bản chờ tôi xử lý (từ bộ nhớ đệm; `kyso sync` để cập nhật)."""
+    if as_json:  # also answered without click: kyso.cli.main, kyso.cli.inbox_json
+        from kyso.cli.inbox_json import print_inbox_json
+
+        print_inbox_json(scope or "inbox")
+        return
     from kyso.core.service.office import open_store
 
     with open_store() as store:
-        if as_json:
-            from kyso.core.textsafe import safe_json_bytes
-
-            sys.stdout.flush()
-            out = sys.stdout.buffer
-
-            def write(piece: bytes) -> None:
-                out.write(safe_json_bytes(piece))  # whole rows: an escape is never cut
-
-            store.write_inbox_json(write, scope or "inbox")  # type: ignore[arg-type]
-            out.write(b"\n")
-            out.flush()
-            return
         from kyso.core.dates import datetime_vn
         from kyso.core.service.office import people
 
