@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -73,6 +73,8 @@ class InboxScreen(InboxTable, ClerkKeys):
         self._complete = True
         self._resumed = False
         self._columns: tuple[Column, ...] = ()
+        self._width = 0
+        """The screen width the table was last sized for."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -96,6 +98,7 @@ class InboxScreen(InboxTable, ClerkKeys):
         status.sync = self.service.sync_status()
         status.token = self.kyso.token_status
         self._update_header()
+        self._width = self.app.size.width  # what the first rows are laid out for
         table.focus()
         # The first screenful is one indexed read of ~1 ms, done here so it is in the first
         # frame: a worker would wait for the GIL behind that frame (~100 ms). The rest of
@@ -174,9 +177,12 @@ class InboxScreen(InboxTable, ClerkKeys):
     def _token_changed(self, message: TokenStatusChanged) -> None:
         self.query_one(StatusBar).token = message.status
 
-    def on_resize(self) -> None:
-        if self._columns:
+    def on_resize(self, event: events.Resize) -> None:
+        # The first resize comes with the mount, at the width the table is laid out for
+        # already: the table is not rebuilt for it before the first frame.
+        if self._columns and event.size.width != self._width:
             self.refresh_table()
+        self._width = event.size.width
 
     @on(DataTable.RowHighlighted, "#inbox-table")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
