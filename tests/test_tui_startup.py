@@ -14,6 +14,8 @@ import termios
 import threading
 import time
 
+import pytest
+
 FIRST_FRAME = r"""
 import json, sys
 import textual.app
@@ -175,3 +177,29 @@ def test_kyso_tui_without_a_session_gives_the_terminal_back(tmp_path, monkeypatc
     )
     monkeypatch.setenv("KYSO_HOME", str(tmp_path / "nobody"))
     assert _run_in_pty(code, answer=False) == "True"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Textual runs on asyncio."""
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_inbox_is_laid_out_again_when_the_width_changes_only(static_app):
+    from textual.widgets import DataTable
+    from tui_helpers import settle
+
+    async with static_app.run_test(size=(120, 40)) as pilot:
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        wide = screen._columns
+        assert wide and sum(c.width for c in wide) <= 120
+        await pilot.resize_terminal(120, 30)  # taller or shorter: the same columns
+        await settle(static_app, pilot)
+        assert screen._columns is wide
+        await pilot.resize_terminal(80, 24)
+        await settle(static_app, pilot)
+        narrow = screen._columns
+        assert narrow != wide and sum(c.width for c in narrow) <= 80
+        assert screen.query_one(DataTable).row_count == len(screen._rows) > 0

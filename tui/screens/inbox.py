@@ -74,7 +74,7 @@ class InboxScreen(InboxTable, ClerkKeys):
         self._resumed = False
         self._columns: tuple[Column, ...] = ()
         self._width = 0
-        """The screen width the table was last sized for."""
+        """The width the table's columns were last sized for."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -98,7 +98,7 @@ class InboxScreen(InboxTable, ClerkKeys):
         status.sync = self.service.sync_status()
         status.token = self.kyso.token_status
         self._update_header()
-        self._width = self.app.size.width  # what the first rows are laid out for
+        self._width = table.size.width or self.app.size.width  # as refresh_table sizes
         table.focus()
         # The first screenful is one indexed read of ~1 ms, done here so it is in the first
         # frame: a worker would wait for the GIL behind that frame (~100 ms). The rest of
@@ -178,11 +178,16 @@ class InboxScreen(InboxTable, ClerkKeys):
         self.query_one(StatusBar).token = message.status
 
     def on_resize(self, event: events.Resize) -> None:
-        # The first resize comes with the mount, at the width the table is laid out for
-        # already: the table is not rebuilt for it before the first frame.
-        if self._columns and event.size.width != self._width:
+        if self._columns:  # once the table has its new size
+            self.call_after_refresh(self._fit_width)
+
+    def _fit_width(self) -> None:
+        # The resize that comes with the mount finds the width the first rows were laid
+        # out for: the table is not rebuilt for it (nor before the first frame).
+        width = self.query_one(DataTable).size.width or self.app.size.width
+        if width != self._width:
+            self._width = width
             self.refresh_table()
-        self._width = event.size.width
 
     @on(DataTable.RowHighlighted, "#inbox-table")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
