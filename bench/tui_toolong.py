@@ -103,15 +103,17 @@ def write_log(path: Path, lines: int) -> Path:
     return path
 
 
-def import_textual(python: Path | str, runs: int = 5) -> float:
-    """Median ms of ``import textual.app`` in a fresh ``python`` (its bytecode cached)."""
-    times = []
+def import_textual(pythons: list[Path | str], runs: int = 5) -> list[float]:
+    """Median ms of ``import textual.app`` in a fresh interpreter of each of ``pythons``
+    (bytecode cached), their runs alternating."""
+    times: list[list[float]] = [[] for _ in pythons]
     for _ in range(runs):
-        out = subprocess.run(
-            [str(python), "-c", _IMPORT], capture_output=True, text=True, check=True
-        ).stdout
-        times.append(float(out.split()[-1]))
-    return statistics.median(times)
+        for python, mine in zip(pythons, times, strict=True):
+            out = subprocess.run(
+                [str(python), "-c", _IMPORT], capture_output=True, text=True, check=True
+            ).stdout
+            mine.append(float(out.split()[-1]))
+    return [statistics.median(t) for t in times]
 
 
 def rows(
@@ -153,6 +155,7 @@ def rows(
         f" resolution); median of {runs} rounds, kyso, Toolong and a bare app interleaved"
     )
     ours = textual_version(sys.executable)
+    floors = import_textual([sys.executable, *([python] if tl else [])])
     out: list[dict] = []
     for n in counts:
         k = statistics.median(kyso_ms[n])
@@ -196,9 +199,10 @@ def rows(
         },
         {
             "name": f"`import textual.app`, Textual {ours} (kyso's venv)",
-            "value": import_textual(sys.executable),
+            "value": floors[0],
             "unit": "ms",
-            "what": "in a fresh interpreter, bytecode cached, timed around the import; median of 5",
+            "what": "in a fresh interpreter, bytecode cached, timed around the import; median"
+            " of 5, alternating with Toolong's venv",
         },
     ]
     if not tl:
@@ -213,7 +217,7 @@ def rows(
     return out + [
         {
             "name": f"`import textual.app`, {versions.split(', ')[1]} (Toolong's venv)",
-            "value": import_textual(python),
+            "value": floors[1],
             "unit": "ms",
             "what": "the same in Toolong's venv: the import floor Toolong starts from",
         }
