@@ -59,6 +59,7 @@ class TmuxHarness:
         self.poll = poll
         self.socket = f"kyso-bench-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._client: subprocess.Popen[str] | None = None
+        self._socket_path: Path | None = None
 
     # -- the control client ----------------------------------------------------------
 
@@ -80,6 +81,7 @@ class TmuxHarness:
         self._send(f"display-message -p {marker}")
         while marker not in self._block():  # the attach's own reply comes first
             pass
+        self._socket_path = Path(self.command("display-message", "-p", "#{socket_path}").strip())
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -87,6 +89,8 @@ class TmuxHarness:
         if self._client is not None:
             self._client.kill()
             self._client.wait()
+        if self._socket_path is not None:  # the killed server leaves its socket file
+            self._socket_path.unlink(missing_ok=True)
 
     def _send(self, line: str) -> None:
         assert self._client is not None and self._client.stdin is not None
@@ -104,9 +108,11 @@ class TmuxHarness:
                 raise RuntimeError("the tmux control client ended")
             line = line.rstrip("\n")
             if lines is None:
-                if line.startswith("%begin"):
+                # Only replies to this client's commands (flags 1): tmux also sends empty
+                # blocks of its own (after the attach), which would shift every reply by one.
+                if line.startswith("%begin") and line.split()[-1] == "1":
                     lines = []
-                continue  # a notification between replies
+                continue  # a notification, or tmux's own block, between replies
             if line.startswith(("%end", "%error")):
                 if line.startswith("%error"):
                     raise RuntimeError("tmux: " + "\n".join(lines))
