@@ -2,15 +2,16 @@
 
 textual-image asks the terminal what it can draw (sixel, the kitty graphics protocol, the
 cell size in pixels) when it is imported, and must be imported before Textual takes the
-terminal over. A terminal that does not know a question never answers it: textual-image
-then waits 0.1 s for each (tmux: two of them). The waiting needs no CPU, so it is done in
-a thread started first thing, while the app's own modules import; the app waits for it
-only just before it starts (:meth:`ImageProbe.mode`).
+terminal over. Asking means waiting for answers (tmux gives them in 15-40 ms; a terminal
+that does not know a question never answers it and costs a 0.1 s timeout each), and
+importing PIL for the renderables: neither needs the app's own modules, so both are done
+in a thread started first thing, while those import; the app waits for it only just
+before it starts (:meth:`ImageProbe.mode`).
 
-The thread imports only textual-image's renderables (PIL and rich, no Textual), with rich's
-console imported first on this thread: two threads importing modules that import each
-other could be handed a half-made module. The widget module (Textual) is imported after
-the join, when its questions are answered from textual-image's cache.
+The thread imports only textual-image's renderables (PIL and rich, no Textual); rich's
+console is imported before it starts, on the calling thread: two threads importing
+modules that import each other could be handed a half-made module. The widget module
+(Textual) is imported after the join, its questions answered from textual-image's cache.
 """
 
 from __future__ import annotations
