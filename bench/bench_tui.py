@@ -1,24 +1,29 @@
-"""Terminal-app benchmarks at 10,000 and 100,000 documents: process start to the first
-inbox frame, peak memory once the whole view is loaded, a keypress and a filter keystroke
-(key → frame, no test driver), page thumbnails uncached and cached, and batch signing 20
-documents in the app against `kyso sign` on the same files; the first frame against
-Toolong's (`tl FILE`, its own venv) in the same run and harness.
+"""Terminal-app benchmarks at 10,000 and 100,000 documents: `kyso tui` to its first inbox
+frame in a real terminal (tmux) against Toolong (`tl FILE`, its own venv) and a bare
+Textual app in the same rounds, peak memory once the whole view is loaded, a keypress and
+a filter keystroke (key → frame, no test driver), page thumbnails uncached and cached, and
+batch signing 20 documents in the app against `kyso sign` on the same files.
 
-Everything is real: a local store filled through its own API, the app under Textual's
-headless driver (the same code path as a terminal), PyMuPDF for the thumbnails, a fresh
+Everything is real: a local store filled through its own API with a saved (offline)
+session, `kyso tui` as a user starts it in a tmux pane (bench/tmux_frame.py), the app
+under Textual's headless driver for memory and keys, PyMuPDF for the thumbnails, a fresh
 SoftHSM token for signing, the SQLite store and its blob folder for the app's batch. No
-network.
+network. The kyso tree is byte-compiled once first, as an installed kyso is (this machine
+sets PYTHONDONTWRITEBYTECODE, which would recompile every module on every start).
 """
 
 from __future__ import annotations
 
 import asyncio
+import compileall
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 DOCUMENTS = 10_000
@@ -33,6 +38,11 @@ sys.path.insert(0, str(HERE))
 import tui_batch  # noqa: E402
 import tui_store  # noqa: E402
 import tui_toolong  # noqa: E402
+from tmux_frame import Frame, TmuxHarness  # noqa: E402
+
+KYSO = str(Path(sys.executable).with_name("kyso"))
+INBOX = re.compile(r"Hộp văn bản — Chờ xử lý[\s\S]*Kế hoạch số \d+")
+"""The inbox title and a row of tui_store's documents: the first frame a user waits for."""
 
 _CHILD = r"""
 import os, re, sys, time
@@ -96,11 +106,11 @@ Timed(service, settings=Settings(ui=UiSettings(images="off")), images="off").run
 """
 
 
-def _first_frame(home: Path, count: int, runs: int = 5) -> tuple[float, float, float, float]:
-    """Median ms from process start to the first frame, to the first frame with rows and
-    to the whole view loaded; peak RSS MB once it is loaded (max over the runs)."""
+def _loaded(home: Path, count: int, runs: int = 5) -> tuple[float, float]:
+    """Median ms from process start to the whole view loaded (headless driver); peak RSS
+    MB once it is loaded (max over the runs)."""
     env = {**os.environ, "KYSO_HOME": str(home), "KYSO_BENCH_DOCUMENTS": str(count)}
-    times, rss, ready, loaded = [], [], [], []
+    rss, loaded = [], []
     for _ in range(runs):
         start = time.monotonic()
         out = subprocess.run(
@@ -116,11 +126,33 @@ def _first_frame(home: Path, count: int, runs: int = 5) -> tuple[float, float, f
             raise RuntimeError(f"no frame or not loaded: {out.stdout[-500:]} {out.stderr[-2000:]}")
         if int(lines["RSS"][1]) != count:
             raise RuntimeError(f"loaded {lines['RSS'][1]} documents, not {count}")
-        times.append((float(lines["FRAME"][0]) - start) * 1000)
-        ready.append((float(lines["READY"][0]) - start) * 1000)
         loaded.append((float(lines["LOADED"][0]) - start) * 1000)
         rss.append(float(lines["RSS"][0]))
-    return statistics.median(ready), statistics.median(times), statistics.median(loaded), max(rss)
+    return statistics.median(loaded), max(rss)
+
+
+def _save_session(home: Path) -> None:
+    """The saved session `kyso tui` opens (tui_store's offline ``ldso``)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from kyso.core.sync import Session, save_session;"
+            "save_session(Session('http://127.0.0.1:9', 'ldso', 'x'))",
+        ],
+        env={**os.environ, "KYSO_HOME": str(home)},
+        check=True,
+    )
+
+
+def _kyso_tui(work: Path) -> Callable[[TmuxHarness, int], Frame]:
+    """One `kyso tui` run in the harness on the store of ``count`` documents."""
+
+    def run(harness: TmuxHarness, count: int) -> Frame:
+        home = work / f"home-{count}"
+        return harness.first_frame([KYSO, "tui"], INBOX, env={"KYSO_HOME": str(home)})
+
+    return run
 
 
 async def _answer(app, key: str, ready=None) -> float:
@@ -244,29 +276,16 @@ def _size_rows(home: Path, count: int) -> list[dict]:
     from kyso.tui.screens.inbox import FILTER_DELAY
 
     n = f"{count:,}"
-    ready, frame, loaded, rss = _first_frame(home, count, runs=5 if count <= 10_000 else 3)
+    loaded, rss = _loaded(home, count, runs=5 if count <= 10_000 else 3)
     _ANSWERS.clear()
     down, typing = _keypress(home, count)
     return [
         _row(
-            f"process start → first frame, {n} documents (inbox screen; rows still loading)",
-            ready,
-            "ms",
-            "python start to the first frame drawn, incl. imports; median of runs",
-            400,
-        ),
-        _row(
-            f"process start → first frame with rows, {n} documents",
-            frame,
-            "ms",
-            "to the first frame whose table has rows (the first screenful)",
-            400,
-        ),
-        _row(
             f"process start → whole view loaded, {n} documents",
             loaded,
             "ms",
-            "to the inbox holding every document of the view (read in a worker)",
+            "headless driver: to the inbox holding every document of the view (read in a"
+            " worker after the first frame)",
         ),
         _row(
             f"peak RSS, app with {n} documents (after all are loaded)",
@@ -321,6 +340,8 @@ def run(work: Path, counts: tuple[int, ...] = COUNTS) -> list[dict]:
     """Run the app benchmarks (the size-dependent ones at each of ``counts``)."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    for folder in ("core", "tui", "cli", "config"):  # as an installed kyso has them
+        compileall.compile_dir(ROOT / folder, quiet=1)
     cli, app = tui_batch.batch(work)  # first: the token module reads SOFTHSM2_CONF once per process
     rows: list[dict] = []
     for count in counts:
@@ -328,11 +349,10 @@ def run(work: Path, counts: tuple[int, ...] = COUNTS) -> list[dict]:
         t0 = time.perf_counter()
         tui_store.fill_store(home, count)
         print(f"   (store of {count:,} filled in {time.perf_counter() - t0:.0f} s)", flush=True)
+        _save_session(home)
         rows += _size_rows(home, count)
-    # Against Toolong at the smallest size, kyso's and Toolong's runs alternating.
-    first = min(counts)
-    home = work / f"home-{first}"
-    rows += tui_toolong.rows(work, first, lambda: _first_frame(home, first, runs=1)[0])
+    # The first frame in tmux at every size, Toolong's and a bare app's in the same rounds.
+    rows = tui_toolong.rows(work, counts, _kyso_tui(work)) + rows
     small = work / "home-small"
     tui_store.fill_store(small, 10)
     base_down, base_typing = _keypress(small, 10)

@@ -1,54 +1,46 @@
-"""Toolong (`tl FILE`) against `kyso tui`: process start to the first frame, same harness.
+"""`kyso tui` against Toolong (`tl FILE`) and a bare Textual app: process start to the first
+frame in a real terminal, all through the same tmux harness (:mod:`tmux_frame`), runs
+interleaved round by round so each sees the same machine load; and Textual's own import
+time in each program's venv (the floor under both first frames).
 
 Toolong pins its own Textual, so it lives in a venv of its own, made once from the package
 registry and cached (``$XDG_CACHE_HOME/kyso/bench/toolong-venv``); kyso's venv is never
-touched. Its child runs Toolong's own command line (``toolong.cli.run``, what ``tl`` calls)
-with the app's ``_display`` timed exactly as bench_tui times kyso's: headless driver at
-120×40, each frame rendered to the terminal output a real terminal would be sent, the first
-one timed from the parent's ``time.monotonic()`` before the process starts. stdin is a pty,
-as in a terminal (``tl`` reads piped stdin otherwise). The runs alternate with kyso's so
-both see the same machine load.
+touched. ``tl`` is run as its console script, by that venv's Python.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tmux_frame import Frame, TmuxHarness
+
 SIZE = (120, 40)
-_CHILD = (
-    r"""
-import sys, time
-import toolong.ui
-from toolong.cli import run
+LOG_LINE = re.compile(r'"GET /api/van-ban/\d+/tep')
+"""A line of :func:`write_log` on screen: Toolong's first frame with the log in it."""
+BARE = re.compile(r"kyso-bench: bare Textual app")
+_BARE_APP = """
+from textual.app import App
+from textual.widgets import Static
 
-class Timed(toolong.ui.UI):
-    _first = False
+class Bare(App):
+    def compose(self):
+        yield Static("kyso-bench: bare Textual app")
 
-    def _display(self, screen, renderable) -> None:
-        super()._display(screen, renderable)
-        if renderable is None or self._first:
-            return
-        if hasattr(renderable, "render_segments"):
-            renderable.render_segments(self.console)
-        self._first = True
-        print(f"READY {time.monotonic()}", flush=True)
-        self.exit()
-
-    def run(self, *args, **kwargs):
-        return super().run(headless=True, size=__SIZE__)
-
-toolong.ui.UI = Timed
-sys.modules["toolong.cli"].UI = Timed
-run([sys.argv[1]], standalone_mode=False)
+Bare().run()
 """
-).replace("__SIZE__", repr(SIZE))
+_IMPORT = """
+import time
+t = time.perf_counter()
+import textual.app
+print((time.perf_counter() - t) * 1000)
+"""
 
 
 def _cache() -> Path:
@@ -93,6 +85,12 @@ def toolong_python() -> tuple[Path | None, str]:
     return python, f"Toolong {toolong}, Textual {textual}"
 
 
+def textual_version(python: Path | str) -> str:
+    """The Textual version installed for ``python``."""
+    code = "from importlib.metadata import version; print(version('textual'))"
+    return subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout.strip()
+
+
 def write_log(path: Path, lines: int) -> Path:
     """A web-server style log of ``lines`` lines (one per document of kyso's store)."""
     with path.open("w", encoding="utf-8") as out:
@@ -105,73 +103,122 @@ def write_log(path: Path, lines: int) -> Path:
     return path
 
 
-def _once(python: Path, log: Path) -> float:
-    """ms from starting ``tl LOG`` to its first frame."""
-    master, slave = os.openpty()
-    try:
-        start = time.monotonic()
-        out = subprocess.run(
-            [str(python), "-c", _CHILD, str(log)],
-            stdin=slave,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        os.close(master)
-        os.close(slave)
-    ready = [x.split()[1] for x in out.stdout.splitlines() if x.startswith("READY ")]
-    if not ready:
-        raise RuntimeError(f"Toolong drew no frame: {out.stdout[-500:]} {out.stderr[-2000:]}")
-    return (float(ready[0]) - start) * 1000
+def import_textual(pythons: list[Path | str], runs: int = 5) -> list[float]:
+    """Median ms of ``import textual.app`` in a fresh interpreter of each of ``pythons``
+    (bytecode cached), their runs alternating."""
+    times: list[list[float]] = [[] for _ in pythons]
+    for _ in range(runs):
+        for python, mine in zip(pythons, times, strict=True):
+            out = subprocess.run(
+                [str(python), "-c", _IMPORT], capture_output=True, text=True, check=True
+            ).stdout
+            mine.append(float(out.split()[-1]))
+    return [statistics.median(t) for t in times]
 
 
-def rows(work: Path, count: int, kyso_first: Callable[[], float], runs: int = 5) -> list[dict]:
-    """Toolong's first frame on a ``count``-line log, kyso's on ``count`` documents (one
-    kyso run per call of ``kyso_first``, alternating) and kyso/Toolong, target ≤ 1.0×."""
-    n = f"{count:,}"
+def rows(
+    work: Path,
+    counts: tuple[int, ...],
+    kyso: Callable[[TmuxHarness, int], Frame],
+    runs: int = 5,
+    target: float = 400,
+) -> list[dict]:
+    """kyso's first frame at each of ``counts`` (one run per call of ``kyso``; target
+    ``target`` ms), Toolong's on a log of as many lines and kyso/Toolong (target ≤ 1.0×), a
+    bare Textual app's; then ``import textual.app`` in both venvs."""
     python, versions = toolong_python()
-    if python is None:
-        what = f"Toolong could not be installed here ({versions}): not measured"
-        return [
+    tl = [str(python), str(python.parent / "tl")] if python is not None else []
+    logs = {n: write_log(work / f"toolong-{n}.log", n) for n in counts} if tl else {}
+    kyso_ms: dict[int, list[float]] = {n: [] for n in counts}
+    tl_ms: dict[int, list[float]] = {n: [] for n in counts}
+    bare_ms: list[float] = []
+    bare = work / "bare_textual_app.py"
+    bare.write_text(_BARE_APP, encoding="utf-8")
+    polls: list[float] = []
+    with TmuxHarness(SIZE) as harness:
+        kyso(harness, counts[0])  # one unmeasured run each: the page cache warm for all
+        if tl:
+            harness.first_frame([*tl, str(logs[counts[0]])], LOG_LINE)
+        for _ in range(runs):
+            for n in counts:
+                frame = kyso(harness, n)
+                kyso_ms[n].append(frame.ready)
+                polls.append(frame.interval)
+                if tl:
+                    frame = harness.first_frame([*tl, str(logs[n])], LOG_LINE)
+                    tl_ms[n].append(frame.ready)
+                    polls.append(frame.interval)
+            frame = harness.first_frame([sys.executable, str(bare)], BARE)
+            bare_ms.append(frame.ready)
+    same = (
+        f"tmux {SIZE[0]}×{SIZE[1]}, screen polled every {statistics.median(polls):.1f} ms (the"
+        f" resolution); median of {runs} rounds, kyso, Toolong and a bare app interleaved"
+    )
+    ours = textual_version(sys.executable)
+    floors = import_textual([sys.executable, *([python] if tl else [])])
+    out: list[dict] = []
+    for n in counts:
+        k = statistics.median(kyso_ms[n])
+        out.append(
             {
-                "name": f"Toolong `tl FILE` → first frame, {n}-line log: not measured (no Toolong)",
-                "value": float("nan"),
+                "name": f"`kyso tui` → first frame in tmux, {n:,} documents",
+                "value": k,
                 "unit": "ms",
-                "what": what,
+                "what": f"process start to the inbox with its first rows on screen; {same}",
+                "target": f"≤ {target:g} ms",
+                "pass": k <= target,
+            }
+        )
+        if not tl:
+            continue
+        t = statistics.median(tl_ms[n])
+        size = logs[n].stat().st_size >> 10
+        out += [
+            {
+                "name": f"Toolong `tl FILE` → first frame in tmux, {n:,}-line log ({size:,}"
+                f" KiB; {versions})",
+                "value": t,
+                "unit": "ms",
+                "what": f"process start to the first screen with log lines; {same}",
+            },
+            {
+                "name": f"`kyso tui` / Toolong, first frame, {n:,}",
+                "value": k / t,
+                "unit": "×",
+                "what": "the two rows above (same rounds)",
+                "target": "≤ 1.0×",
+                "pass": k / t <= 1.0,
             },
         ]
-    log = write_log(work / f"toolong-{count}.log", count)
-    toolong, kyso = [], []
-    _once(python, log)  # warm the new venv's bytecode cache, as kyso's is by its earlier runs
-    for _ in range(runs):
-        kyso.append(kyso_first())
-        toolong.append(_once(python, log))
-    t, k = statistics.median(toolong), statistics.median(kyso)
-    same = (
-        f"headless driver {SIZE[0]}×{SIZE[1]}, first frame rendered to terminal output, "
-        f"median of {runs} runs alternating kyso/Toolong"
-    )
-    return [
+    out += [
         {
-            "name": f"Toolong `tl FILE` → first frame, {n}-line log ({log.stat().st_size >> 10:,}"
-            f" KiB; {versions})",
-            "value": t,
+            "name": f"bare Textual {ours} app → first frame in tmux (one Static)",
+            "value": statistics.median(bare_ms),
             "unit": "ms",
-            "what": f"process start to Toolong's first frame, incl. imports; {same}",
+            "what": f"the floor under kyso's first frame: Python and Textual alone; {same}",
         },
         {
-            "name": f"`kyso tui` → first frame, {n} documents (same run as Toolong's)",
-            "value": k,
+            "name": f"`import textual.app`, Textual {ours} (kyso's venv)",
+            "value": floors[0],
             "unit": "ms",
-            "what": f"process start to kyso's first inbox frame, incl. imports; {same}",
+            "what": "in a fresh interpreter, bytecode cached, timed around the import; median"
+            " of 5, alternating with Toolong's venv",
         },
+    ]
+    if not tl:
+        return out + [
+            {
+                "name": "Toolong `tl FILE` → first frame: not measured (no Toolong)",
+                "value": float("nan"),
+                "unit": "ms",
+                "what": f"Toolong could not be installed here ({versions})",
+            }
+        ]
+    return out + [
         {
-            "name": "`kyso tui` / Toolong, first frame",
-            "value": k / t,
-            "unit": "×",
-            "what": "the two rows above: kyso's start-up against a lean Textual log viewer's",
-            "target": "≤ 1.0×",
-            "pass": k / t <= 1.0,
-        },
+            "name": f"`import textual.app`, {versions.split(', ')[1]} (Toolong's venv)",
+            "value": floors[1],
+            "unit": "ms",
+            "what": "the same in Toolong's venv: the import floor Toolong starts from",
+        }
     ]

@@ -43,24 +43,26 @@ ROLES = {
 DEMO_PIN = "123456"
 
 
-def _prepare_images(images: str) -> str:
-    """textual-image must query the terminal before Textual starts."""
-    if images != "off":
-        try:
-            import textual_image.widget  # noqa: F401
-        except Exception:
-            return "off"
-    return images
-
-
 def _run_app(
-    backend: Any, *, images: str | None, key_label: str | None, greeting: str = ""
+    backend: Any,
+    *,
+    images: str | None,
+    key_label: str | None,
+    greeting: str = "",
+    settings: Any = None,
+    probe: Any = None,
 ) -> None:
+    """Run the app; ``probe`` is the terminal's image support being asked already
+    (:class:`kyso.tui.image_probe.ImageProbe`), else it is asked now."""
     from kyso.config.settings import load_settings
-    from kyso.tui.app import KysoApp
+    from kyso.tui.image_probe import ImageProbe
 
-    settings = load_settings()
-    mode = _prepare_images(images or settings.ui.images)
+    settings = settings or load_settings()
+    probe = probe or ImageProbe(images or settings.ui.images)
+    try:
+        from kyso.tui.app import KysoApp  # while the terminal answers
+    finally:
+        mode = probe.mode()  # the terminal is given back even when the import fails
     KysoApp(backend, settings=settings, images=mode, key_label=key_label, greeting=greeting).run()
 
 
@@ -73,17 +75,26 @@ def tui(no_images: bool, key_label: str | None, kiosk: bool = False) -> None:
     # kiosk hook (tui/kiosk.py): `--kiosk` or `ui.kiosk = true` starts the station instead
     from kyso.config.settings import load_settings
 
-    if kiosk or load_settings().ui.kiosk:
+    settings = load_settings()
+    if kiosk or settings.ui.kiosk:
         from kyso.tui.kiosk import run_kiosk
 
         run_kiosk(images="off" if no_images else None, key_label=key_label)
         return
-    from kyso.core.service.office import load_session
-    from kyso.core.service.store_service import StoreService
+    from kyso.tui.image_probe import ImageProbe
 
-    session = load_session()
-    backend = StoreService(session, key_label=key_label)
-    _run_app(backend, images="off" if no_images else None, key_label=key_label)
+    # The terminal's answers are waited for while the session, the store and the app load.
+    images = "off" if no_images else settings.ui.images
+    probe = ImageProbe(images)
+    try:
+        from kyso.core.service.office import load_session
+        from kyso.core.service.store_service import StoreService
+
+        backend = StoreService(load_session(), key_label=key_label)
+    except BaseException:
+        probe.mode()  # the terminal as it was (the probe holds it) before the error is said
+        raise
+    _run_app(backend, images=images, key_label=key_label, settings=settings, probe=probe)
 
 
 # ---------------------------------------------------------------- demo

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kyso.core.errors import KysoError, PinLockedError
-from kyso.core.token.session import TokenOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     from kyso.core.token.diagnosis import Diagnosis, TokenCheck
     from kyso.core.token.inventory import ModuleReport
-    from kyso.core.token.session import TokenSession
+    from kyso.core.token.session import TokenOptions, TokenSession
 
 __all__ = [
     "PIN_WARNINGS",
@@ -120,6 +119,8 @@ def build_token_options(
         from kyso.config.settings import load_settings
 
         settings = load_settings()
+    from kyso.core.token.session import TokenOptions
+
     return TokenOptions(
         module=module or None,
         configured_module=settings.token.module or None,
@@ -274,3 +275,13 @@ def check_pin(options: TokenOptions, pin: str) -> None:
     """
     with open_session(options, pin):
         del pin
+
+
+def __getattr__(name: str) -> Any:
+    # TokenOptions is re-exported without importing the token modules with this one: the
+    # app's first frame needs TokenStatus only (the token is looked for after it).
+    if name == "TokenOptions":
+        from kyso.core.token.session import TokenOptions
+
+        return TokenOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

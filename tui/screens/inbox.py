@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -73,6 +73,8 @@ class InboxScreen(InboxTable, ClerkKeys):
         self._complete = True
         self._resumed = False
         self._columns: tuple[Column, ...] = ()
+        self._width = 0
+        """The width the table's columns were last sized for."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -96,6 +98,7 @@ class InboxScreen(InboxTable, ClerkKeys):
         status.sync = self.service.sync_status()
         status.token = self.kyso.token_status
         self._update_header()
+        self._width = table.size.width or self.app.size.width  # as refresh_table sizes
         table.focus()
         # The first screenful is one indexed read of ~1 ms, done here so it is in the first
         # frame: a worker would wait for the GIL behind that frame (~100 ms). The rest of
@@ -174,8 +177,16 @@ class InboxScreen(InboxTable, ClerkKeys):
     def _token_changed(self, message: TokenStatusChanged) -> None:
         self.query_one(StatusBar).token = message.status
 
-    def on_resize(self) -> None:
-        if self._columns:
+    def on_resize(self, event: events.Resize) -> None:
+        if self._columns:  # once the table has its new size
+            self.call_after_refresh(self._fit_width)
+
+    def _fit_width(self) -> None:
+        # The resize that comes with the mount finds the width the first rows were laid
+        # out for: the table is not rebuilt for it (nor before the first frame).
+        width = self.query_one(DataTable).size.width or self.app.size.width
+        if width != self._width:
+            self._width = width
             self.refresh_table()
 
     @on(DataTable.RowHighlighted, "#inbox-table")
