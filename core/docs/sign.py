@@ -89,16 +89,24 @@ def _field_name(check: PdfCheck, wanted: str | None) -> str:
     return f"Signature{n}"
 
 
-def prepare(job: SignJob, options: SignOptions) -> Prepared:
-    """Pre-flight one job: input readable and signable, output writable, box placed."""
-    from kyso.core.docs.pdf import open_mupdf
-    from kyso.core.docs.preflight import load_for_signing
+def prepare(job: SignJob, options: SignOptions, *, notes: bool = False) -> Prepared:
+    """Pre-flight one job: input readable and signable, output writable, box placed.
+    With ``notes``, also what to tell the signer before the PIN (a Decree 30 heading
+    without blanks, a stamp over the text). The file is parsed once by PyMuPDF and once
+    by pyHanko, whose reader the signature then takes over."""
+    from kyso.core.docs.preflight import open_for_signing
 
     _check_output(job)
-    data, check = load_for_signing(job.source, repair=options.repair, field_name=options.field_name)
+    loaded = open_for_signing(job.source, repair=options.repair, field_name=options.field_name)
+    check = loaded.check
     placement = slots = None
-    if options.visible or options.issuance_fields:
-        with open_mupdf(data) as doc:  # one parse serves placement and the blanks
+    blanks_missing, overlap = False, ""
+    if options.visible or options.issuance_fields or notes:
+        from kyso.core.docs.pdf import open_mupdf
+
+        # One parse serves placement, the blanks and the notes (MuPDF loads a page's
+        # fonts once per document, the costly part of reading its text).
+        with loaded.doc if loaded.doc is not None else open_mupdf(loaded.data) as doc:
             if options.visible:
                 placement = resolve_placement(
                     doc,
@@ -111,7 +119,34 @@ def prepare(job: SignJob, options: SignOptions) -> Prepared:
                 )
             if options.issuance_fields:
                 slots = find_issuance_slots(doc)
-    return Prepared(job, data, check, placement, _field_name(check, options.field_name), slots)
+            if notes:
+                blanks_missing, overlap = _notes(doc, slots, placement, options.anchor)
+    elif loaded.doc is not None:
+        loaded.doc.close()
+    return Prepared(
+        job,
+        loaded.data,
+        check,
+        placement,
+        _field_name(check, options.field_name),
+        slots,
+        blanks_missing,
+        overlap,
+        [loaded.reader],
+    )
+
+
+def _notes(doc, slots, placement: Placement | None, anchor: str | None) -> tuple[bool, str]:
+    """A Decree 30 heading whose blanks were not found; the text the stamp would cover
+    (the anchor line itself and the blank number/date lines are not counted)."""
+    from kyso.core.docs.issuance_blanks import looks_like_decree30
+    from kyso.core.docs.placement_check import overlap_warning
+
+    blanks_missing = slots is None and looks_like_decree30(doc)
+    overlap = ""
+    if placement is not None and placement.rule != "field":
+        overlap = overlap_warning(doc, placement, ignore=(anchor,) if anchor else ())
+    return blanks_missing, overlap
 
 
 class StampCache:
@@ -147,7 +182,7 @@ def sign_prepared(
         missing = missing_glyphs(text.render())
         if missing:
             raise SigningError("Phông chữ của con dấu thiếu ký tự: " + "".join(sorted(missing)))
-    writer = open_writer(prepared.data)
+    writer = open_writer(prepared.data, prepared.take_reader())
     if prepared.slots is not None:
         add_issuance_fields(writer, prepared.slots)
     spec = None
@@ -236,15 +271,15 @@ def sign_file(
 
 
 def preflight(
-    jobs: Iterable[SignJob], options: SignOptions
+    jobs: Iterable[SignJob], options: SignOptions, *, notes: bool = False
 ) -> tuple[list[Prepared], list[JobResult]]:
     """Check every job before any PIN is asked: the ones that can be signed, and the
-    failures (each with its reason)."""
+    failures (each with its reason); ``notes`` as in :func:`prepare`."""
     ready: list[Prepared] = []
     failed: list[JobResult] = []
     for job in jobs:
         try:
-            ready.append(prepare(job, options))
+            ready.append(prepare(job, options, notes=notes))
         except KysoError as exc:
             failed.append(JobResult(job, error=exc))
         except Exception as exc:  # a hostile file fails alone, in one line
