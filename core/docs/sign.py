@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from io import BytesIO
 from pathlib import Path
 
-from kyso.core.atomic import write_atomic
+from kyso.core.atomic import sync_folders, write_atomic
 from kyso.core.docs.issuance import add_issuance_fields, find_issuance_slots
 from kyso.core.docs.ltv import level_metadata
 from kyso.core.docs.pdf import PdfCheck, open_writer
@@ -94,6 +94,7 @@ def prepare(job: SignJob, options: SignOptions, *, notes: bool = False) -> Prepa
     With ``notes``, also what to tell the signer before the PIN (a Decree 30 heading
     without blanks, a stamp over the text). The file is parsed once by PyMuPDF and once
     by pyHanko, whose reader the signature then takes over."""
+    from kyso.core.docs.placement_check import signer_notes
     from kyso.core.docs.preflight import open_for_signing
 
     _check_output(job)
@@ -120,7 +121,7 @@ def prepare(job: SignJob, options: SignOptions, *, notes: bool = False) -> Prepa
             if options.issuance_fields:
                 slots = find_issuance_slots(doc)
             if notes:
-                blanks_missing, overlap = _notes(doc, slots, placement, options.anchor)
+                blanks_missing, overlap = signer_notes(doc, slots, placement, options.anchor)
     elif loaded.doc is not None:
         loaded.doc.close()
     return Prepared(
@@ -134,19 +135,6 @@ def prepare(job: SignJob, options: SignOptions, *, notes: bool = False) -> Prepa
         overlap,
         [loaded.reader],
     )
-
-
-def _notes(doc, slots, placement: Placement | None, anchor: str | None) -> tuple[bool, str]:
-    """A Decree 30 heading whose blanks were not found; the text the stamp would cover
-    (the anchor line itself and the blank number/date lines are not counted)."""
-    from kyso.core.docs.issuance_blanks import looks_like_decree30
-    from kyso.core.docs.placement_check import overlap_warning
-
-    blanks_missing = slots is None and looks_like_decree30(doc)
-    overlap = ""
-    if placement is not None and placement.rule != "field":
-        overlap = overlap_warning(doc, placement, ignore=(anchor,) if anchor else ())
-    return blanks_missing, overlap
 
 
 class StampCache:
@@ -173,6 +161,15 @@ def sign_prepared(
     prepared: Prepared, key, options: SignOptions, stamper: StampCache | None = None
 ) -> SignedDocument:
     """Sign one pre-flighted job with ``key`` (a :class:`SigningKey`) and write it."""
+    payload, signed = _signed_bytes(prepared, key, options, stamper)
+    write_atomic(prepared.job.output, payload)
+    return signed
+
+
+def _signed_bytes(
+    prepared: Prepared, key, options: SignOptions, stamper: StampCache | None = None
+) -> tuple[bytes, SignedDocument]:
+    """The signed file's bytes, not yet written, and what to report once they are."""
     from pyhanko.sign import fields, signers
 
     stamper = stamper or StampCache(options)
@@ -215,8 +212,7 @@ def sign_prepared(
         bytes_reserved=_reserved_bytes(options),
         what=f"Ký {prepared.job.source.name}",
     )
-    write_atomic(prepared.job.output, payload)
-    return SignedDocument(
+    return payload, SignedDocument(
         job=prepared.job,
         placement=prepared.placement,
         field_name=prepared.field_name,
@@ -309,42 +305,55 @@ def sign_batch(
     stopped: KysoError | None = None
     stamper = StampCache(options)
     total = len(jobs)
+    folders: set[Path] = set()
 
     def report(result: JobResult) -> None:
         results.append(result)
         if on_result is not None:
             on_result(result, len(results), total)
 
-    for item in jobs:
-        job = item.job if isinstance(item, Prepared) else item
-        if stopped is None and cancel is not None and cancel.is_set():
-            stopped = SigningError("Đã dừng theo yêu cầu; các tệp còn lại chưa ký.")
-        if stopped is not None:
-            report(JobResult(job, error=stopped, skipped=True))
-            continue
-        try:
-            prepared = item if isinstance(item, Prepared) else prepare(job, options)
-            signed = sign_prepared(prepared, key, options, stamper)
-        except TokenRemovedError as exc:
-            stopped = exc
-            report(JobResult(job, error=exc))
-            continue
-        except KysoError as exc:
-            if session is not None and _token_gone(session):
-                stopped = TokenRemovedError("Token đã bị rút ra hoặc mất kết nối khi ký.")
-                report(JobResult(job, error=stopped))
+    try:
+        for item in jobs:
+            job = item.job if isinstance(item, Prepared) else item
+            if stopped is None and cancel is not None and cancel.is_set():
+                stopped = SigningError(_CANCELLED)
+            if stopped is not None:
+                report(JobResult(job, error=stopped, skipped=True))
                 continue
-            report(JobResult(job, error=exc))
-            continue
-        except KeyboardInterrupt:
-            stopped = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
-            report(JobResult(job, error=stopped, skipped=True))
-            continue
-        except Exception as exc:  # one bad file never ends the batch with a traceback
-            report(JobResult(job, error=SigningError(f"Ký {job.source.name} thất bại: {exc}")))
-            continue
-        report(JobResult(job, signed=signed))
+            try:
+                prepared = item if isinstance(item, Prepared) else prepare(job, options)
+                payload, signed = _signed_bytes(prepared, key, options, stamper)
+                # Each file is flushed to disk before its rename (never half a file);
+                # the folders' own flush, which makes the renames durable, is done
+                # once for the batch.
+                write_atomic(job.output, payload, sync_folder=False)
+                folders.add(job.output.parent)
+            except TokenRemovedError as exc:
+                stopped = exc
+                report(JobResult(job, error=exc))
+                continue
+            except KysoError as exc:
+                if session is not None and _token_gone(session):
+                    stopped = TokenRemovedError("Token đã bị rút ra hoặc mất kết nối khi ký.")
+                    report(JobResult(job, error=stopped))
+                    continue
+                report(JobResult(job, error=exc))
+                continue
+            except KeyboardInterrupt:
+                stopped = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
+                report(JobResult(job, error=stopped, skipped=True))
+                continue
+            except Exception as exc:  # one bad file never ends the batch with a traceback
+                error = SigningError(f"Ký {job.source.name} thất bại: {exc}")
+                report(JobResult(job, error=error))
+                continue
+            report(JobResult(job, signed=signed))
+    finally:
+        sync_folders(folders)
     return BatchResult(tuple(results), stopped)
+
+
+_CANCELLED = "Đã dừng theo yêu cầu; các tệp còn lại chưa ký."
 
 
 def _token_gone(session) -> bool:
