@@ -191,8 +191,8 @@ def sign(
         raise click.UsageError(
             "Thiếu tệp PDF cần ký (hoặc --doc ID để ký văn bản trong hộp văn bản)"
         )
-    from kyso.core.docs.parallel import default_workers, sign_batch_parallel
-    from kyso.core.docs.sign import SignJob, SignOptions, preflight, sign_batch
+    from kyso.core.docs.parallel import default_workers, preflight_parallel, sign_batch_parallel
+    from kyso.core.docs.sign import SignJob, SignOptions, sign_batch
     from kyso.core.errors import SigningError
     from kyso.core.service.tokens import open_session
 
@@ -223,7 +223,9 @@ def sign(
     else:
         jobs = [SignJob(inputs[0], output)]
 
-    ready, failures = preflight(jobs, options, notes=True)
+    # The checks before the PIN are CPU-bound: a batch spreads them over the workers.
+    checkers = default_workers(len(jobs)) if workers is None else workers
+    ready, failures = preflight_parallel(jobs, options, workers=checkers, notes=True)
     rows: list[dict] = [_result_json(failure) for failure in failures]
     for failure in failures:
         echo(f"✗ {failure.job.source}: {failure.error}", err=True)

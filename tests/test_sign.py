@@ -225,6 +225,30 @@ def test_batch_cancel_stops_cleanly(tmp_path, signing_key):
     assert verify_pdf(out / "c0.pdf").ok
 
 
+def test_parallel_preflight_matches_the_sequential_one(tmp_path):
+    """The CLI's checks before the PIN, spread over forked workers: the same verdicts,
+    notes and placements, in job order."""
+    from kyso.core.docs.parallel import preflight_parallel
+    from kyso.core.docs.sign import preflight
+
+    files = [make_pdf(tmp_path / f"p{i}.pdf", pages=2) for i in range(9)]
+    files[4].write_bytes(b"%PDF-1.7\n garbage")
+    out = tmp_path / "out"
+    out.mkdir()
+    jobs = [SignJob(p, out / p.name) for p in files]
+    options = SignOptions(page=1, box=(60.0, 690.0, 300.0, 780.0))  # over the heading
+    ready, failed = preflight(jobs, options, notes=True)
+    spread, spread_failed = preflight_parallel(jobs, options, workers=2, notes=True)
+    assert [r.job for r in spread] == [r.job for r in ready] and len(spread) == 8
+    assert [(r.placement, r.field_name, r.overlap, r.check) for r in spread] == [
+        (r.placement, r.field_name, r.overlap, r.check) for r in ready
+    ]
+    assert all("che chữ" in r.overlap for r in spread)
+    assert [f.job.source.name for f in spread_failed] == ["p4.pdf"]
+    assert isinstance(spread_failed[0].error, DocumentError)
+    assert str(spread_failed[0].error) == str(failed[0].error)
+
+
 def test_parallel_batch_uses_one_session_and_keeps_job_order(tmp_path, signing_key, ca_pem):
     from kyso.core.docs.parallel import sign_batch_parallel
 
