@@ -175,13 +175,14 @@ def run(work: Path) -> list[dict]:
             "name": "kyso sign, 100 × 3-page batch, per file (incl. process start; forked workers)",
             "value": kyso_per_file * 1000,
             "unit": "ms",
-            "what": "one `kyso sign` process, 100 files, default --workers (forked preparers)",
+            "what": "one `kyso sign` process, 100 files, default --workers: forked workers "
+            "check the files before the PIN and sign them after it",
         },
         {
             "name": "kyso sign --workers 0, same batch, per file (sequential)",
             "value": sequential_per_file * 1000,
             "unit": "ms",
-            "what": "the same command signing one file after another in one process",
+            "what": "the same command checking and signing one file after another in one process",
         },
         {
             "name": "pyhanko CLI loop, per file",

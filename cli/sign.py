@@ -35,25 +35,22 @@ def _ctrl_c_stops(cancel: threading.Event) -> Iterator[None]:
 
 
 def _warn_missing_blanks(ready) -> None:
-    """Before the PIN: a Decree 30 document whose number/date blanks were not found."""
-    from kyso.core.docs.issuance_blanks import blanks_warning, looks_like_decree30
+    """Before the PIN: a Decree 30 document whose number/date blanks were not found
+    (found by the pre-flight's ``notes``)."""
+    from kyso.core.docs.issuance_blanks import blanks_warning
 
     for prepared in ready:
-        if prepared.slots is None and looks_like_decree30(prepared.data):
+        if prepared.blanks_missing:
             echo(f"⚠ {prepared.job.source}: {blanks_warning('?', None)}", err=True)
 
 
-def _warn_overlaps(ready, anchor: str | None) -> None:
+def _warn_overlaps(ready) -> None:
     """Before the PIN: a stamp that would cover the document's text (the anchor line
-    itself and the blank number/date lines are not counted)."""
-    from kyso.core.docs.placement_check import overlap_warning
-
+    itself and the blank number/date lines are not counted; the pre-flight's
+    ``notes``)."""
     for prepared in ready:
-        if prepared.placement is not None and prepared.placement.rule != "field":
-            ignore = (anchor,) if anchor else ()
-            warning = overlap_warning(prepared.data, prepared.placement, ignore=ignore)
-            if warning:
-                echo(f"⚠ {prepared.job.source}: {warning}", err=True)
+        if prepared.overlap:
+            echo(f"⚠ {prepared.job.source}: {prepared.overlap}", err=True)
 
 
 def _result_json(result) -> dict:  # result: kyso.core.docs.sign.JobResult
@@ -194,8 +191,8 @@ def sign(
         raise click.UsageError(
             "Thiếu tệp PDF cần ký (hoặc --doc ID để ký văn bản trong hộp văn bản)"
         )
-    from kyso.core.docs.parallel import default_workers, sign_batch_parallel
-    from kyso.core.docs.sign import SignJob, SignOptions, preflight, sign_batch
+    from kyso.core.docs.parallel import default_workers, preflight_parallel, sign_batch_parallel
+    from kyso.core.docs.sign import SignJob, SignOptions, sign_batch
     from kyso.core.errors import SigningError
     from kyso.core.service.tokens import open_session
 
@@ -226,7 +223,9 @@ def sign(
     else:
         jobs = [SignJob(inputs[0], output)]
 
-    ready, failures = preflight(jobs, options)
+    # The checks before the PIN are CPU-bound: a batch spreads them over the workers.
+    checkers = default_workers(len(jobs)) if workers is None else workers
+    ready, failures = preflight_parallel(jobs, options, workers=checkers, notes=True)
     rows: list[dict] = [_result_json(failure) for failure in failures]
     for failure in failures:
         echo(f"✗ {failure.job.source}: {failure.error}", err=True)
@@ -242,7 +241,7 @@ def sign(
             echo_json(rows)
         raise SigningError(f"Không tệp nào ký được ({len(failures)}/{len(jobs)} lỗi)")
     _warn_missing_blanks(ready)
-    _warn_overlaps(ready, anchor)
+    _warn_overlaps(ready)
 
     checked = presign_token(
         chosen, trust=setup.trust, level=setup.level, timestamp_url=setup.timestamp_url

@@ -13,11 +13,15 @@ from pathlib import Path
 
 from kyso.core.errors import OutputError
 
-__all__ = ["write_atomic"]
+__all__ = ["sync_folders", "write_atomic"]
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` atomically; raise :class:`OutputError` on failure."""
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, sync_folder: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically; raise :class:`OutputError` on failure.
+
+    ``sync_folder=False`` leaves the folder's flush (what makes the rename itself
+    survive a power cut) to the caller's :func:`sync_folders`, once for a batch of
+    files; each file's content is flushed before its rename either way."""
     import tempfile  # not at import: readers of the cache (``kyso inbox``) never write
 
     path = Path(path)
@@ -45,13 +49,21 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
                 raise OutputError(f"Đĩa đầy, không ghi được {path}") from None
             raise OutputError(f"Không ghi được {path}: {exc.strerror}") from None
         raise
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    if sync_folder:
+        sync_folders([folder])
+
+
+def sync_folders(folders) -> None:
+    """Flush each folder's entries (renames into it) to disk; failures are ignored, as
+    some file systems cannot sync a directory."""
+    for folder in folders:
+        try:
+            dir_fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
+        finally:
+            os.close(dir_fd)

@@ -153,6 +153,59 @@ def test_batch_goes_on_past_a_bad_file(tmp_path, signing_key):
     assert sorted(p.name for p in out.iterdir()) == ["vb0.pdf", "vb1.pdf", "vb2.pdf"]
 
 
+def test_a_failed_write_is_reported_for_its_own_file_in_order(tmp_path, signing_key):
+    """A folder gone after the pre-flight fails that file's write alone, reported in
+    job order; the others are written (their folders flushed once for the batch)."""
+    import shutil
+
+    from kyso.core.docs.sign import preflight
+
+    files = [make_pdf(tmp_path / f"w{i}.pdf", pages=1) for i in range(3)]
+    outs = [tmp_path / f"out{i}" for i in range(3)]
+    for folder in outs:
+        folder.mkdir()
+    ready, failed = preflight(
+        [SignJob(p, o / p.name) for p, o in zip(files, outs, strict=True)], SignOptions()
+    )
+    assert not failed
+    shutil.rmtree(outs[1])  # gone after the pre-flight: only the write can notice
+    seen = []
+    result = sign_batch(ready, signing_key, SignOptions(), on_result=lambda r, d, t: seen.append(r))
+    assert [r.job.source.name for r in seen] == ["w0.pdf", "w1.pdf", "w2.pdf"]
+    assert [r.ok for r in result.results] == [True, False, True]
+    assert isinstance(result.results[1].error, OutputError)
+    for index in (0, 2):
+        assert verify_pdf(outs[index] / files[index].name).ok
+
+
+def test_prepared_job_signs_after_a_retry_and_in_another_process(tmp_path, signing_key):
+    """The pre-flight's reader is taken by one signature only (a writer changes what it
+    read); a retry and a copy sent to a worker process parse the bytes again."""
+    import pickle
+
+    from kyso.core.docs.sign import prepare, sign_prepared
+
+    source = make_pdf(tmp_path / "r.pdf", pages=2)
+    prepared = prepare(SignJob(source, tmp_path / "r1.pdf"), SignOptions())
+    assert prepared.parsed
+    copy = pickle.loads(pickle.dumps(prepared))
+    assert copy.parsed == [] and copy.data == prepared.data
+    sign_prepared(prepared, signing_key, SignOptions())
+    assert not prepared.parsed
+    again = sign_prepared(prepared, signing_key, SignOptions())
+    assert again.field_name == "Signature1"
+    elsewhere = tmp_path / "r2.pdf"
+    sign_prepared(
+        type(copy)(**{**copy.__dict__, "job": SignJob(source, elsewhere)}),
+        signing_key,
+        SignOptions(),
+    )
+    for path in (tmp_path / "r1.pdf", elsewhere):
+        report = verify_pdf(path)
+        assert report.ok and len(report.signatures) == 1
+    qpdf_check(elsewhere)
+
+
 def test_batch_cancel_stops_cleanly(tmp_path, signing_key):
     files = [make_pdf(tmp_path / f"c{i}.pdf", pages=1) for i in range(4)]
     out = tmp_path / "out"
@@ -170,6 +223,30 @@ def test_batch_cancel_stops_cleanly(tmp_path, signing_key):
     assert result.stopped is not None
     assert [p.name for p in out.iterdir()] == ["c0.pdf"]
     assert verify_pdf(out / "c0.pdf").ok
+
+
+def test_parallel_preflight_matches_the_sequential_one(tmp_path):
+    """The CLI's checks before the PIN, spread over forked workers: the same verdicts,
+    notes and placements, in job order."""
+    from kyso.core.docs.parallel import preflight_parallel
+    from kyso.core.docs.sign import preflight
+
+    files = [make_pdf(tmp_path / f"p{i}.pdf", pages=2) for i in range(9)]
+    files[4].write_bytes(b"%PDF-1.7\n garbage")
+    out = tmp_path / "out"
+    out.mkdir()
+    jobs = [SignJob(p, out / p.name) for p in files]
+    options = SignOptions(page=1, box=(60.0, 690.0, 300.0, 780.0))  # over the heading
+    ready, failed = preflight(jobs, options, notes=True)
+    spread, spread_failed = preflight_parallel(jobs, options, workers=2, notes=True)
+    assert [r.job for r in spread] == [r.job for r in ready] and len(spread) == 8
+    assert [(r.placement, r.field_name, r.overlap, r.check) for r in spread] == [
+        (r.placement, r.field_name, r.overlap, r.check) for r in ready
+    ]
+    assert all("che chữ" in r.overlap for r in spread)
+    assert [f.job.source.name for f in spread_failed] == ["p4.pdf"]
+    assert isinstance(spread_failed[0].error, DocumentError)
+    assert str(spread_failed[0].error) == str(failed[0].error)
 
 
 def test_parallel_batch_uses_one_session_and_keeps_job_order(tmp_path, signing_key, ca_pem):

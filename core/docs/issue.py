@@ -30,7 +30,7 @@ from kyso.core.docs.issuance import (
 from kyso.core.docs.issue_check import Mark, check_issued
 from kyso.core.docs.issue_geometry import RotatedStyle, page_frame
 from kyso.core.docs.ltv import LtvPlan, level_metadata
-from kyso.core.docs.pdf import open_reader, read_pdf_bytes
+from kyso.core.docs.pdf import open_reader, open_writer, read_pdf_bytes
 from kyso.core.docs.sign import run_pdf_signer
 from kyso.core.docs.stamp import format_signing_time
 from kyso.core.errors import DocumentError, OutputError, SigningError
@@ -97,9 +97,9 @@ def _serif_style(template: str, size: int, x_align: str, y_align: str, margins, 
 def _org_style(seal_png: bytes):
     """The seal fills the widget; the organisation and the time are set small along
     its lower edge (the widget overlaps the leader's image, so nothing goes beside)."""
-    from PIL import Image
     from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.images import PdfImage
+
+    from kyso.core.docs.seal_image import seal_image
 
     return _serif_style(
         "%(org)s\n%(signed_at)s",
@@ -107,7 +107,7 @@ def _org_style(seal_png: bytes):
         "ALIGN_MID",
         "ALIGN_MIN",
         (4, 4, 2, 1),
-        background=PdfImage(Image.open(BytesIO(seal_png))),
+        background=seal_image(seal_png),
         background_opacity=1.0,
         background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
@@ -160,7 +160,8 @@ def sign_into(
 
 def _check_paths(source: Path, output: Path):
     """The input's bytes and a reader over them; broken, encrypted or same-as-output
-    inputs are refused."""
+    inputs are refused. The reader only reads: the update's writer takes it over
+    (:func:`kyso.core.docs.pdf.open_writer`) rather than parsing the file again."""
     if Path(source).resolve() == Path(output).resolve():
         raise OutputError(f"Không ghi đè tệp gốc {source}; chọn tệp ra khác")
     data = read_pdf_bytes(source)
@@ -174,8 +175,6 @@ def issue_main_document(
     with the seal over the leader's image, at the level of ``ltv`` (B-LTA when a TSA is
     configured; see :func:`kyso.core.docs.presign.presign_issuance`). ``key`` may be
     None with ``only_number``."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
     data, reader = _check_paths(source, output)
     leader = leader_widget(reader)
     if leader is None:
@@ -186,7 +185,7 @@ def issue_main_document(
         place = slots.place if slots else None
     if place is None:
         raise DocumentError("Không tìm thấy dòng địa danh, ngày tháng trên trang đầu")
-    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    writer = open_writer(data, reader)
     number_line = f"Số: {request.so_ky_hieu}"
     date_line = format_date_line(place, request.date)
     fill_issuance_fields(writer, number_line, date_line)
@@ -246,13 +245,11 @@ def issue_appendix(
 ) -> IssuedFile:
     """Sign an appendix as the organisation: top right of page 1, no image, at the level
     of ``ltv`` like the main document."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
     data, reader = _check_paths(source, output)
     frame = page_frame(reader.find_page_for_modification(0)[0].get_object())
     box = attachment_box(frame)
     signed_at = format_signing_time()
-    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    writer = open_writer(data, reader)
     payload = sign_into(
         writer,
         key,

@@ -30,13 +30,14 @@ from kyso.core.docs.sign import (
     SignJob,
     SignOptions,
     StampCache,
+    preflight,
     prepare,
     sign_prepared,
 )
 from kyso.core.errors import KysoError, SigningError, TokenRemovedError
 from kyso.core.token.errors import translate
 
-__all__ = ["default_workers", "sign_batch_parallel"]
+__all__ = ["default_workers", "preflight_parallel", "sign_batch_parallel"]
 
 
 def default_workers(jobs: int) -> int:
@@ -45,6 +46,35 @@ def default_workers(jobs: int) -> int:
     if jobs < 8 or cores < 2:
         return 0
     return min(cores, 4, jobs // 4)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _preflight_chunk(args) -> tuple[list[Prepared], list[JobResult]]:
+    jobs, options, notes = args
+    return preflight(jobs, options, notes=notes)
+
+
+def preflight_parallel(
+    jobs: Sequence[SignJob], options: SignOptions, *, workers: int, notes: bool = False
+) -> tuple[list[Prepared], list[JobResult]]:
+    """:func:`kyso.core.docs.sign.preflight` spread over ``workers`` forked processes
+    (parsing, placement and the notes are CPU-bound); both lists keep the job order.
+    Call it before the token is opened: the workers only read PDFs."""
+    jobs = list(jobs)
+    if workers < 2 or len(jobs) < 2:
+        return preflight(jobs, options, notes=notes)
+    size = max(1, -(-len(jobs) // (workers * 4)))  # small chunks even out the load
+    chunks = [(jobs[i : i + size], options, notes) for i in range(0, len(jobs), size)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_ignore_sigint) as pool:
+        parts = pool.map(_preflight_chunk, chunks, chunksize=1)
+    ready = [item for part, _ in parts for item in part]
+    failed = [item for _, part in parts for item in part]
+    return ready, failed
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from kyso.core.errors import DocumentError
 __all__ = [
     "PdfCheck",
     "check_pdf",
+    "check_pdf_reader",
     "count_pages",
     "open_mupdf",
     "open_writer",
@@ -168,6 +169,13 @@ def check_pdf(path: Path, data: bytes | None = None) -> PdfCheck:
     path = Path(path)
     if data is None:
         data = read_pdf_bytes(path)
+    return check_pdf_reader(path, data)[0]
+
+
+def check_pdf_reader(path: Path, data: bytes):
+    """:func:`check_pdf` and the pyHanko reader it parsed, which only read the file, so
+    an incremental writer can take it over (:func:`open_writer`) instead of parsing the
+    same bytes again."""
     reader = open_reader(data, path)
     try:
         page_count = count_pages(reader, path)
@@ -197,7 +205,7 @@ def check_pdf(path: Path, data: bytes | None = None) -> PdfCheck:
                 signed.add(name)
     except Exception as exc:
         raise DocumentError(f"Biểu mẫu (AcroForm) của tệp bị hỏng: {path} ({exc})") from None
-    return PdfCheck(
+    check = PdfCheck(
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
         page_count=page_count,
@@ -207,6 +215,7 @@ def check_pdf(path: Path, data: bytes | None = None) -> PdfCheck:
         signed_fields=frozenset(signed),
         permissions=permissions(reader),
     )
+    return check, reader
 
 
 def open_mupdf(source):
@@ -221,12 +230,16 @@ def open_mupdf(source):
         raise DocumentError(f"Không mở được tài liệu PDF: {exc}") from None
 
 
-def open_writer(data: bytes):
+def open_writer(data: bytes, reader=None):
     """pyHanko's incremental writer over ``data``; an owner-password-only file is opened
-    with its empty user password so the update is encrypted the same way."""
+    with its empty user password so the update is encrypted the same way. ``reader``: an
+    unencrypted pyHanko reader over the same bytes that nothing has written through yet
+    (the pre-flight's), taken over instead of parsing again."""
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+    if reader is not None and not reader.encrypted:
+        return IncrementalPdfFileWriter.from_reader(reader)
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
     if writer.prev.encrypted:
         writer.encrypt("")

@@ -23,6 +23,7 @@ __all__ = [
     "overlap_warning",
     "place_for_signer",
     "plan_placement",
+    "signer_notes",
     "title_anchors",
 ]
 
@@ -140,3 +141,17 @@ def plan_placement(
     finally:
         if doc is not data:
             doc.close()
+
+
+def signer_notes(doc, slots, placement: Placement | None, anchor: str | None) -> tuple[bool, str]:
+    """What the signing pre-flight tells the signer before the PIN, from the open
+    document: a Decree 30 heading whose blanks (``slots``) were not found, and the text
+    the stamp would cover (the anchor line itself and blank number/date lines are not
+    counted)."""
+    from kyso.core.docs.issuance_blanks import looks_like_decree30
+
+    blanks_missing = slots is None and looks_like_decree30(doc)
+    overlap = ""
+    if placement is not None and placement.rule != "field":
+        overlap = overlap_warning(doc, placement, ignore=(anchor,) if anchor else ())
+    return blanks_missing, overlap

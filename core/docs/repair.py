@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kyso.core.errors import DocumentError
 
-__all__ = ["REPAIR_TOOL", "damage", "looks_signed", "repair_bytes"]
+__all__ = ["REPAIR_TOOL", "damage", "damage_and_document", "looks_signed", "repair_bytes"]
 
 REPAIR_TOOL = "qpdf"
 """What ``--repair`` rewrites with; the CLI names it when it does."""
@@ -38,17 +38,31 @@ def looks_signed(data: bytes) -> bool:
 
 def damage(data: bytes) -> str | None:
     """What is wrong with a readable but damaged PDF, in Vietnamese, or None."""
+    problem, doc = damage_and_document(data)
+    if doc is not None:
+        doc.close()
+    return problem
+
+
+def damage_and_document(data: bytes):
+    """:func:`damage`, and for a sound file the PyMuPDF document it opened (the caller
+    closes it), so placement and the blanks need not parse the file again."""
     if not data.startswith(b"%PDF-"):
-        return "có dữ liệu lạ trước %PDF-"
+        return "có dữ liệu lạ trước %PDF-", None
     import pymupdf
 
+    doc = None
     try:
-        with pymupdf.open(stream=data, filetype="pdf") as doc:
-            if doc.is_repaired:
-                return "bảng xref hỏng"
+        doc = pymupdf.open(stream=data, filetype="pdf")
+        repaired = doc.is_repaired
     except Exception:
-        return "cấu trúc PDF hỏng"
-    return None
+        if doc is not None:
+            doc.close()
+        return "cấu trúc PDF hỏng", None
+    if repaired:
+        doc.close()
+        return "bảng xref hỏng", None
+    return None, doc
 
 
 def repair_bytes(data: bytes, path: Path) -> bytes:

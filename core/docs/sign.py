@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from io import BytesIO
 from pathlib import Path
 
-from kyso.core.atomic import write_atomic
+from kyso.core.atomic import sync_folders, write_atomic
 from kyso.core.docs.issuance import add_issuance_fields, find_issuance_slots
 from kyso.core.docs.ltv import level_metadata
 from kyso.core.docs.pdf import PdfCheck, open_writer
@@ -89,16 +89,25 @@ def _field_name(check: PdfCheck, wanted: str | None) -> str:
     return f"Signature{n}"
 
 
-def prepare(job: SignJob, options: SignOptions) -> Prepared:
-    """Pre-flight one job: input readable and signable, output writable, box placed."""
-    from kyso.core.docs.pdf import open_mupdf
-    from kyso.core.docs.preflight import load_for_signing
+def prepare(job: SignJob, options: SignOptions, *, notes: bool = False) -> Prepared:
+    """Pre-flight one job: input readable and signable, output writable, box placed.
+    With ``notes``, also what to tell the signer before the PIN (a Decree 30 heading
+    without blanks, a stamp over the text). The file is parsed once by PyMuPDF and once
+    by pyHanko, whose reader the signature then takes over."""
+    from kyso.core.docs.placement_check import signer_notes
+    from kyso.core.docs.preflight import open_for_signing
 
     _check_output(job)
-    data, check = load_for_signing(job.source, repair=options.repair, field_name=options.field_name)
+    loaded = open_for_signing(job.source, repair=options.repair, field_name=options.field_name)
+    check = loaded.check
     placement = slots = None
-    if options.visible or options.issuance_fields:
-        with open_mupdf(data) as doc:  # one parse serves placement and the blanks
+    blanks_missing, overlap = False, ""
+    if options.visible or options.issuance_fields or notes:
+        from kyso.core.docs.pdf import open_mupdf
+
+        # One parse serves placement, the blanks and the notes (MuPDF loads a page's
+        # fonts once per document, the costly part of reading its text).
+        with loaded.doc if loaded.doc is not None else open_mupdf(loaded.data) as doc:
             if options.visible:
                 placement = resolve_placement(
                     doc,
@@ -111,7 +120,21 @@ def prepare(job: SignJob, options: SignOptions) -> Prepared:
                 )
             if options.issuance_fields:
                 slots = find_issuance_slots(doc)
-    return Prepared(job, data, check, placement, _field_name(check, options.field_name), slots)
+            if notes:
+                blanks_missing, overlap = signer_notes(doc, slots, placement, options.anchor)
+    elif loaded.doc is not None:
+        loaded.doc.close()
+    return Prepared(
+        job,
+        loaded.data,
+        check,
+        placement,
+        _field_name(check, options.field_name),
+        slots,
+        blanks_missing,
+        overlap,
+        [loaded.reader],
+    )
 
 
 class StampCache:
@@ -138,6 +161,15 @@ def sign_prepared(
     prepared: Prepared, key, options: SignOptions, stamper: StampCache | None = None
 ) -> SignedDocument:
     """Sign one pre-flighted job with ``key`` (a :class:`SigningKey`) and write it."""
+    payload, signed = _signed_bytes(prepared, key, options, stamper)
+    write_atomic(prepared.job.output, payload)
+    return signed
+
+
+def _signed_bytes(
+    prepared: Prepared, key, options: SignOptions, stamper: StampCache | None = None
+) -> tuple[bytes, SignedDocument]:
+    """The signed file's bytes, not yet written, and what to report once they are."""
     from pyhanko.sign import fields, signers
 
     stamper = stamper or StampCache(options)
@@ -147,7 +179,7 @@ def sign_prepared(
         missing = missing_glyphs(text.render())
         if missing:
             raise SigningError("Phông chữ của con dấu thiếu ký tự: " + "".join(sorted(missing)))
-    writer = open_writer(prepared.data)
+    writer = open_writer(prepared.data, prepared.take_reader())
     if prepared.slots is not None:
         add_issuance_fields(writer, prepared.slots)
     spec = None
@@ -180,8 +212,7 @@ def sign_prepared(
         bytes_reserved=_reserved_bytes(options),
         what=f"Ký {prepared.job.source.name}",
     )
-    write_atomic(prepared.job.output, payload)
-    return SignedDocument(
+    return payload, SignedDocument(
         job=prepared.job,
         placement=prepared.placement,
         field_name=prepared.field_name,
@@ -236,15 +267,15 @@ def sign_file(
 
 
 def preflight(
-    jobs: Iterable[SignJob], options: SignOptions
+    jobs: Iterable[SignJob], options: SignOptions, *, notes: bool = False
 ) -> tuple[list[Prepared], list[JobResult]]:
     """Check every job before any PIN is asked: the ones that can be signed, and the
-    failures (each with its reason)."""
+    failures (each with its reason); ``notes`` as in :func:`prepare`."""
     ready: list[Prepared] = []
     failed: list[JobResult] = []
     for job in jobs:
         try:
-            ready.append(prepare(job, options))
+            ready.append(prepare(job, options, notes=notes))
         except KysoError as exc:
             failed.append(JobResult(job, error=exc))
         except Exception as exc:  # a hostile file fails alone, in one line
@@ -274,42 +305,55 @@ def sign_batch(
     stopped: KysoError | None = None
     stamper = StampCache(options)
     total = len(jobs)
+    folders: set[Path] = set()
 
     def report(result: JobResult) -> None:
         results.append(result)
         if on_result is not None:
             on_result(result, len(results), total)
 
-    for item in jobs:
-        job = item.job if isinstance(item, Prepared) else item
-        if stopped is None and cancel is not None and cancel.is_set():
-            stopped = SigningError("Đã dừng theo yêu cầu; các tệp còn lại chưa ký.")
-        if stopped is not None:
-            report(JobResult(job, error=stopped, skipped=True))
-            continue
-        try:
-            prepared = item if isinstance(item, Prepared) else prepare(job, options)
-            signed = sign_prepared(prepared, key, options, stamper)
-        except TokenRemovedError as exc:
-            stopped = exc
-            report(JobResult(job, error=exc))
-            continue
-        except KysoError as exc:
-            if session is not None and _token_gone(session):
-                stopped = TokenRemovedError("Token đã bị rút ra hoặc mất kết nối khi ký.")
-                report(JobResult(job, error=stopped))
+    try:
+        for item in jobs:
+            job = item.job if isinstance(item, Prepared) else item
+            if stopped is None and cancel is not None and cancel.is_set():
+                stopped = SigningError(_CANCELLED)
+            if stopped is not None:
+                report(JobResult(job, error=stopped, skipped=True))
                 continue
-            report(JobResult(job, error=exc))
-            continue
-        except KeyboardInterrupt:
-            stopped = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
-            report(JobResult(job, error=stopped, skipped=True))
-            continue
-        except Exception as exc:  # one bad file never ends the batch with a traceback
-            report(JobResult(job, error=SigningError(f"Ký {job.source.name} thất bại: {exc}")))
-            continue
-        report(JobResult(job, signed=signed))
+            try:
+                prepared = item if isinstance(item, Prepared) else prepare(job, options)
+                payload, signed = _signed_bytes(prepared, key, options, stamper)
+                # Each file is flushed to disk before its rename (never half a file);
+                # the folders' own flush, which makes the renames durable, is done
+                # once for the batch.
+                write_atomic(job.output, payload, sync_folder=False)
+                folders.add(job.output.parent)
+            except TokenRemovedError as exc:
+                stopped = exc
+                report(JobResult(job, error=exc))
+                continue
+            except KysoError as exc:
+                if session is not None and _token_gone(session):
+                    stopped = TokenRemovedError("Token đã bị rút ra hoặc mất kết nối khi ký.")
+                    report(JobResult(job, error=stopped))
+                    continue
+                report(JobResult(job, error=exc))
+                continue
+            except KeyboardInterrupt:
+                stopped = SigningError("Đã dừng (Ctrl-C); các tệp còn lại chưa ký.")
+                report(JobResult(job, error=stopped, skipped=True))
+                continue
+            except Exception as exc:  # one bad file never ends the batch with a traceback
+                error = SigningError(f"Ký {job.source.name} thất bại: {exc}")
+                report(JobResult(job, error=error))
+                continue
+            report(JobResult(job, signed=signed))
+    finally:
+        sync_folders(folders)
     return BatchResult(tuple(results), stopped)
+
+
+_CANCELLED = "Đã dừng theo yêu cầu; các tệp còn lại chưa ký."
 
 
 def _token_gone(session) -> bool:

@@ -67,6 +67,20 @@ class Prepared:
     field_name: str
     slots: IssuanceSlots | None = None
     """The Decree 30 blanks, where empty number/date fields are added."""
+    blanks_missing: bool = False
+    """Page 1 has a Decree 30 heading but no blanks were found (pre-flight ``notes``)."""
+    overlap: str = ""
+    """The warning when the stamp would cover the document's text (``notes``)."""
+    parsed: list = field(default_factory=list, repr=False, compare=False)
+    """The pre-flight's pyHanko reader, for the signature in this process to take over
+    (once: a writer changes the objects it read). Not sent to a worker process."""
+
+    def take_reader(self):
+        """The pre-flight's reader, or None when it was taken or never sent here."""
+        return self.parsed.pop() if self.parsed else None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "parsed": []}
 
 
 @dataclass(frozen=True)
