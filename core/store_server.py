@@ -98,7 +98,8 @@ class StoreServerWrites(StoreBase):
     def _put_documents(
         self, conn: sqlite3.Connection, documents: list[dict[str, Any]], *, replay: bool = True
     ) -> None:
-        """Write documents and their parts; with ``replay``, my queued actions go on top."""
+        """Write documents (their parts live in each one's JSON); with ``replay``, my queued
+        actions go on top."""
         if not documents:
             return
         ids = [int(d["id"]) for d in documents]
@@ -117,63 +118,18 @@ class StoreServerWrites(StoreBase):
 
         received = now_iso()
         context = self._context() if pending else _Context(self.username)
-        doc_rows, att_rows, ver_rows, op_rows, flow_rows = [], [], [], [], []
+        doc_rows = []
         for doc in documents:
             doc_id = int(doc["id"])
             for kind, payload, created in pending.get(doc_id, ()):
                 doc = _apply_action(doc, kind, json.loads(payload), context, created)
-            signed_by_me = 0
-            for position, att in enumerate(doc.get("attachments") or ()):
-                att_rows.append(
-                    (
-                        att["id"],
-                        doc_id,
-                        att.get("name") or "",
-                        int(bool(att.get("is_main"))),
-                        position,
-                    )
+            signed_by_me = int(
+                any(
+                    v.get("signed") and v.get("uploaded_by") == self.username
+                    for att in doc.get("attachments") or ()
+                    for v in att.get("versions") or ()
                 )
-                for v in att.get("versions") or ():
-                    signed = int(bool(v.get("signed")))
-                    if signed and v.get("uploaded_by") == self.username:
-                        signed_by_me = 1
-                    ver_rows.append(
-                        (
-                            att["id"],
-                            doc_id,
-                            v["n"],
-                            v.get("sha256"),
-                            v.get("size") or 0,
-                            v.get("uploaded_by"),
-                            v.get("uploaded_at"),
-                            signed,
-                            v.get("note") or "",
-                            int(bool(v.get("pending"))),
-                        )
-                    )
-            for op in doc.get("opinions") or ():
-                op_rows.append(
-                    (
-                        op.get("id"),
-                        doc_id,
-                        op.get("author"),
-                        op.get("text") or "",
-                        op.get("at"),
-                        int(bool(op.get("pending"))),
-                    )
-                )
-            for f in doc.get("flow") or ():
-                flow_rows.append(
-                    (
-                        doc_id,
-                        f.get("from"),
-                        f.get("to"),
-                        f.get("action") or "",
-                        f.get("note") or "",
-                        f.get("at"),
-                        int(bool(f.get("pending"))),
-                    )
-                )
+            )
             reached = inbox_received(doc)
             doc_rows.append(
                 (
@@ -218,23 +174,4 @@ class StoreServerWrites(StoreBase):
             # its holder keeps the time it first arrived here.
             "received_at=coalesce(?, documents.received_at)",
             doc_rows,
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO attachments(id, document_id, name, is_main, position) "
-            "VALUES (?,?,?,?,?)",
-            att_rows,
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO versions(attachment_id, document_id, n, sha256, size, "
-            "uploaded_by, uploaded_at, signed, note, pending) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            ver_rows,
-        )
-        conn.executemany(
-            "INSERT INTO opinions(id, document_id, author, text, at, pending) VALUES (?,?,?,?,?,?)",
-            op_rows,
-        )
-        conn.executemany(
-            "INSERT INTO flow(document_id, from_user, to_user, action, note, at, pending) "
-            "VALUES (?,?,?,?,?,?,?)",
-            flow_rows,
         )

@@ -11,10 +11,12 @@ from kyso.server.params import Me
 from kyso.server.schemas import ChangesPage, Error
 from kyso.server.writes import json_response
 
-__all__ = ["CURSOR_AHEAD", "MAX_LIMIT", "router"]
+__all__ = ["CURSOR_AHEAD", "DEFAULT_LIMIT", "MAX_LIMIT", "router"]
 
 router = APIRouter(tags=["changes"])
-MAX_LIMIT = 500
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 5000
+"""A first sync asks for big pages: fewer round trips and transactions."""
 CURSOR_AHEAD = "Con trỏ vượt quá thay đổi mới nhất của máy chủ; hãy đồng bộ lại từ đầu."
 
 
@@ -32,7 +34,7 @@ def get_changes(
     user: Me,
     request: Request,
     since: Annotated[str, Query(max_length=40, description="Con trỏ trước đó; 0 = từ đầu.")] = "0",
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Response:
     """Thay đổi sau con trỏ ``since``, cũ trước mới sau; mỗi văn bản một lần, bản mới nhất.
 
