@@ -15,20 +15,26 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["put_page_json"]
+from kyso.core.errors import SyncError
+
+__all__ = ["BAD_PAGE", "put_page_json"]
 
 # The page's documents, one row each, in feed order; the statements below read from it.
 _PAGE = """
 CREATE TEMP TABLE IF NOT EXISTS page_docs (
-    k INTEGER PRIMARY KEY, id INTEGER NOT NULL, doc TEXT NOT NULL
+    k INTEGER PRIMARY KEY, id INTEGER, id_type TEXT, doc TEXT
 )
 """
 
 _LOAD = """
-INSERT INTO temp.page_docs(k, id, doc)
-SELECT c.key, json_extract(c.value, '$.document.id'), json_extract(c.value, '$.document')
+INSERT INTO temp.page_docs(k, id, id_type, doc)
+SELECT c.key, json_extract(c.value, '$.document.id'), json_type(c.value, '$.document.id'),
+       json_extract(c.value, '$.document')
 FROM json_each(:page, '$.changes') AS c
 """
+
+BAD_PAGE = "Máy chủ trả về dữ liệu thay đổi không hợp lệ."
+"""Said when a change has no document with an integer id (nothing of the page is kept)."""
 
 # The newest flow entry to the holder (inbox_sender / inbox_received), the main
 # attachment's newest version (main_signed) and a version signed by me (signed_by_me),
@@ -91,10 +97,13 @@ def put_page_json(conn: sqlite3.Connection, page: str, username: str, received: 
     the caller's transaction; return how many documents it held.
 
     Only for documents with no queued action (nothing to re-apply on top). ``received``
-    is when a document with no flow entry to its holder first arrived here."""
+    is when a document with no flow entry to its holder first arrived here. A change
+    without a document with an integer id: :class:`SyncError` (the caller rolls back)."""
     conn.execute(_PAGE)
     conn.execute("DELETE FROM temp.page_docs")
     conn.execute(_LOAD, {"page": page})
+    if conn.execute("SELECT 1 FROM temp.page_docs WHERE id_type IS NOT 'integer'").fetchone():
+        raise SyncError(BAD_PAGE)
     ids = "SELECT id FROM temp.page_docs"
     for table in ("attachments", "versions", "opinions", "flow"):
         conn.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})")  # older caches' rows

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from kyso.core.errors import SyncError
 from kyso.core.store_apply import _apply_action, _Context
 from kyso.core.store_base import StoreBase, now_iso
 from kyso.core.store_schema import LIST_INDEXES, ensure_list_indexes
+
+_BULK_MARK = "first_sync"
+"""``meta`` key present while a first sync is under way (see ``bulk_load``)."""
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """A stored document's JSON (one encoder for all: json.dumps with options makes one per call)."""
@@ -30,11 +35,17 @@ class StoreServerWrites(StoreBase):
         """:meth:`apply_page` for a page as the feed sent it (JSON text), taken apart by
         SQLite (:mod:`kyso.core.store_bulk`); return how many documents it held. While
         actions are queued, the page is parsed here so they can be re-applied on top."""
-        from kyso.core.store_bulk import put_page_json
+        from kyso.core.store_bulk import BAD_PAGE, put_page_json
 
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
-                documents = [change["document"] for change in json.loads(page)["changes"]]
+                try:
+                    documents = [change["document"] for change in json.loads(page)["changes"]]
+                    bad = any(type(d["id"]) is not int for d in documents)
+                except (ValueError, KeyError, TypeError):
+                    bad = True
+                if bad:
+                    raise SyncError(BAD_PAGE)
                 self._put_documents(conn, documents)
                 count = len(documents)
             else:
@@ -43,21 +54,58 @@ class StoreServerWrites(StoreBase):
         return count
 
     @contextlib.contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """Around the pages of a first sync: while the cache is empty, its list indexes are
-        dropped and built once at the end, not grown row by row (at 100,000 documents
-        that is most of the cost of storing them). Reads stay correct meanwhile."""
-        empty = not self._query("SELECT 1 FROM documents LIMIT 1")
-        if empty:
-            with self.transaction() as conn:
-                for name in LIST_INDEXES:
-                    conn.execute(f"DROP INDEX IF EXISTS {name}")
+    def bulk_load(self) -> Iterator[bool]:
+        """Around the pages of a pull; yields whether it is a first sync (bulk load).
+
+        A first sync fills an empty cache (or goes on with one that was interrupted: a
+        mark in ``meta`` says so). Its list indexes are dropped and built once at the end,
+        not grown row by row (at 100,000 documents that is most of the cost of storing
+        them), and while no action is queued SQLite does not wait for the disk after each
+        page: the files are flushed once at the end, before the mark is removed. Each page
+        is still committed with its cursor, so an interrupted first sync goes on from its
+        last page; reads stay correct meanwhile."""
+        resumed = self.get_meta(_BULK_MARK) is not None
+        bulk = resumed or not self._query("SELECT 1 FROM documents LIMIT 1")
+        if not bulk:
+            yield False
+            return
+        quiet = not self._query("SELECT 1 FROM outbox LIMIT 1")
+        with self.transaction() as conn:
+            for name in LIST_INDEXES:
+                conn.execute(f"DROP INDEX IF EXISTS {name}")
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_BULK_MARK, now_iso())
+            )
+        if quiet:
+            with self._lock:
+                self._conn.execute("PRAGMA synchronous=OFF")
+        done = False
         try:
-            yield
+            yield True
+            done = True
         finally:
-            if empty:
-                with self.transaction() as conn:
-                    ensure_list_indexes(conn)
+            if quiet:
+                with self._lock:
+                    self._conn.execute("PRAGMA synchronous=NORMAL")
+                self._flush()
+            with self.transaction() as conn:
+                ensure_list_indexes(conn)
+                if done:
+                    conn.execute("DELETE FROM meta WHERE key = ?", (_BULK_MARK,))
+
+    def _flush(self) -> None:
+        """Make what was written without waiting for the disk reach it (fsync)."""
+        for suffix in ("", "-wal"):
+            try:
+                fd = os.open(f"{self.path}{suffix}", os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
 
     def put_document(self, document: dict[str, Any]) -> None:
         """Store one server copy (e.g. the answer to a push), queued actions re-applied."""

@@ -100,9 +100,15 @@ def test_queued_actions_are_reapplied_on_a_json_page(demo_server, tmp_path):
         b'{"changes": {}, "cursor": "1", "has_more": false}',
         b'{"changes": [{"seq": 1, "document": {"id": "1"}}], "cursor": "1", "has_more": false}',
         b'{"changes": [], "has_more": false}',
+        b"[]",
+        b'{"changes": [{"seq": 1, "document": {"id": true}}], "cursor": "1", "has_more": false}',
+        b'{"changes": [{"seq": 1, "document": {"id": 1.5}}], "cursor": "1", "has_more": false}',
+        b'{"changes": [{"seq": 1, "document": {"id": 1}}, {"seq": 2}], "cursor": "2",'
+        b' "has_more": false}',
     ],
 )
-def test_a_malformed_page_is_refused_and_nothing_stored(offline_session, body):
+@pytest.mark.parametrize("queued", [False, True], ids=["sqlite", "python"])
+def test_a_malformed_page_is_refused_and_nothing_stored(offline_session, body, queued):
     # A broken server cannot be started here; httpx's mock transport plays it.
     import httpx
 
@@ -111,6 +117,19 @@ def test_a_malformed_page_is_refused_and_nothing_stored(offline_session, body):
 
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
     with SyncClient(offline_session, transport=transport, retries=0) as client:
+        if queued:  # a queued action: the page is parsed in Python to re-apply it
+            client.store._requeue(
+                [
+                    {
+                        "key": "k-1",
+                        "kind": "mark",
+                        "document_id": 1,
+                        "base_version": 1,
+                        "payload": json.dumps({"marked": True}),
+                        "created_at": "2026-01-01T08:00:00+07:00",
+                    }
+                ]
+            )
         with pytest.raises(SyncError, match="không hợp lệ"):
             client.pull()
         assert client.store.cursor == "0"
