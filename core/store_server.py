@@ -37,6 +37,8 @@ class StoreServerWrites(StoreBase):
         actions are queued, the page is parsed here so they can be re-applied on top."""
         from kyso.core.store_bulk import BAD_PAGE, put_page_json
 
+        if getattr(self, "_quiet", False) and self._query("SELECT 1 FROM outbox LIMIT 1"):
+            self._end_quiet()  # an action queued during a first sync: back to waiting
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
                 try:
@@ -79,19 +81,27 @@ class StoreServerWrites(StoreBase):
         if quiet:
             with self._lock:
                 self._conn.execute("PRAGMA synchronous=OFF")
+                self._quiet = True
         done = False
         try:
             yield True
             done = True
         finally:
-            if quiet:
-                with self._lock:
-                    self._conn.execute("PRAGMA synchronous=NORMAL")
-                self._flush()
+            self._end_quiet()
             with self.transaction() as conn:
                 ensure_list_indexes(conn)
                 if done:
                     conn.execute("DELETE FROM meta WHERE key = ?", (_BULK_MARK,))
+
+    def _end_quiet(self) -> None:
+        """Wait for the disk again (after a first sync, or once an action is queued), and
+        make what was written without waiting reach it first (fsync)."""
+        with self._lock:
+            if not getattr(self, "_quiet", False):
+                return
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._quiet = False
+            self._flush()
 
     def _flush(self) -> None:
         """Make what was written without waiting for the disk reach it (fsync)."""

@@ -122,3 +122,24 @@ def test_first_sync_waits_for_the_disk_while_an_action_is_queued(demo_server, tm
         assert store.outbox_size() == 1
         assert store.get_meta("first_sync") is None
         assert _indexes(store) == set(LIST_INDEXES)
+
+
+def test_an_action_queued_during_a_first_sync_makes_it_wait_for_the_disk(demo_server, tmp_path):
+    session = login(demo_server.url, USER, DEMO_PASSWORD)
+    with Store(tmp_path / "busy.sqlite", USER) as store:
+        seen = []
+        apply = store.apply_page_json
+
+        def noted(page: str, new_cursor: str) -> int:
+            count = apply(page, new_cursor)
+            seen.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
+            if len(seen) == 1:  # the user marks a document as the first page shows
+                store.set_mark(store.inbox("all")[0].id, True)
+            return count
+
+        store.apply_page_json = noted
+        with SyncClient(session, store, page_size=2) as client:
+            assert client.pull() > 4
+        assert seen[0] == 0 and set(seen[1:]) == {1}, seen
+        assert store.outbox_size() == 1
+        assert store._conn.execute("PRAGMA synchronous").fetchone() == (1,)
