@@ -71,7 +71,9 @@ PAGE_SIZE = 500
 """Documents per changes page."""
 FIRST_SYNC_PAGE = 2000
 """Documents per changes page in a first sync, unless the client was given a page size
-(fewer round trips and transactions; the server's limit is 5,000)."""
+(fewer round trips and transactions)."""
+MAX_PAGE = 5000
+"""The server's largest page (an older server refuses more than :data:`PAGE_SIZE`)."""
 
 # A changes page's shape: "changes" is an array, and its cursor and has_more (one
 # parse of the page for those two). Each change's document id is checked where the page
@@ -110,6 +112,7 @@ class SyncClient:
         self.backoff = backoff
         self.page_size = page_size or PAGE_SIZE
         self.first_page_size = page_size or FIRST_SYNC_PAGE
+        self._max_limit = MAX_PAGE
         self._sleep = sleep
         self._http = httpx.Client(
             base_url=session.server + API,
@@ -216,7 +219,12 @@ class SyncClient:
         into Python objects."""
         import sqlite3
 
+        limit = min(limit, self._max_limit)
         response = self._request("GET", "/changes", params={"since": cursor, "limit": limit})
+        if response.status_code == 400 and limit > PAGE_SIZE:
+            # A server from before big first-sync pages (its limit is 500).
+            self._max_limit = PAGE_SIZE
+            return self._changes_page(cursor, PAGE_SIZE)
         if response.status_code == 410:
             raise _CursorAhead
         if response.status_code != 200:

@@ -143,3 +143,22 @@ def test_an_action_queued_during_a_first_sync_makes_it_wait_for_the_disk(demo_se
         assert seen[0] == 0 and set(seen[1:]) == {1}, seen
         assert store.outbox_size() == 1
         assert store._conn.execute("PRAGMA synchronous").fetchone() == (1,)
+
+
+def test_a_server_refusing_big_pages_is_read_in_small_ones(offline_session):
+    # A server from before big first-sync pages (limit ≤ 500) cannot be started here;
+    # httpx's mock transport plays it.
+    asked = []
+
+    def older_server(request: httpx.Request) -> httpx.Response:
+        limit = int(request.url.params["limit"])
+        asked.append(limit)
+        if limit > 500:
+            return httpx.Response(400, json={"detail": "limit"})
+        return httpx.Response(200, json={"changes": [], "cursor": "0", "has_more": False})
+
+    transport = httpx.MockTransport(older_server)
+    with SyncClient(offline_session, transport=transport, retries=0) as client:
+        assert client.pull() == 0
+        assert client.pull() == 0
+    assert asked == [2000, 500, 500]
