@@ -38,9 +38,12 @@ BAD_PAGE = "Máy chủ trả về dữ liệu thay đổi không hợp lệ."
 
 # The newest flow entry to the holder (inbox_sender / inbox_received), the main
 # attachment's newest version (main_signed) and a version signed by me (signed_by_me),
-# all read from the document's JSON.
-_TO_HOLDER = """(SELECT f.value ->> '$.{key}' FROM json_each({row}.{doc}, '$.flow') AS f
-                 WHERE f.value ->> '$.to' IS {row}.holder ORDER BY f.key DESC LIMIT 1)"""
+# all read from the document's JSON. A json_each costs more than a path: the usual case
+# (the last flow entry is the one to the holder; one attachment) is read by path.
+_TO_HOLDER = """CASE WHEN {row}.{doc} ->> '$.flow[#-1].to' IS {row}.holder
+     THEN {row}.{doc} ->> '$.flow[#-1].{key}'
+     ELSE (SELECT f.value ->> '$.{key}' FROM json_each({row}.{doc}, '$.flow') AS f
+           WHERE f.value ->> '$.to' IS {row}.holder ORDER BY f.key DESC LIMIT 1) END"""
 
 _DOCUMENTS = f"""
 INSERT INTO documents(id, version, so_ky_hieu, trich_yeu, loai, loai_ky_hieu,
@@ -56,10 +59,13 @@ SELECT id, version, so_ky_hieu, trich_yeu, loai, loai_ky_hieu, don_vi_soan_thao,
        coalesce(nullif({_TO_HOLDER.format(key="at", row="d", doc="doc")}, ''), :received),
        doc,
        {_TO_HOLDER.format(key="from", row="d", doc="doc")},
-       coalesce((SELECT CASE WHEN a.value ->> '$.versions[#-1].signed' THEN 1 ELSE 0 END
-                 FROM json_each(d.doc, '$.attachments') AS a
-                 ORDER BY CASE WHEN a.value ->> '$.is_main' THEN 0 ELSE 1 END, a.key
-                 LIMIT 1), 0)
+       CASE WHEN json_array_length(d.doc, '$.attachments') <= 1
+            THEN CASE WHEN d.doc ->> '$.attachments[0].versions[#-1].signed' THEN 1 ELSE 0 END
+            ELSE coalesce((SELECT CASE WHEN a.value ->> '$.versions[#-1].signed'
+                                       THEN 1 ELSE 0 END
+                           FROM json_each(d.doc, '$.attachments') AS a
+                           ORDER BY CASE WHEN a.value ->> '$.is_main' THEN 0 ELSE 1 END, a.key
+                           LIMIT 1), 0) END
 FROM (
     SELECT p.k, p.id, p.doc,
            coalesce(json_extract(p.doc, '$.version'), 0) AS version,

@@ -134,3 +134,65 @@ def test_a_malformed_page_is_refused_and_nothing_stored(offline_session, body, q
             client.pull()
         assert client.store.cursor == "0"
         assert client.store.count("all") == 0
+
+
+def _entry(src: str, to: str | None, at: str) -> dict:
+    return {"from": src, "to": to, "action": "chuyen", "note": "", "at": at}
+
+
+def _odd_documents() -> list[dict]:
+    """Shapes the demo data lacks: the newest flow entry not to the holder, an empty
+    time, no flow, no attachment, my signed version under a second attachment."""
+    from fixtures_store import make_doc
+
+    signed = {
+        "n": 2,
+        "sha256": "ab" * 32,
+        "size": 5,
+        "uploaded_by": "ldso",
+        "uploaded_at": "2026-01-06T08:00:00+07:00",
+        "signed": True,
+        "note": "",
+    }
+    second = {"id": 999, "name": "Phụ lục.pdf", "is_main": False, "versions": [signed]}
+    return [
+        make_doc(1),
+        make_doc(
+            2,
+            flow=[
+                _entry("chuyenvien", "ldso", "2026-01-05T08:30:00+07:00"),
+                _entry("ldso", "vanthu", "2026-01-05T09:00:00+07:00"),
+                _entry("vanthu", None, "2026-01-05T09:30:00+07:00"),
+            ],
+        ),
+        make_doc(3, flow=[_entry("chuyenvien", "ldso", "")]),
+        make_doc(4, flow=[], holder=None),
+        make_doc(5, flow=[_entry("chuyenvien", None, "2026-01-05T08:30:00+07:00")], holder=None),
+        make_doc(6, attachments=[]),
+        make_doc(7, attachments=[*make_doc(7)["attachments"], second]),
+        make_doc(8, attachments=[second, *make_doc(8)["attachments"]]),
+    ]
+
+
+def test_odd_documents_give_the_rows_the_python_path_gives(tmp_path):
+    docs = _odd_documents()
+    page = json.dumps({"changes": [{"seq": d["id"], "document": d} for d in docs]})
+    with (
+        Store(tmp_path / "python.sqlite3", "ldso") as python,
+        Store(tmp_path / "sqlite.sqlite3", "ldso") as sqlite,
+    ):
+        for _ in range(2):
+            python.apply_page(docs, "8")
+            assert sqlite.apply_page_json(page, "8") == len(docs)
+        expected, got = _rows(python, "documents"), _rows(sqlite, "documents")
+        for row in (*expected, *got):
+            if row["sender"] is None:
+                row["received_at"] = None
+        assert got == expected
+        by_id = {r["id"]: r for r in got}
+        assert by_id[2]["sender"] == "chuyenvien" and by_id[2]["received_at"].endswith(
+            "08:30:00+07:00"
+        )
+        assert by_id[5]["sender"] == "chuyenvien"
+        assert by_id[7]["signed_by_me"] and not by_id[7]["signed"]
+        assert by_id[8]["signed_by_me"] and not by_id[8]["signed"]
