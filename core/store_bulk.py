@@ -5,94 +5,67 @@ straight into the tables, so no Python dict, tuple or re-encoded JSON is made pe
 document (at 100,000 documents that per-document Python work was most of a first sync).
 The rows are the ones :meth:`kyso.core.store.Store.apply_page` writes from parsed
 documents; that path stays for pages whose documents have queued actions to re-apply.
+
+A document's parts (attachments and their versions, opinions, flow) are read from its JSON
+and no longer copied into tables of their own: nothing read those rows but the writer
+itself and one version lookup, and writing them was a third of a first sync.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["put_page_json"]
+from kyso.core.errors import SyncError
+
+__all__ = ["BAD_PAGE", "put_page_json"]
 
 # The page's documents, one row each, in feed order; the statements below read from it.
 _PAGE = """
 CREATE TEMP TABLE IF NOT EXISTS page_docs (
-    k INTEGER PRIMARY KEY, id INTEGER NOT NULL, doc TEXT NOT NULL
+    k INTEGER PRIMARY KEY, id INTEGER, id_type TEXT, doc TEXT
 )
 """
 
 _LOAD = """
-INSERT INTO temp.page_docs(k, id, doc)
-SELECT c.key, json_extract(c.value, '$.document.id'), json_extract(c.value, '$.document')
+INSERT INTO temp.page_docs(k, id, id_type, doc)
+SELECT c.key, json_extract(c.value, '$.document.id'), json_type(c.value, '$.document.id'),
+       json_extract(c.value, '$.document')
 FROM json_each(:page, '$.changes') AS c
 """
 
-_ATTACHMENTS = """
-INSERT OR REPLACE INTO attachments(id, document_id, name, is_main, position)
-SELECT json_extract(a.value, '$.id'), p.id, coalesce(json_extract(a.value, '$.name'), ''),
-       CASE WHEN json_extract(a.value, '$.is_main') THEN 1 ELSE 0 END, a.key
-FROM temp.page_docs AS p, json_each(p.doc, '$.attachments') AS a
-ORDER BY p.k, a.key
-"""
+BAD_PAGE = "Máy chủ trả về dữ liệu thay đổi không hợp lệ."
+"""Said when a change has no document with an integer id (nothing of the page is kept)."""
 
-_VERSIONS = """
-INSERT OR REPLACE INTO versions(attachment_id, document_id, n, sha256, size, uploaded_by,
-                                uploaded_at, signed, note, pending)
-SELECT json_extract(a.value, '$.id'), p.id, json_extract(v.value, '$.n'),
-       json_extract(v.value, '$.sha256'), coalesce(json_extract(v.value, '$.size'), 0),
-       json_extract(v.value, '$.uploaded_by'), json_extract(v.value, '$.uploaded_at'),
-       CASE WHEN json_extract(v.value, '$.signed') THEN 1 ELSE 0 END,
-       coalesce(json_extract(v.value, '$.note'), ''),
-       CASE WHEN json_extract(v.value, '$.pending') THEN 1 ELSE 0 END
-FROM temp.page_docs AS p, json_each(p.doc, '$.attachments') AS a,
-     json_each(a.value, '$.versions') AS v
-ORDER BY p.k, a.key, v.key
-"""
+# The newest flow entry to the holder (inbox_sender / inbox_received), the main
+# attachment's newest version (main_signed) and a version signed by me (signed_by_me),
+# all read from the document's JSON. A json_each costs more than a path: the usual case
+# (the last flow entry is the one to the holder; one attachment) is read by path.
+_TO_HOLDER = """CASE WHEN {row}.{doc} ->> '$.flow[#-1].to' IS {row}.holder
+     THEN {row}.{doc} ->> '$.flow[#-1].{key}'
+     ELSE (SELECT f.value ->> '$.{key}' FROM json_each({row}.{doc}, '$.flow') AS f
+           WHERE f.value ->> '$.to' IS {row}.holder ORDER BY f.key DESC LIMIT 1) END"""
 
-_OPINIONS = """
-INSERT INTO opinions(id, document_id, author, text, at, pending)
-SELECT json_extract(o.value, '$.id'), p.id, json_extract(o.value, '$.author'),
-       coalesce(json_extract(o.value, '$.text'), ''), json_extract(o.value, '$.at'),
-       CASE WHEN json_extract(o.value, '$.pending') THEN 1 ELSE 0 END
-FROM temp.page_docs AS p, json_each(p.doc, '$.opinions') AS o
-ORDER BY p.k, o.key
-"""
-
-_FLOW = """
-INSERT INTO flow(document_id, from_user, to_user, action, note, at, pending)
-SELECT p.id, json_extract(f.value, '$.from'), json_extract(f.value, '$.to'),
-       coalesce(json_extract(f.value, '$.action'), ''),
-       coalesce(json_extract(f.value, '$.note'), ''), json_extract(f.value, '$.at'),
-       CASE WHEN json_extract(f.value, '$.pending') THEN 1 ELSE 0 END
-FROM temp.page_docs AS p, json_each(p.doc, '$.flow') AS f
-ORDER BY p.k, f.key
-"""
-
-# The newest flow entry to the holder (inbox_sender / inbox_received), read back from the
-# flow rows just written; the main attachment's newest version (main_signed) and a version
-# signed by me (signed_by_me) from the document's JSON and the version rows.
-_DOCUMENTS = """
+_DOCUMENTS = f"""
 INSERT INTO documents(id, version, so_ky_hieu, trich_yeu, loai, loai_ky_hieu,
                       don_vi_soan_thao, nguoi_soan, state, holder, marked, signed_by_me,
                       pending, ngay_ban_hanh, created_at, updated_at, received_at, json,
                       sender, signed)
 SELECT id, version, so_ky_hieu, trich_yeu, loai, loai_ky_hieu, don_vi_soan_thao, nguoi_soan,
        state, holder, marked,
-       EXISTS(SELECT 1 FROM versions AS v
-              WHERE v.document_id = d.id AND v.signed AND v.uploaded_by = :me),
+       EXISTS(SELECT 1 FROM json_each(d.doc, '$.attachments') AS a,
+                            json_each(a.value, '$.versions') AS v
+              WHERE v.value ->> '$.signed' AND v.value ->> '$.uploaded_by' = :me),
        0, ngay_ban_hanh, created_at, updated_at,
-       coalesce((SELECT nullif(f.at, '') FROM flow AS f
-                 WHERE f.document_id = d.id AND f.to_user IS d.holder
-                 ORDER BY f.rowid_ DESC LIMIT 1), :received),
+       coalesce(nullif({_TO_HOLDER.format(key="at", row="d", doc="doc")}, ''), :received),
        doc,
-       (SELECT f.from_user FROM flow AS f
-        WHERE f.document_id = d.id AND f.to_user IS d.holder
-        ORDER BY f.rowid_ DESC LIMIT 1),
-       coalesce((SELECT CASE WHEN json_extract(a.value, '$.versions[#-1].signed')
-                        THEN 1 ELSE 0 END
-                 FROM json_each(d.doc, '$.attachments') AS a
-                 ORDER BY CASE WHEN json_extract(a.value, '$.is_main') THEN 0 ELSE 1 END,
-                          a.key
-                 LIMIT 1), 0)
+       {_TO_HOLDER.format(key="from", row="d", doc="doc")},
+       CASE WHEN json_array_length(d.doc, '$.attachments') <= 1
+            THEN CASE WHEN d.doc ->> '$.attachments[0].versions[#-1].signed' THEN 1 ELSE 0 END
+            ELSE coalesce((SELECT CASE WHEN a.value ->> '$.versions[#-1].signed'
+                                       THEN 1 ELSE 0 END
+                           FROM json_each(d.doc, '$.attachments') AS a
+                           ORDER BY CASE WHEN a.value ->> '$.is_main' THEN 0 ELSE 1 END, a.key
+                           LIMIT 1), 0) END
 FROM (
     SELECT p.k, p.id, p.doc,
            coalesce(json_extract(p.doc, '$.version'), 0) AS version,
@@ -120,9 +93,8 @@ ON CONFLICT(id) DO UPDATE SET version=excluded.version,
     ngay_ban_hanh=excluded.ngay_ban_hanh, created_at=excluded.created_at,
     updated_at=excluded.updated_at, json=excluded.json, sender=excluded.sender,
     signed=excluded.signed,
-    received_at=coalesce((SELECT nullif(f.at, '') FROM flow AS f
-                          WHERE f.document_id = excluded.id AND f.to_user IS excluded.holder
-                          ORDER BY f.rowid_ DESC LIMIT 1), documents.received_at)
+    received_at=coalesce(nullif({_TO_HOLDER.format(key="at", row="excluded", doc="json")}, ''),
+                         documents.received_at)
 """
 
 
@@ -131,15 +103,16 @@ def put_page_json(conn: sqlite3.Connection, page: str, username: str, received: 
     the caller's transaction; return how many documents it held.
 
     Only for documents with no queued action (nothing to re-apply on top). ``received``
-    is when a document with no flow entry to its holder first arrived here."""
+    is when a document with no flow entry to its holder first arrived here. A change
+    without a document with an integer id: :class:`SyncError` (the caller rolls back)."""
     conn.execute(_PAGE)
     conn.execute("DELETE FROM temp.page_docs")
     conn.execute(_LOAD, {"page": page})
+    if conn.execute("SELECT 1 FROM temp.page_docs WHERE id_type IS NOT 'integer'").fetchone():
+        raise SyncError(BAD_PAGE)
     ids = "SELECT id FROM temp.page_docs"
     for table in ("attachments", "versions", "opinions", "flow"):
-        conn.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})")
-    for statement in (_ATTACHMENTS, _VERSIONS, _OPINIONS, _FLOW):
-        conn.execute(statement)
+        conn.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})")  # older caches' rows
     conn.execute(_DOCUMENTS, {"me": username, "received": received})
     count = conn.execute("SELECT count(*) FROM temp.page_docs").fetchone()[0]
     conn.execute("DELETE FROM temp.page_docs")

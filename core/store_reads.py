@@ -216,15 +216,20 @@ class StoreReads(StoreBase):
         """Version ``n`` (default: the newest) of an attachment."""
         from kyso.core.store_rows import AttachmentVersion
 
+        # From the document's JSON (my queued uploads included): the cache keeps no
+        # separate rows of attachments and versions.
         sql = (
-            "SELECT n, sha256, size, uploaded_by, uploaded_at, signed, note, pending "
-            "FROM versions WHERE document_id = ? AND attachment_id = ?"
+            "SELECT v.value ->> 'n', v.value ->> 'sha256', v.value ->> 'size', "
+            "v.value ->> 'uploaded_by', v.value ->> 'uploaded_at', v.value ->> 'signed', "
+            "v.value ->> 'note', v.value ->> 'pending' "
+            "FROM documents AS d, json_each(d.json, '$.attachments') AS a, "
+            "json_each(a.value, '$.versions') AS v WHERE d.id = ? AND a.value ->> 'id' = ?"
         )
         params: tuple = (document_id, attachment_id)
         if n is not None:
-            sql += " AND n = ?"
+            sql += " AND v.value ->> 'n' = ?"
             params += (n,)
-        rows = self._query(sql + " ORDER BY n DESC LIMIT 1", params)
+        rows = self._query(sql + " ORDER BY v.value ->> 'n' DESC LIMIT 1", params)
         if not rows:
             raise DocumentError(f"Không có tệp đính kèm {attachment_id} của văn bản {document_id}.")
         r = rows[0]

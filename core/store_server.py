@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from kyso.core.errors import SyncError
 from kyso.core.store_apply import _apply_action, _Context
 from kyso.core.store_base import StoreBase, now_iso
 from kyso.core.store_schema import LIST_INDEXES, ensure_list_indexes
+
+_BULK_MARK = "first_sync"
+"""``meta`` key present while a first sync is under way (see ``bulk_load``)."""
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """A stored document's JSON (one encoder for all: json.dumps with options makes one per call)."""
@@ -30,11 +35,19 @@ class StoreServerWrites(StoreBase):
         """:meth:`apply_page` for a page as the feed sent it (JSON text), taken apart by
         SQLite (:mod:`kyso.core.store_bulk`); return how many documents it held. While
         actions are queued, the page is parsed here so they can be re-applied on top."""
-        from kyso.core.store_bulk import put_page_json
+        from kyso.core.store_bulk import BAD_PAGE, put_page_json
 
+        if getattr(self, "_quiet", False) and self._query("SELECT 1 FROM outbox LIMIT 1"):
+            self._end_quiet()  # an action queued during a first sync: back to waiting
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
-                documents = [change["document"] for change in json.loads(page)["changes"]]
+                try:
+                    documents = [change["document"] for change in json.loads(page)["changes"]]
+                    bad = any(type(d["id"]) is not int for d in documents)
+                except (ValueError, KeyError, TypeError):
+                    bad = True
+                if bad:
+                    raise SyncError(BAD_PAGE)
                 self._put_documents(conn, documents)
                 count = len(documents)
             else:
@@ -43,21 +56,66 @@ class StoreServerWrites(StoreBase):
         return count
 
     @contextlib.contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """Around the pages of a first sync: while the cache is empty, its list indexes are
-        dropped and built once at the end, not grown row by row (at 100,000 documents
-        that is most of the cost of storing them). Reads stay correct meanwhile."""
-        empty = not self._query("SELECT 1 FROM documents LIMIT 1")
-        if empty:
-            with self.transaction() as conn:
-                for name in LIST_INDEXES:
-                    conn.execute(f"DROP INDEX IF EXISTS {name}")
+    def bulk_load(self) -> Iterator[bool]:
+        """Around the pages of a pull; yields whether it is a first sync (bulk load).
+
+        A first sync fills an empty cache (or goes on with one that was interrupted: a
+        mark in ``meta`` says so). Its list indexes are dropped and built once at the end,
+        not grown row by row (at 100,000 documents that is most of the cost of storing
+        them), and while no action is queued SQLite does not wait for the disk after each
+        page: the files are flushed once at the end, before the mark is removed. Each page
+        is still committed with its cursor, so an interrupted first sync goes on from its
+        last page; reads stay correct meanwhile."""
+        resumed = self.get_meta(_BULK_MARK) is not None
+        bulk = resumed or not self._query("SELECT 1 FROM documents LIMIT 1")
+        if not bulk:
+            yield False
+            return
+        quiet = not self._query("SELECT 1 FROM outbox LIMIT 1")
+        with self.transaction() as conn:
+            for name in LIST_INDEXES:
+                conn.execute(f"DROP INDEX IF EXISTS {name}")
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_BULK_MARK, now_iso())
+            )
+        if quiet:
+            with self._lock:
+                self._conn.execute("PRAGMA synchronous=OFF")
+                self._quiet = True
+        done = False
         try:
-            yield
+            yield True
+            done = True
         finally:
-            if empty:
-                with self.transaction() as conn:
-                    ensure_list_indexes(conn)
+            self._end_quiet()
+            with self.transaction() as conn:
+                ensure_list_indexes(conn)
+                if done:
+                    conn.execute("DELETE FROM meta WHERE key = ?", (_BULK_MARK,))
+
+    def _end_quiet(self) -> None:
+        """Wait for the disk again (after a first sync, or once an action is queued), and
+        make what was written without waiting reach it first (fsync)."""
+        with self._lock:
+            if not getattr(self, "_quiet", False):
+                return
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._quiet = False
+            self._flush()
+
+    def _flush(self) -> None:
+        """Make what was written without waiting for the disk reach it (fsync)."""
+        for suffix in ("", "-wal"):
+            try:
+                fd = os.open(f"{self.path}{suffix}", os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
 
     def put_document(self, document: dict[str, Any]) -> None:
         """Store one server copy (e.g. the answer to a push), queued actions re-applied."""
@@ -98,7 +156,8 @@ class StoreServerWrites(StoreBase):
     def _put_documents(
         self, conn: sqlite3.Connection, documents: list[dict[str, Any]], *, replay: bool = True
     ) -> None:
-        """Write documents and their parts; with ``replay``, my queued actions go on top."""
+        """Write documents (their parts live in each one's JSON); with ``replay``, my queued
+        actions go on top."""
         if not documents:
             return
         ids = [int(d["id"]) for d in documents]
@@ -117,63 +176,18 @@ class StoreServerWrites(StoreBase):
 
         received = now_iso()
         context = self._context() if pending else _Context(self.username)
-        doc_rows, att_rows, ver_rows, op_rows, flow_rows = [], [], [], [], []
+        doc_rows = []
         for doc in documents:
             doc_id = int(doc["id"])
             for kind, payload, created in pending.get(doc_id, ()):
                 doc = _apply_action(doc, kind, json.loads(payload), context, created)
-            signed_by_me = 0
-            for position, att in enumerate(doc.get("attachments") or ()):
-                att_rows.append(
-                    (
-                        att["id"],
-                        doc_id,
-                        att.get("name") or "",
-                        int(bool(att.get("is_main"))),
-                        position,
-                    )
+            signed_by_me = int(
+                any(
+                    v.get("signed") and v.get("uploaded_by") == self.username
+                    for att in doc.get("attachments") or ()
+                    for v in att.get("versions") or ()
                 )
-                for v in att.get("versions") or ():
-                    signed = int(bool(v.get("signed")))
-                    if signed and v.get("uploaded_by") == self.username:
-                        signed_by_me = 1
-                    ver_rows.append(
-                        (
-                            att["id"],
-                            doc_id,
-                            v["n"],
-                            v.get("sha256"),
-                            v.get("size") or 0,
-                            v.get("uploaded_by"),
-                            v.get("uploaded_at"),
-                            signed,
-                            v.get("note") or "",
-                            int(bool(v.get("pending"))),
-                        )
-                    )
-            for op in doc.get("opinions") or ():
-                op_rows.append(
-                    (
-                        op.get("id"),
-                        doc_id,
-                        op.get("author"),
-                        op.get("text") or "",
-                        op.get("at"),
-                        int(bool(op.get("pending"))),
-                    )
-                )
-            for f in doc.get("flow") or ():
-                flow_rows.append(
-                    (
-                        doc_id,
-                        f.get("from"),
-                        f.get("to"),
-                        f.get("action") or "",
-                        f.get("note") or "",
-                        f.get("at"),
-                        int(bool(f.get("pending"))),
-                    )
-                )
+            )
             reached = inbox_received(doc)
             doc_rows.append(
                 (
@@ -218,23 +232,4 @@ class StoreServerWrites(StoreBase):
             # its holder keeps the time it first arrived here.
             "received_at=coalesce(?, documents.received_at)",
             doc_rows,
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO attachments(id, document_id, name, is_main, position) "
-            "VALUES (?,?,?,?,?)",
-            att_rows,
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO versions(attachment_id, document_id, n, sha256, size, "
-            "uploaded_by, uploaded_at, signed, note, pending) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            ver_rows,
-        )
-        conn.executemany(
-            "INSERT INTO opinions(id, document_id, author, text, at, pending) VALUES (?,?,?,?,?,?)",
-            op_rows,
-        )
-        conn.executemany(
-            "INSERT INTO flow(document_id, from_user, to_user, action, note, at, pending) "
-            "VALUES (?,?,?,?,?,?,?)",
-            flow_rows,
         )

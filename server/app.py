@@ -160,11 +160,12 @@ def create_app(
         routes_registry,
     )
 
+    # Routes are matched in order: the changes feed, polled by every client, comes first.
     for module in (
+        routes_changes,
         routes_auth,
         routes_documents,
         routes_attachments,
-        routes_changes,
         routes_registry,
         routes_issue,
         routes_copies,

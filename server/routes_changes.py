@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from kyso.server.feed_json import documents_json
 from kyso.server.params import Me
 from kyso.server.schemas import ChangesPage, Error
 from kyso.server.writes import json_response
 
-__all__ = ["CURSOR_AHEAD", "MAX_LIMIT", "router"]
+__all__ = ["CURSOR_AHEAD", "DEFAULT_LIMIT", "MAX_LIMIT", "router"]
 
 router = APIRouter(tags=["changes"])
-MAX_LIMIT = 500
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 5000
+"""A first sync asks for big pages: fewer round trips and transactions."""
 CURSOR_AHEAD = "Con trỏ vượt quá thay đổi mới nhất của máy chủ; hãy đồng bộ lại từ đầu."
 
 
@@ -23,16 +26,27 @@ def _newest(conn) -> int:
     return int(row[0]) if row else 0
 
 
+_PAGE_ROWS = (
+    # CROSS JOIN keeps documents as the outer loop, so SQLite walks the change_seq index
+    # from the cursor and stops at LIMIT; "+d.org_id" keeps it from picking the org index
+    # instead. A plain JOIN scanned and sorted every doc_access row of the user on each
+    # poll (~170 → ~550 requests/s at 10k).
+    "SELECT d.id, d.change_seq FROM documents d CROSS JOIN doc_access a"
+    " ON a.doc_id = d.id WHERE a.username = ? AND +d.org_id = ? AND d.change_seq > ?"
+    " ORDER BY d.change_seq LIMIT ?"
+)
+
+
 @router.get(
     "/changes",
     response_model=ChangesPage,
     responses={c: {"model": Error} for c in (400, 401, 410)},
 )
-def get_changes(
+async def get_changes(
     user: Me,
     request: Request,
     since: Annotated[str, Query(max_length=40, description="Con trỏ trước đó; 0 = từ đầu.")] = "0",
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Response:
     """Thay đổi sau con trỏ ``since``, cũ trước mới sau; mỗi văn bản một lần, bản mới nhất.
 
@@ -43,24 +57,30 @@ def get_changes(
     if not (since.isascii() and since.isdigit()) or len(since) > 18:
         raise HTTPException(400, "Con trỏ không hợp lệ.")
     cursor = int(since)
-    with request.app.state.db.connect() as conn:
+    db = request.app.state.db
+    # An empty poll (the common case) is two indexed reads, answered on the event loop;
+    # a page with documents is built in the thread pool.
+    with db.connect() as conn:
+        if cursor and cursor > _newest(conn):
+            raise HTTPException(410, CURSOR_AHEAD)
+        if not conn.execute(_PAGE_ROWS, (user.username, user.org_id, cursor, 1)).fetchone():
+            body = f'{{"changes":[],"cursor":"{cursor}","has_more":false}}'
+            return json_response(200, body.encode("utf-8"))
+    body = await run_in_threadpool(_page, db, user.username, user.org_id, cursor, limit)
+    return json_response(200, body)
+
+
+def _page(db, username: str, org_id: int, cursor: int, limit: int) -> bytes:
+    """The page of changes after ``cursor`` as the response body."""
+    with db.connect() as conn:
         conn.execute("BEGIN")  # one snapshot for the page and its documents
         try:
-            # CROSS JOIN keeps documents as the outer loop, so SQLite walks the
-            # change_seq index from the cursor and stops at LIMIT; "+d.org_id" keeps it
-            # from picking the org index instead. A plain JOIN scanned and sorted every
-            # doc_access row of the user on each poll (~170 → ~550 requests/s at 10k).
-            rows = conn.execute(
-                "SELECT d.id, d.change_seq FROM documents d CROSS JOIN doc_access a"
-                " ON a.doc_id = d.id WHERE a.username = ? AND +d.org_id = ? AND d.change_seq > ?"
-                " ORDER BY d.change_seq LIMIT ?",
-                (user.username, user.org_id, cursor, limit + 1),
-            ).fetchall()
+            rows = conn.execute(_PAGE_ROWS, (username, org_id, cursor, limit + 1)).fetchall()
             if cursor and cursor > _newest(conn):
                 raise HTTPException(410, CURSOR_AHEAD)
             has_more = len(rows) > limit
             rows = rows[:limit]
-            docs = documents_json(conn, [r[0] for r in rows], user.username)
+            docs = documents_json(conn, [r[0] for r in rows], username)
         finally:
             conn.execute("COMMIT")
     # The documents are JSON text already (SQLite wrote them): the page is put together
@@ -68,5 +88,4 @@ def get_changes(
     changes = ",".join(f'{{"seq":{seq},"document":{docs[doc_id]}}}' for doc_id, seq in rows)
     next_cursor = str(rows[-1][1]) if rows else str(cursor)
     more = "true" if has_more else "false"
-    body = f'{{"changes":[{changes}],"cursor":"{next_cursor}","has_more":{more}}}'
-    return json_response(200, body.encode("utf-8"))
+    return f'{{"changes":[{changes}],"cursor":"{next_cursor}","has_more":{more}}}'.encode()

@@ -467,8 +467,8 @@ def test_changes_bad_cursor(demo_server, since):
 def test_changes_limit_bounds(demo_server):
     ld = demo_server.client("ldso")
     assert ld.get("/changes", params={"limit": 0}).status_code == 400
-    assert ld.get("/changes", params={"limit": 501}).status_code == 400
-    assert ld.get("/changes", params={"limit": 500}).status_code == 200
+    assert ld.get("/changes", params={"limit": 5001}).status_code == 400
+    assert ld.get("/changes", params={"limit": 5000}).status_code == 200
 
 
 # --- restart ------------------------------------------------------------------------------------

@@ -1,0 +1,164 @@
+"""The first sync (a bulk load into an empty cache) against the real server: interrupted
+in the middle and resumed, it leaves the cache an uninterrupted one leaves; it skips the
+wait for the disk only while no action is queued, and never leaves that setting behind."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from fixtures_server import DEMO_PASSWORD
+
+from kyso.core.errors import SyncError
+from kyso.core.store import Store
+from kyso.core.store_schema import LIST_INDEXES
+from kyso.core.sync import SyncClient, login
+
+pytestmark = pytest.mark.slow
+
+USER = "ldso"
+
+
+class _DieAfterPages(httpx.HTTPTransport):
+    """Lets ``pages`` changes-feed pages through, then the server is gone."""
+
+    def __init__(self, server, pages: int) -> None:
+        super().__init__()
+        self.server, self.pages = server, pages
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changes"):
+            if self.pages == 0:
+                self.server.kill()
+            self.pages -= 1
+        return super().handle_request(request)
+
+
+def _documents(store: Store) -> list[dict]:
+    cursor = store._conn.execute("SELECT * FROM documents ORDER BY id")
+    names = [c[0] for c in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        row["json"] = json.loads(row["json"])
+        if row["sender"] is None:
+            row["received_at"] = None  # no flow entry to the holder: when it arrived here
+    return rows
+
+
+def _indexes(store: Store) -> set[str]:
+    rows = store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    return {r[0] for r in rows} & set(LIST_INDEXES)
+
+
+def test_interrupted_first_sync_resumes_to_the_same_cache(demo_server, tmp_path):
+    session = login(demo_server.url, USER, DEMO_PASSWORD)
+    with Store(tmp_path / "whole.sqlite", USER) as whole:
+        with SyncClient(session, whole, page_size=2) as client:
+            assert client.pull() > 6
+        expected, cursor = _documents(whole), whole.cursor
+        assert whole.get_meta("first_sync") is None
+
+    broken = tmp_path / "broken.sqlite"
+    with Store(broken, USER) as store:
+        transport = _DieAfterPages(demo_server, pages=3)
+        client = SyncClient(session, store, transport=transport, page_size=2, retries=0)
+        with client, pytest.raises(SyncError):
+            client.pull()
+        # Three pages kept with their cursor; the cache says its first sync is unfinished,
+        # and its list indexes are there for the reads meanwhile.
+        assert store.count("all") == 6
+        assert store.get_meta("first_sync") is not None
+        assert _indexes(store) == set(LIST_INDEXES)
+        assert store._conn.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    demo_server.start()
+    with Store(broken, USER) as store:  # reopened, as after a crash
+        with SyncClient(session, store, page_size=2) as client:
+            first = []
+            apply = store.apply_page_json
+
+            def noted(page: str, new_cursor: str) -> int:
+                first.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
+                return apply(page, new_cursor)
+
+            store.apply_page_json = noted
+            assert client.pull() == len(expected) - 6
+        assert first and set(first) == {0}  # still a first sync: no wait for the disk
+        assert _documents(store) == expected
+        assert store.cursor == cursor
+        assert store.get_meta("first_sync") is None
+        assert _indexes(store) == set(LIST_INDEXES)
+        assert store._conn.execute("PRAGMA synchronous").fetchone() == (1,)
+        assert store._conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_first_sync_waits_for_the_disk_while_an_action_is_queued(demo_server, tmp_path):
+    session = login(demo_server.url, USER, DEMO_PASSWORD)
+    with Store(tmp_path / "queued.sqlite", USER) as store:
+        # An action salvaged from a damaged cache into a fresh, empty one.
+        store._requeue(
+            [
+                {
+                    "key": "k-1",
+                    "kind": "mark",
+                    "document_id": 1,
+                    "base_version": 1,
+                    "payload": json.dumps({"marked": True}),
+                    "created_at": "2026-01-01T08:00:00+07:00",
+                }
+            ]
+        )
+        seen = []
+        apply = store.apply_page_json
+
+        def noted(page: str, new_cursor: str) -> int:
+            seen.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
+            return apply(page, new_cursor)
+
+        store.apply_page_json = noted
+        with SyncClient(session, store, page_size=4) as client:
+            assert client.pull() > 4
+        assert seen and set(seen) == {1}  # NORMAL on every page
+        assert store.outbox_size() == 1
+        assert store.get_meta("first_sync") is None
+        assert _indexes(store) == set(LIST_INDEXES)
+
+
+def test_an_action_queued_during_a_first_sync_makes_it_wait_for_the_disk(demo_server, tmp_path):
+    session = login(demo_server.url, USER, DEMO_PASSWORD)
+    with Store(tmp_path / "busy.sqlite", USER) as store:
+        seen = []
+        apply = store.apply_page_json
+
+        def noted(page: str, new_cursor: str) -> int:
+            count = apply(page, new_cursor)
+            seen.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
+            if len(seen) == 1:  # the user marks a document as the first page shows
+                store.set_mark(store.inbox("all")[0].id, True)
+            return count
+
+        store.apply_page_json = noted
+        with SyncClient(session, store, page_size=2) as client:
+            assert client.pull() > 4
+        assert seen[0] == 0 and set(seen[1:]) == {1}, seen
+        assert store.outbox_size() == 1
+        assert store._conn.execute("PRAGMA synchronous").fetchone() == (1,)
+
+
+def test_a_server_refusing_big_pages_is_read_in_small_ones(offline_session):
+    # A server from before big first-sync pages (limit ≤ 500) cannot be started here;
+    # httpx's mock transport plays it.
+    asked = []
+
+    def older_server(request: httpx.Request) -> httpx.Response:
+        limit = int(request.url.params["limit"])
+        asked.append(limit)
+        if limit > 500:
+            return httpx.Response(400, json={"detail": "limit"})
+        return httpx.Response(200, json={"changes": [], "cursor": "0", "has_more": False})
+
+    transport = httpx.MockTransport(older_server)
+    with SyncClient(offline_session, transport=transport, retries=0) as client:
+        assert client.pull() == 0
+        assert client.pull() == 0
+    assert asked == [2000, 500, 500]
