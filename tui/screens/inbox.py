@@ -21,6 +21,7 @@ from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusCha
 from kyso.tui.screens.inbox_table import SORTS, WINDOW, InboxTable
 from kyso.tui.widgets.inbox_columns import SELECTED, Column, cell, legend
 from kyso.tui.widgets.key_bar import KeyBar
+from kyso.tui.widgets.row_table import RowTable
 from kyso.tui.widgets.status_bar import StatusBar
 
 __all__ = ["FILTER_DELAY", "WINDOW", "InboxScreen", "fold", "signature_badge"]
@@ -84,7 +85,7 @@ class InboxScreen(InboxTable, ClerkKeys):
             disabled=True,  # until shown: a hidden box must not take keys
         )
         yield Static("", id="inbox-empty")
-        yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
         yield KeyBar(FOOTER_PRIORITY, id="inbox-keys")
 
