@@ -103,3 +103,17 @@ def test_one_row_highlighted_after_down_and_up() -> None:
             assert lines[3][1][1].bgcolor == row_bg or row_bg is None
 
     asyncio.run(run())
+
+
+def test_row_regions_are_data_tables() -> None:
+    """The one-line-per-row shortcut gives the regions DataTable computes."""
+
+    async def run() -> None:
+        app = _TableApp(RowTable)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            table = app.query_one(RowTable)
+            for index in (-1, 0, 1, 17, ROWS - 1, ROWS):
+                assert table._get_row_region(index) == DataTable._get_row_region(table, index)
+
+    asyncio.run(run())

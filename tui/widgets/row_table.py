@@ -130,6 +130,16 @@ class RowTable(DataTable):
         self._line_cache[cache_key] = strip
         return strip
 
+    def _get_row_region(self, row_index: int) -> Region:
+        # DataTable sums the heights of every row above (a few times per cursor move: slow
+        # deep in a long list); with one line per row that sum is the index.
+        if not self.is_valid_row_index(row_index) or len(self._y_offsets) != self.row_count:
+            return super()._get_row_region(row_index)
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        width += self._row_label_column_width
+        y = row_index + (self.header_height if self.show_header else 0)
+        return Region(0, y, max(self.size.width, width), 1)
+
     def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
         super().watch_cursor_coordinate(old, new)
         if old != new and self.cursor_type == "row":
