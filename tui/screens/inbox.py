@@ -16,7 +16,6 @@ from kyso.core.errors import KysoError
 from kyso.core.service.model import SCOPES, InboxRow, SyncStatus
 from kyso.tui.clerk import ClerkKeys
 from kyso.tui.commands import screen_area
-from kyso.tui.heap import freeze_loaded
 from kyso.tui.inbox_rows import fold, haystack, signature_badge
 from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusChanged
 from kyso.tui.screens.inbox_sign import InboxSign
@@ -166,10 +165,8 @@ class InboxScreen(InboxTable, InboxSign, ClerkKeys):
         if not message.complete:
             # The rest once the first screenful is drawn (not competing with drawing it).
             self.call_after_refresh(self._load, message.scope)
-        else:
-            freeze_loaded(len(self.documents))
-            if self.filter_text:
-                self._fold_all(self.documents)
+        elif self.filter_text:
+            self._fold_all(self.documents)
 
     @on(SyncStatusChanged)
     def _sync_changed(self, message: SyncStatusChanged) -> None:
