@@ -298,7 +298,8 @@ def _size_rows(home: Path, count: int) -> list[dict]:
             f"cursor down, key → next frame (no test driver), {n} documents",
             _ANSWERS["down"],
             "ms",
-            "key event posted to the app → the next frame rendered to terminal output",
+            "key event posted to the app → the next frame rendered to terminal output; "
+            "moves 41-70 from the top, each scrolling the list one line",
             16,
         ),
         _row(

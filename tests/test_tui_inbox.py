@@ -3,11 +3,13 @@ first screenful first (Pilot over the in-memory service and over a real local st
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
 from fixtures_app import make_service
 from fixtures_store import make_doc
+from textual.geometry import Region
 from textual.widgets import DataTable, Input
 from tui_helpers import settle
 
@@ -187,3 +189,32 @@ async def test_long_view_shows_a_window_then_loads_the_rest(offline_session):
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is screen and screen.current_id() == current
+
+
+async def test_sign_key_follows_the_cursor_and_the_footer_redraws_only_on_change(static_app):
+    """Ký số is dimmed on a document I may not sign and lit again on one I may; moving
+    between two documents with the same answer does not refresh the bindings."""
+    async with static_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("v", "v")  # Tất cả: documents in every state
+        await settle(static_app, pilot)
+        screen = static_app.screen
+        table = screen.query_one("#inbox-table", DataTable)
+        docs = [screen.document(int(key.value)) for key in table.rows]
+        may = [not static_app.service.sign_refusal(d) for d in docs]
+        assert True in may and False in may  # the sample has both kinds
+
+        bar = screen.query_one("#inbox-keys")
+
+        def enabled() -> bool:
+            """Ký số on the footer as drawn (the footer leaves out a dimmed key)."""
+            lines = bar.render_lines(Region(0, 0, bar.size.width, 1))
+            return "Ký số" in "".join(line.text for line in lines)
+
+        refreshes: list[int] = []
+        screen.bindings_updated_signal.subscribe(screen, lambda _: refreshes.append(1))
+        for row in range(len(docs)):
+            table.move_cursor(row=row)
+            await settle(static_app, pilot)
+            assert enabled() is may[row], row
+        changes = sum(1 for a, b in itertools.pairwise(may) if a != b)
+        assert len(refreshes) == changes < len(docs) - 1

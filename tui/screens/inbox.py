@@ -18,9 +18,11 @@ from kyso.tui.clerk import ClerkKeys
 from kyso.tui.commands import screen_area
 from kyso.tui.inbox_rows import fold, haystack, signature_badge
 from kyso.tui.messages import DocumentsLoaded, SyncStatusChanged, TokenStatusChanged
+from kyso.tui.screens.inbox_sign import InboxSign
 from kyso.tui.screens.inbox_table import SORTS, WINDOW, InboxTable
 from kyso.tui.widgets.inbox_columns import SELECTED, Column, cell, legend
 from kyso.tui.widgets.key_bar import KeyBar
+from kyso.tui.widgets.row_table import RowTable
 from kyso.tui.widgets.status_bar import StatusBar
 
 __all__ = ["FILTER_DELAY", "WINDOW", "InboxScreen", "fold", "signature_badge"]
@@ -40,7 +42,7 @@ FILTER_DELAY = 0.12
 """Seconds after the last keystroke in the filter box before the list is filtered."""
 
 
-class InboxScreen(InboxTable, ClerkKeys):
+class InboxScreen(InboxTable, InboxSign, ClerkKeys):
     """The documents table with filter, sort, multi-select and three views (and, for the
     văn thư, Phát hành and Sổ đăng ký: :class:`~kyso.tui.clerk.ClerkKeys`)."""
 
@@ -86,7 +88,7 @@ class InboxScreen(InboxTable, ClerkKeys):
             disabled=True,  # until shown: a hidden box must not take keys
         )
         yield Static("", id="inbox-empty")
-        yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
         yield KeyBar(FOOTER_PRIORITY, id="inbox-keys")
 
@@ -191,7 +193,7 @@ class InboxScreen(InboxTable, ClerkKeys):
 
     @on(DataTable.RowHighlighted, "#inbox-table")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()  # "Ký số" follows the document under the cursor
+        self._follow_sign()
         if event.cursor_row >= self._shown - 5 and self._shown < len(self._visible):
             self._show_more()
 
@@ -320,36 +322,6 @@ class InboxScreen(InboxTable, ClerkKeys):
             docs = {d.id: d for d in self.documents}
             marked = not all(i in docs and docs[i].marked for i in ids)
             self.kyso.flows.set_marked(ids, marked)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """ "Ký số" is not offered to a role that never signs, and is dimmed while none of
-        the target documents is one I may sign now (the server would refuse it)."""
-        if action == "sign":
-            if not self.service.may_sign():
-                return False
-            with contextlib.suppress(Exception):  # before the table is mounted
-                targets = self.target_ids()
-                if targets and not any(not self._sign_refusal(i) for i in targets):
-                    return None
-            return True
-        return super().check_action(action, parameters)
-
-    def _sign_refusal(self, doc_id: int) -> str:
-        """Why I may not sign this document now (empty when I may)."""
-        doc = next((d for d in self.documents if d.id == doc_id), None)
-        return "" if doc is None else self.service.sign_refusal(doc)
-
-    def action_sign(self) -> None:
-        """Ký số token: sign the selected documents (or the one under the cursor)."""
-        ids = self.target_ids()
-        if not ids:
-            self.notify("Chưa chọn văn bản nào", severity="warning")
-            return
-        refusals = [r for r in map(self._sign_refusal, ids) if r]
-        if len(refusals) == len(ids):  # nothing I may sign: said before any PIN
-            self.notify(refusals[0], title="Không ký được", severity="warning", timeout=6)
-            return
-        self.kyso.flows.start_signing(ids)
 
     def action_transition(self) -> None:
         """Chuyển / trình the document under the cursor."""

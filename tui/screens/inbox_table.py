@@ -29,6 +29,9 @@ class InboxTable:
     """Table building for the inbox screen (it holds the state this reads: ``documents``,
     ``selected``, ``filter_text``, ``sort_index``, ``scope``, and the row caches)."""
 
+    _by_id: tuple[object, dict[int, InboxRow]] = (None, {})
+    """``documents`` (the list object) and its documents by id."""
+
     if TYPE_CHECKING:  # pragma: no cover - provided by the screen
         documents: list[InboxRow]
         selected: set[int]
@@ -45,6 +48,8 @@ class InboxTable:
         app: Any
 
         def query_one(self, *args: Any) -> Any: ...
+
+        def _follow_sign(self) -> None: ...
 
     def visible_documents(self) -> list[InboxRow]:
         """The documents after the filter and the sort (all of them, not just the rows
@@ -147,6 +152,7 @@ class InboxTable:
             info += f" · lọc: “{self.filter_text}”"
         self.query_one("#inbox-info", Static).update(info)
         self._update_empty(shown)
+        self._follow_sign()  # the documents or the selection changed
 
     def _update_empty(self, shown: int) -> None:
         """Say why the list is empty (a filter that matches nothing, an empty view)."""
@@ -162,6 +168,15 @@ class InboxTable:
             text = plain("Đang tải…")
         empty.update(text)
         empty.display = True
+
+    def document(self, doc_id: int) -> InboxRow | None:
+        """The document with this id in the view (by id: a scan of 100,000 documents on
+        every cursor move would be most of a keypress)."""
+        source, by_id = self._by_id
+        if source is not self.documents:
+            by_id = {d.id: d for d in self.documents}
+            self._by_id = (self.documents, by_id)
+        return by_id.get(doc_id)
 
     def current_id(self) -> int | None:
         """The id of the document under the cursor."""
