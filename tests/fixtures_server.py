@@ -36,7 +36,7 @@ import pytest
 from kyso.server.runner import ServerThread, free_port
 from kyso.server.settings import ServerSettings
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoServer", "free_port"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoServer", "DieAfterPages", "free_port"]
 
 DEMO_USERS = ("chuyenvien", "ldvanphong", "ldso", "vanthu")
 DEMO_PASSWORD = "kyso-demo"
@@ -145,6 +145,21 @@ class DemoServer(ServerThread):
         for client in self._clients:
             client.close()
         self._clients.clear()
+
+
+class DieAfterPages(httpx.HTTPTransport):
+    """Lets ``pages`` changes-feed pages through, then the server is gone."""
+
+    def __init__(self, server, pages: int) -> None:
+        super().__init__()
+        self.server, self.pages = server, pages
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changes"):
+            if self.pages == 0:
+                self.server.kill()
+            self.pages -= 1
+        return super().handle_request(request)
 
 
 @pytest.fixture(scope="session")

@@ -67,6 +67,18 @@ def make_doc(doc_id: int, **over) -> dict:
     return doc
 
 
+def queued_mark(doc_id: int = 1) -> dict:
+    """An outbox row as a damaged cache's salvage hands it back: one queued mark."""
+    return {
+        "key": f"k-{doc_id}",
+        "kind": "mark",
+        "document_id": doc_id,
+        "base_version": 1,
+        "payload": json.dumps({"marked": True}),
+        "created_at": "2026-01-01T08:00:00+07:00",
+    }
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (right now)."""
     with socket.socket() as sock:

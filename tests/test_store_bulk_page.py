@@ -9,6 +9,7 @@ import json
 
 import pytest
 from fixtures_server import DEMO_PASSWORD
+from fixtures_store import queued_mark
 
 from kyso.core.store import Store
 
@@ -118,18 +119,7 @@ def test_a_malformed_page_is_refused_and_nothing_stored(offline_session, body, q
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
     with SyncClient(offline_session, transport=transport, retries=0) as client:
         if queued:  # a queued action: the page is parsed in Python to re-apply it
-            client.store._requeue(
-                [
-                    {
-                        "key": "k-1",
-                        "kind": "mark",
-                        "document_id": 1,
-                        "base_version": 1,
-                        "payload": json.dumps({"marked": True}),
-                        "created_at": "2026-01-01T08:00:00+07:00",
-                    }
-                ]
-            )
+            client.store._requeue([queued_mark()])
         with pytest.raises(SyncError, match="không hợp lệ"):
             client.pull()
         assert client.store.cursor == "0"

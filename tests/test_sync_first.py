@@ -8,7 +8,8 @@ import json
 
 import httpx
 import pytest
-from fixtures_server import DEMO_PASSWORD
+from fixtures_server import DEMO_PASSWORD, DieAfterPages
+from fixtures_store import queued_mark
 
 from kyso.core.errors import SyncError
 from kyso.core.store import Store
@@ -18,21 +19,6 @@ from kyso.core.sync import SyncClient, login
 pytestmark = pytest.mark.slow
 
 USER = "ldso"
-
-
-class _DieAfterPages(httpx.HTTPTransport):
-    """Lets ``pages`` changes-feed pages through, then the server is gone."""
-
-    def __init__(self, server, pages: int) -> None:
-        super().__init__()
-        self.server, self.pages = server, pages
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/changes"):
-            if self.pages == 0:
-                self.server.kill()
-            self.pages -= 1
-        return super().handle_request(request)
 
 
 def _documents(store: Store) -> list[dict]:
@@ -61,7 +47,7 @@ def test_interrupted_first_sync_resumes_to_the_same_cache(demo_server, tmp_path)
 
     broken = tmp_path / "broken.sqlite"
     with Store(broken, USER) as store:
-        transport = _DieAfterPages(demo_server, pages=3)
+        transport = DieAfterPages(demo_server, pages=3)
         client = SyncClient(session, store, transport=transport, page_size=2, retries=0)
         with client, pytest.raises(SyncError):
             client.pull()
@@ -96,18 +82,7 @@ def test_first_sync_waits_for_the_disk_while_an_action_is_queued(demo_server, tm
     session = login(demo_server.url, USER, DEMO_PASSWORD)
     with Store(tmp_path / "queued.sqlite", USER) as store:
         # An action salvaged from a damaged cache into a fresh, empty one.
-        store._requeue(
-            [
-                {
-                    "key": "k-1",
-                    "kind": "mark",
-                    "document_id": 1,
-                    "base_version": 1,
-                    "payload": json.dumps({"marked": True}),
-                    "created_at": "2026-01-01T08:00:00+07:00",
-                }
-            ]
-        )
+        store._requeue([queued_mark()])
         seen = []
         apply = store.apply_page_json
 

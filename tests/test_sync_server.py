@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fixtures_pdf import make_pdf
-from fixtures_server import DEMO_PASSWORD
+from fixtures_server import DEMO_PASSWORD, DieAfterPages
 
 from kyso.core.errors import SyncError
 from kyso.core.store import Store, store_path
@@ -379,24 +379,9 @@ def test_cli_against_the_server(demo_server, draft):
         assert not any(t in out.stdout + out.stderr for t in tokens)
 
 
-class _DieAfterPages(httpx.HTTPTransport):
-    """Lets ``pages`` changes-feed pages through, then the server is gone."""
-
-    def __init__(self, server, pages: int) -> None:
-        super().__init__()
-        self.server, self.pages = server, pages
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/changes"):
-            if self.pages == 0:
-                self.server.kill()
-            self.pages -= 1
-        return super().handle_request(request)
-
-
 def test_pull_is_paged_and_keeps_finished_pages(demo_server):
     session = login(demo_server.url, "chuyenvien", DEMO_PASSWORD)
-    transport = _DieAfterPages(demo_server, pages=2)
+    transport = DieAfterPages(demo_server, pages=2)
     with SyncClient(session, transport=transport, page_size=3, retries=0) as c:
         with pytest.raises(SyncError, match="Không kết nối được"):
             c.pull()
