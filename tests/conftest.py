@@ -22,3 +22,15 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     for var in ("KYSO_PIN", "KYSO_MODULE", "KYSO_SERVER", "KYSO_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _softhsm_configured_first(softhsm):
+    """Make the session token before any test runs.
+
+    SoftHSM reads ``SOFTHSM2_CONF`` once per process, when the module is first loaded. An
+    app under test with no token of its own still looks the token up (its status line),
+    and finds the installed SoftHSM through config/modules.toml: had that happened before
+    the ``softhsm`` fixture set the variable, every later test in the process would see
+    no token at all (test_tui_inbox then test_tui_sign_rules failed that way)."""
+    return softhsm
