@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import click
 
-__all__ = ["echo", "echo_json", "read_pin", "token_options"]
+__all__ = ["PIN_ATTEMPTS", "echo", "echo_json", "logged_in", "read_pin", "token_options"]
+
+PIN_ATTEMPTS = 3
+"""How many times a PIN typed at the prompt is asked (tokens lock after 3 to 15 wrong ones;
+the token's own count of tries left is said after each)."""
 
 
 def read_pin(pin_stdin: bool, options: Any = None) -> str | None:
@@ -34,6 +40,41 @@ def read_pin(pin_stdin: bool, options: Any = None) -> str | None:
     if not sys.stdin.isatty():
         raise click.UsageError("Cần PIN: đặt KYSO_PIN, dùng --pin-stdin hoặc chạy trong terminal")
     return click.prompt("PIN của token", hide_input=True, err=True)
+
+
+def _asked_at_the_prompt(pin_stdin: bool) -> bool:
+    return not os.environ.get("KYSO_PIN") and not pin_stdin and sys.stdin.isatty()
+
+
+@contextmanager
+def logged_in(options: Any, pin_stdin: bool) -> Iterator[Any]:
+    """A logged-in session on the chosen token, the PIN read by :func:`read_pin`.
+
+    A wrong PIN typed at the prompt is asked again, with what the token says of the tries
+    left, up to :data:`PIN_ATTEMPTS` times; a locked PIN ends it at once. A PIN from
+    ``KYSO_PIN`` or ``--pin-stdin`` is never tried twice: a script would only use up the
+    token's tries with the same wrong PIN."""
+    from kyso.core.errors import PinError, PinLockedError
+    from kyso.core.service.tokens import open_session
+
+    asking = _asked_at_the_prompt(pin_stdin)
+    for attempt in range(1, PIN_ATTEMPTS + 1):
+        pin = read_pin(pin_stdin, options if attempt == 1 else None)
+        stack = ExitStack()
+        try:
+            session = stack.enter_context(open_session(options, pin))
+        except PinLockedError:
+            raise
+        except PinError as exc:
+            if not asking or pin is None or attempt == PIN_ATTEMPTS:
+                raise
+            echo(f"✗ {exc}", err=True)
+            continue
+        finally:
+            del pin
+        with stack:
+            yield session
+        return
 
 
 def token_options(module: str | None, token: str | None, key: str | None):

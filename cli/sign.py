@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo, echo_json, read_pin, token_options
+from kyso.cli.common import echo, echo_json, logged_in, token_options
 from kyso.cli.presign import presign_token, same_certificate
 
 
@@ -194,7 +194,6 @@ def sign(
     from kyso.core.docs.parallel import default_workers, preflight_parallel, sign_batch_parallel
     from kyso.core.docs.sign import SignJob, SignOptions, sign_batch
     from kyso.core.errors import SigningError
-    from kyso.core.service.tokens import open_session
 
     if (output is None) == (out_dir is None):
         raise click.UsageError("Chọn đúng một trong -o/--output hoặc --out-dir")
@@ -247,9 +246,7 @@ def sign(
         chosen, trust=setup.trust, level=setup.level, timestamp_url=setup.timestamp_url
     )
     options = replace(options, ltv=checked.plan)
-    pin = read_pin(pin_stdin, chosen)
-    with open_session(chosen, pin) as session:
-        del pin
+    with logged_in(chosen, pin_stdin) as session:
         key = session.signing_key(key_label)
         same_certificate(key, checked)
 
