@@ -37,6 +37,20 @@ def _indexes(store: Store) -> set[str]:
     return {r[0] for r in rows} & set(LIST_INDEXES)
 
 
+def _synchronous_per_page(store: Store) -> list[int]:
+    """The store's PRAGMA synchronous as each changes-feed page is written (appended to
+    the returned list as the sync goes)."""
+    seen: list[int] = []
+    apply = store.apply_page_json
+
+    def noted(page: str, new_cursor: str) -> int:
+        seen.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
+        return apply(page, new_cursor)
+
+    store.apply_page_json = noted
+    return seen
+
+
 def test_interrupted_first_sync_resumes_to_the_same_cache(demo_server, tmp_path):
     session = login(demo_server.url, USER, DEMO_PASSWORD)
     with Store(tmp_path / "whole.sqlite", USER) as whole:
@@ -60,14 +74,7 @@ def test_interrupted_first_sync_resumes_to_the_same_cache(demo_server, tmp_path)
     demo_server.start()
     with Store(broken, USER) as store:  # reopened, as after a crash
         with SyncClient(session, store, page_size=2) as client:
-            first = []
-            apply = store.apply_page_json
-
-            def noted(page: str, new_cursor: str) -> int:
-                first.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
-                return apply(page, new_cursor)
-
-            store.apply_page_json = noted
+            first = _synchronous_per_page(store)
             assert client.pull() == len(expected) - 6
         assert first and set(first) == {0}  # still a first sync: no wait for the disk
         assert _documents(store) == expected
@@ -83,14 +90,7 @@ def test_first_sync_waits_for_the_disk_while_an_action_is_queued(demo_server, tm
     with Store(tmp_path / "queued.sqlite", USER) as store:
         # An action salvaged from a damaged cache into a fresh, empty one.
         store._requeue([queued_mark()])
-        seen = []
-        apply = store.apply_page_json
-
-        def noted(page: str, new_cursor: str) -> int:
-            seen.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
-            return apply(page, new_cursor)
-
-        store.apply_page_json = noted
+        seen = _synchronous_per_page(store)
         with SyncClient(session, store, page_size=4) as client:
             assert client.pull() > 4
         assert seen and set(seen) == {1}  # NORMAL on every page
