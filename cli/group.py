@@ -88,12 +88,8 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except KysoError as exc:
-        from kyso.core.textsafe import safe_line
+    except (KysoError, KeyboardInterrupt) as exc:
+        from kyso.cli.inbox_json import exit_for_error
 
-        click.echo(f"kyso: {safe_line(exc.message)}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Đã dừng (Ctrl-C).", err=True)
-        sys.exit(130)
+        exit_for_error(exc, lambda line: click.echo(line, err=True))
     sys.exit(0)

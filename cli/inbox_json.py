@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import errno
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import NoReturn
 
-__all__ = ["main_scope", "print_inbox_json", "print_notices", "run"]
+__all__ = ["exit_for_error", "main_scope", "print_inbox_json", "print_notices", "run"]
 
 _SCOPES = {(): "inbox", ("--all",): "all", ("--signed-by-me",): "signed_by_me"}
 _COMPLETE_VAR = "_KYSO_COMPLETE"
@@ -61,6 +62,18 @@ def print_notices(echo_err) -> None:
         echo_err(f"kyso: {safe_line(notice)}")
 
 
+def exit_for_error(exc: BaseException, echo_err: Callable[[str], object]) -> NoReturn:
+    """End the process for a user error or Ctrl-C, as every ``kyso`` command does: a
+    KysoError is one line on stderr and exit 1, Ctrl-C is "Đã dừng (Ctrl-C)." and 130."""
+    if isinstance(exc, KeyboardInterrupt):
+        echo_err("Đã dừng (Ctrl-C).")
+        sys.exit(130)
+    from kyso.core.textsafe import safe_line
+
+    echo_err(f"kyso: {safe_line(getattr(exc, 'message', str(exc)))}")
+    sys.exit(1)
+
+
 def _echo_err(message: str = "") -> None:
     # As click.echo(message, err=True) writes it: the text (control characters are
     # already pictures, so there is no ANSI sequence to strip), a newline, a flush.
@@ -102,14 +115,8 @@ def run(scope: str) -> None:
             code = 1
         finally:
             print_notices(_echo_err)
-    except KysoError as exc:
-        from kyso.core.textsafe import safe_line
-
-        _echo_err(f"kyso: {safe_line(exc.message)}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        _echo_err("Đã dừng (Ctrl-C).")
-        sys.exit(130)
+    except (KysoError, KeyboardInterrupt) as exc:
+        exit_for_error(exc, _echo_err)
     if code == -1:
         _echo_err("Đã huỷ.")
         sys.exit(1)
