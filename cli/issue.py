@@ -1,6 +1,7 @@
 """``kyso issue`` (the clerk's issuance) and ``kyso export`` (edXML package).
 
-Both run the use cases of :mod:`kyso.core.issue_service` and :mod:`kyso.core.edxml`;
+``kyso issue`` runs the service's issuance (:meth:`kyso.core.service.api.Service.issue`),
+``kyso export`` the edXML package of :mod:`kyso.core.edxml`;
 errors are :class:`kyso.core.errors.KysoError` subclasses, printed as one line by
 ``kyso``'s ``main``.
 """
@@ -64,47 +65,44 @@ def issue(
     """Văn thư phát hành văn bản: lấy số từ sổ đăng ký, điền số và ngày, ký số cơ quan
     kèm con dấu, ký các phụ lục, gửi máy chủ (cần kết nối mạng)."""
     from kyso.config.settings import load_settings
-    from kyso.core.issue_service import check_clerk, default_seal
-    from kyso.core.issue_service import issue as run_issue
-    from kyso.core.service.office import client as office_client
+    from kyso.core.issue_service import check_clerk
+    from kyso.core.service.model import IssueOrder
+    from kyso.core.service.office import load_session
+    from kyso.core.service.store_service import StoreService
 
     day = _parse_date(date_text)
 
     def progress(step: str, message: str) -> None:
         echo(f"… {_STEPS.get(step, step)}: {message}", err=True)
 
-    with office_client(retries=3) as client:
-        check_clerk(client.store)
+    service = StoreService(load_session(), key_label=key_label, module=module, retries=3)
+    try:
+        check_clerk(service.store)  # before the seal, the certificate and the PIN
         if only_number:
-            result = run_issue(
-                client, document_id, date=day, only_number=True, note=note, on_step=progress
-            )
+            order = IssueOrder(document_id, date=day, only_number=True, note=note)
+            result = service.issue(order, on_step=progress)
         else:
             configured = None if seal is not None else load_settings().signing.seal or None
-            seal_png, seal_source = default_seal(client.store, str(seal) if seal else configured)
+            seal_png, seal_source = service.seal_image(str(seal) if seal else configured or "")
             if seal is not None:
                 seal_source = f"con dấu từ tệp {seal}"
             echo(f"Con dấu: {seal_source}.", err=as_json)
             from kyso.cli.presign import presign_issuance
-            from kyso.core.service.tokens import open_session
 
             options = token_options(module, token_label, key_label)
             # Before the PIN, and so before a number is taken from the book.
             checked = presign_issuance(options)
-            pin = read_pin(pin_stdin, options)
-            with open_session(options, pin) as session:
-                del pin
-                key = session.signing_key(key_label)
-                result = run_issue(
-                    client,
-                    document_id,
-                    key=key,
-                    seal_png=seal_png,
-                    date=day,
-                    note=note,
-                    on_step=progress,
-                    presigned=checked,
-                )
+            order = IssueOrder(
+                document_id,
+                date=day,
+                seal_png=seal_png,
+                note=note,
+                token_options=options,
+                presigned=checked,
+            )
+            result = service.issue(order, pin=read_pin(pin_stdin, options), on_step=progress)
+    finally:
+        service.close()
     if as_json:
         echo_json(
             {

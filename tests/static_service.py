@@ -19,6 +19,7 @@ from kyso.core.service.model import (
     ConflictInfo,
     Document,
     InboxRow,
+    IssueOrder,
     Person,
     SyncStatus,
     TokenStatus,
@@ -233,17 +234,14 @@ class StaticService(Service):
 
     def issue(
         self,
-        doc_id: int,
+        order: IssueOrder,
         *,
         pin: str | None = None,
-        token_options: Any = None,
-        seal_png: bytes | None = None,
-        date: dt.date | None = None,
-        only_number: bool = False,
         on_step: Callable[[str, str], None] | None = None,
-        presigned: Any = None,
     ) -> IssueResult:
         from kyso.core.issue_service import IssueResult, RegistryEntry
+
+        doc_id, only_number = order.doc_id, order.only_number
 
         def step(name: str, message: str) -> None:
             if on_step is not None:
@@ -257,7 +255,7 @@ class StaticService(Service):
             if doc.get("state") != "cho_van_thu" or doc.get("holder") != self.user.username:
                 raise WorkflowError(f"Văn bản {doc_id} không chờ bạn phát hành.")
         step("allocate", "Lấy số từ sổ đăng ký văn bản đi")
-        day = date or self.local_today()
+        day = order.date or self.local_today()
         with self._lock:
             row = next(
                 (r for r in self.book if r["doc_id"] == doc_id and r["status"] == "pending"), None

@@ -22,6 +22,7 @@ from kyso.core.service.model import (
     ConflictInfo,
     Document,
     InboxRow,
+    IssueOrder,
     Person,
     SyncStatus,
     TokenStatus,
@@ -167,18 +168,13 @@ class Service(ABC):
 
     def issue(
         self,
-        doc_id: int,
+        order: IssueOrder,
         *,
         pin: str | None = None,
-        token_options: Any = None,
-        seal_png: bytes | None = None,
-        date: dt.date | None = None,
-        only_number: bool = False,
         on_step: Callable[[str, str], None] | None = None,
-        presigned: Any = None,
     ) -> IssueResult:
         """Phát hành: take the number, fill number and date, sign as the organization
-        with the seal (the token opened with ``pin``; no token with ``only_number``),
+        with the seal (the token opened with ``pin``; no token with ``order.only_number``),
         upload, sync. ``on_step(step, message)`` reports download/allocate/sign/upload/sync."""
         raise WorkflowError(NO_ISSUANCE)
 

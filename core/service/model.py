@@ -7,6 +7,7 @@ column widths) stays with the front end.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ __all__ = [
     "Document",
     "FlowStep",
     "InboxRow",
+    "IssueOrder",
     "Opinion",
     "Person",
     "SyncStatus",
@@ -124,3 +126,22 @@ class SyncStatus:
     """ISO time of the last successful sync, empty when never."""
     message: str = ""
     """Why the last sync failed, when it did."""
+
+
+@dataclass(frozen=True)
+class IssueOrder:
+    """What the clerk asked to issue (phát hành); the PIN is never part of it."""
+
+    doc_id: int
+    date: dt.date | None = None
+    """The issuance date; None: today on the server."""
+    only_number: bool = False
+    """Only fill the number and date ("Chỉ điền số KH, ngày tháng năm"): no token."""
+    seal_png: bytes | None = field(default=None, repr=False)
+    """The organisation's seal image, required unless ``only_number``."""
+    note: str = ""
+    """Written to the registry book and the document's flow."""
+    token_options: Any = None
+    """The organisation's token and key (``TokenOptions``); None: the service's own."""
+    presigned: Any = None
+    """The organisation's certificate checked before the PIN (``presign_issuance``)."""

@@ -4,7 +4,6 @@ attachment downloads and issuance, each a blocking call."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from kyso.core.service.model import (
     ConflictInfo,
     Document,
     InboxRow,
+    IssueOrder,
     Person,
     SyncStatus,
     TokenStatus,
@@ -30,9 +30,17 @@ class StoreService(Service):
     """Reads the session's store; writes go to its outbox; sync pushes and pulls."""
 
     def __init__(
-        self, session: Any, *, key_label: str | None = None, module: str | None = None
+        self,
+        session: Any,
+        *,
+        key_label: str | None = None,
+        module: str | None = None,
+        retries: int = 1,
     ) -> None:
+        """``retries``: tries of a server call that failed on the network or with a 5xx
+        (a screen answers quickly with 1; a script may wait for more)."""
         self.session = session
+        self.retries = retries
         self.store = session.store()
         self.key_label = key_label
         self.module = module
@@ -85,7 +93,7 @@ class StoreService(Service):
     def _client(self) -> Any:
         from kyso.core.sync import SyncClient
 
-        return SyncClient(self.session, self.store, retries=1)
+        return SyncClient(self.session, self.store, retries=self.retries)
 
     def placements(self) -> Any:
         return self.store.placements
@@ -208,36 +216,41 @@ class StoreService(Service):
 
     def issue(
         self,
-        doc_id: int,
+        order: IssueOrder,
         *,
         pin: str | None = None,
-        token_options: Any = None,
-        seal_png: bytes | None = None,
-        date: dt.date | None = None,
-        only_number: bool = False,
         on_step: Callable[[str, str], None] | None = None,
-        presigned: Any = None,
     ) -> Any:
         from kyso.core.issue_service import check_clerk, issue
 
         check_clerk(self.store)
         with self._client() as client:
-            if only_number:
-                return issue(client, doc_id, date=date, only_number=True, on_step=on_step)
+            if order.only_number:
+                return issue(
+                    client,
+                    order.doc_id,
+                    date=order.date,
+                    only_number=True,
+                    note=order.note,
+                    on_step=on_step,
+                )
             from kyso.core.service.tokens import TokenOptions, open_session
 
-            options = token_options or TokenOptions(module=self.module, key_label=self.key_label)
+            options = order.token_options or TokenOptions(
+                module=self.module, key_label=self.key_label
+            )
             with open_session(options, pin) as session:
                 del pin
                 key = session.signing_key(options.key_label, options.key_id)
                 return issue(
                     client,
-                    doc_id,
+                    order.doc_id,
                     key=key,
-                    seal_png=seal_png,
-                    date=date,
+                    seal_png=order.seal_png,
+                    date=order.date,
+                    note=order.note,
                     on_step=on_step,
-                    presigned=presigned,
+                    presigned=order.presigned,
                 )
 
     def presign_issuance(

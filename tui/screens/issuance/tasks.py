@@ -102,6 +102,7 @@ def issue(
     post: Callable[[IssueStep], object],
 ) -> IssueFinished:
     """Issue the document through the service, posting each step as it starts."""
+    from kyso.core.service.model import IssueOrder
     from kyso.core.service.signing import station_token_options
 
     options = station_token_options(app.settings, app.key_label)
@@ -112,16 +113,15 @@ def issue(
         post(IssueStep(step, text))
 
     try:
-        result = app.service.issue(
+        order = IssueOrder(
             doc_id,
-            pin=pin,
-            token_options=options,
-            seal_png=None if only_number else seal_png,
             date=date,
             only_number=only_number,
-            on_step=on_step,
+            seal_png=None if only_number else seal_png,
+            token_options=options,
             presigned=None if only_number else presigned,
         )
+        result = app.service.issue(order, pin=pin, on_step=on_step)
     except KysoError as exc:
         note = number_after_failure(app.service, doc_id, reached)
         return IssueFinished(None, exc.message, note)
