@@ -21,6 +21,7 @@ from kyso.core.errors import StoreError
 from kyso.core.notices import add_notice
 from kyso.core.store_apply import _Context
 from kyso.core.store_check import check_on_open, remember
+from kyso.core.store_lease import Lease
 from kyso.core.store_schema import ensure_list_indexes, migrate
 
 if TYPE_CHECKING:
@@ -57,9 +58,14 @@ class StoreBase:
         self._lock = threading.RLock()
         before = _sidecars(self.path)
         conn = None
+        self._lease: Lease | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            salvage = check_on_open(self.path)  # a file changed outside kyso is checked
+            self._lease = Lease(self.path)
+            # A file changed outside kyso is checked; while another kyso has it open, the
+            # changes are that process's own.
+            salvage = check_on_open(self.path) if self._lease.alone else None
+            self._lease.share()
             conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
             )
@@ -71,6 +77,8 @@ class StoreBase:
         except (sqlite3.DatabaseError, OSError) as exc:
             if conn is not None:
                 conn.close()
+            if self._lease is not None:
+                self._lease.release()
             _remove_new_sidecars(self.path, before)
             if isinstance(exc, OSError):
                 reason = _reason(self.path, exc)
@@ -102,6 +110,8 @@ class StoreBase:
         with self._lock:
             self._conn.close()
         remember(self.path)
+        if self._lease is not None:
+            self._lease.release()
 
     def __enter__(self) -> Self:
         return self

@@ -97,6 +97,49 @@ def test_a_store_closed_by_kyso_is_not_checked_again(offline_store, monkeypatch)
     assert calls == [path]
 
 
+def test_a_store_open_in_another_kyso_is_not_checked(offline_store, monkeypatch, tmp_path):
+    """The app has the store open and keeps writing: a command run beside it does not
+    read the whole file again; once every kyso has closed it, a change is checked."""
+    from kyso.core import store_check
+    from kyso.core.store import Store
+
+    path = offline_store.path
+    calls = []
+    monkeypatch.setattr(store_check, "_quick_check", lambda p: calls.append(p))
+    offline_store.set_meta("note", "x" * 10_000)  # the app writes: the file changed
+    with Store(path, "ldso") as beside:
+        assert beside.get_meta("note") == "x" * 10_000
+    assert calls == []
+    offline_store.close()
+    path.touch()  # changed outside kyso, with no kyso holding it
+    Store(path, "ldso").close()
+    assert calls == [path]
+
+
+def test_a_kyso_that_ended_without_closing_leaves_the_file_checked(offline_store, monkeypatch):
+    """The lock of a process that died goes with it: the next opener checks the file."""
+    from kyso.core import store_check
+    from kyso.core.store import Store
+
+    path = offline_store.path
+    offline_store.close()
+    script = (
+        "import os, sys\n"
+        "from kyso.core.store import Store\n"
+        "store = Store(sys.argv[1], 'ldso')\n"
+        # enough to pass SQLite's automatic checkpoint: the main file itself changes
+        "store.set_meta('note', 'written, never closed' * 300_000)\n"
+        "os._exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(path)], timeout=60)
+    assert done.returncode == 0
+    calls = []
+    monkeypatch.setattr(store_check, "_quick_check", lambda p: calls.append(p))
+    with Store(path, "ldso") as store:
+        assert store.get_meta("note") == "written, never closed" * 300_000
+    assert calls == [path]
+
+
 def test_a_write_error_says_nothing_was_saved(offline_store):
     with pytest.raises(StoreError, match="chưa được lưu"), offline_store.transaction() as conn:
         conn.execute("INSERT INTO no_such_table VALUES (1)")
