@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-__all__ = ["PIN_ATTEMPTS", "echo", "echo_json", "logged_in", "read_pin", "token_options"]
+__all__ = [
+    "PIN_ATTEMPTS",
+    "checked_pin",
+    "echo",
+    "echo_json",
+    "logged_in",
+    "read_pin",
+    "token_options",
+]
+
+T = TypeVar("T")
 
 PIN_ATTEMPTS = 3
 """How many times a PIN typed at the prompt is asked (tokens lock after 3 to 15 wrong ones;
@@ -46,35 +56,52 @@ def _asked_at_the_prompt(pin_stdin: bool) -> bool:
     return not os.environ.get("KYSO_PIN") and not pin_stdin and sys.stdin.isatty()
 
 
-@contextmanager
-def logged_in(options: Any, pin_stdin: bool) -> Iterator[Any]:
-    """A logged-in session on the chosen token, the PIN read by :func:`read_pin`.
-
-    A wrong PIN typed at the prompt is asked again, with what the token says of the tries
-    left, up to :data:`PIN_ATTEMPTS` times; a locked PIN ends it at once. A PIN from
-    ``KYSO_PIN`` or ``--pin-stdin`` is never tried twice: a script would only use up the
-    token's tries with the same wrong PIN."""
+def _attempts(options: Any, pin_stdin: bool, attempt: Callable[[str | None], T]) -> T:
+    """``attempt(pin)`` with the PIN read by :func:`read_pin`; a wrong PIN typed at the
+    prompt is asked again, with what the token says of the tries left, up to
+    :data:`PIN_ATTEMPTS` times; a locked PIN ends it at once. A PIN from ``KYSO_PIN`` or
+    ``--pin-stdin`` is never tried twice: a script would only use up the token's tries
+    with the same wrong PIN."""
     from kyso.core.errors import PinError, PinLockedError
-    from kyso.core.service.tokens import open_session
 
     asking = _asked_at_the_prompt(pin_stdin)
-    for attempt in range(1, PIN_ATTEMPTS + 1):
-        pin = read_pin(pin_stdin, options if attempt == 1 else None)
-        stack = ExitStack()
+    for number in range(1, PIN_ATTEMPTS + 1):
+        pin = read_pin(pin_stdin, options if number == 1 else None)
         try:
-            session = stack.enter_context(open_session(options, pin))
+            return attempt(pin)
         except PinLockedError:
             raise
         except PinError as exc:
-            if not asking or pin is None or attempt == PIN_ATTEMPTS:
+            if not asking or pin is None or number == PIN_ATTEMPTS:
                 raise
             echo(f"✗ {exc}", err=True)
-            continue
         finally:
             del pin
-        with stack:
-            yield session
-        return
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+@contextmanager
+def logged_in(options: Any, pin_stdin: bool) -> Iterator[Any]:
+    """A logged-in session on the chosen token, the PIN asked as :func:`_attempts` does."""
+    from kyso.core.service.tokens import open_session
+
+    with ExitStack() as stack:
+        yield _attempts(
+            options, pin_stdin, lambda pin: stack.enter_context(open_session(options, pin))
+        )
+
+
+def checked_pin(options: Any, pin_stdin: bool) -> str | None:
+    """A PIN the token accepted (logged in and out once), asked as :func:`_attempts`
+    does, for a use case that opens the token itself (issuance, ``sign --doc``)."""
+    from kyso.core.service.tokens import check_pin
+
+    def attempt(pin: str | None) -> str | None:
+        if pin is not None:
+            check_pin(options, pin)
+        return pin
+
+    return _attempts(options, pin_stdin, attempt)
 
 
 def token_options(module: str | None, token: str | None, key: str | None):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo, echo_json, read_pin, token_options
+from kyso.cli.common import echo, echo_json, logged_in, token_options
 
 __all__ = ["copy"]
 
@@ -52,7 +52,6 @@ def copy(
     from kyso.core.errors import DocumentError
     from kyso.core.service.office import load_session
     from kyso.core.service.store_service import StoreService
-    from kyso.core.service.tokens import open_session
 
     if upload and number:
         raise DocumentError("Với --upload, số bản sao do máy chủ cấp: bỏ --number.")
@@ -62,9 +61,7 @@ def copy(
         organization = service.user.org_name or ""
         options = token_options(module, token_label, key_label)
         checked = presign_issuance(options)  # before the PIN
-        pin = read_pin(pin_stdin, options)
-        with open_session(options, pin) as session:
-            del pin
+        with logged_in(options, pin_stdin) as session:
             key = session.signing_key(key_label)
             same_certificate(key, checked)
             if upload:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from kyso.cli.common import echo, echo_json, read_pin, token_options
+from kyso.cli.common import checked_pin, echo, echo_json, token_options
 
 __all__ = ["export", "issue"]
 
@@ -100,7 +100,8 @@ def issue(
                 token_options=options,
                 presigned=checked,
             )
-            result = service.issue(order, pin=read_pin(pin_stdin, options), on_step=progress)
+            pin = checked_pin(options, pin_stdin)  # a typo is asked again before a number
+            result = service.issue(order, pin=pin, on_step=progress)
     finally:
         service.close()
     if as_json:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kyso.cli.common import echo, echo_json, read_pin
+from kyso.cli.common import checked_pin, echo, echo_json
 
 if TYPE_CHECKING:
     from kyso.core.service.sign_documents import PlacementFlags
@@ -89,7 +89,7 @@ def sign_inbox_documents(
 
     outcome = sign_documents(
         request,
-        read_pin=lambda: read_pin(pin_stdin),
+        read_pin=lambda: checked_pin(request.setup.token_options, pin_stdin),
         on_warning=lambda line: click.echo(f"! {line}", err=True),
         audit=audit,
     )

@@ -103,3 +103,27 @@ def test_a_pin_from_the_environment_is_tried_once(softhsm, pdf_path, tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("Sai mã PIN") == 1
     assert "PIN của token" not in result.stderr
+
+
+def test_sign_doc_asks_a_mistyped_pin_again(terminal_env, softhsm, demo_server):
+    """`kyso sign --doc` opens the token inside the use case: the PIN it is handed was
+    tried first, so a typo is asked again there too, not after the checks ran for nothing."""
+    from issuance_helpers import api, create_kehoach, session_for
+
+    doc_id = create_kehoach(demo_server, with_appendix=False)
+    moved = api(demo_server, "chuyenvien").post(
+        f"/documents/{doc_id}/transitions", json={"action": "trinh_lanh_dao_so"}
+    )
+    assert moved.status_code == 200, moved.text
+    session_for(demo_server, "ldso")
+    assert kyso("sync", env=terminal_env).returncode == 0
+    term = Terminal(["sign", "--doc", str(doc_id), "--key", "signer"], terminal_env)
+    term.wait_for(PROMPT)
+    term.type("00000000")
+    term.wait_for(PROMPT, count=2)
+    assert "Sai mã PIN".encode() in term.seen
+    term.type(TEST_PIN)
+    assert term.exit_code() == 0, term.seen.decode(errors="replace")
+    assert f"✓ Văn bản {doc_id}".encode() in term.seen
+    versions = api(demo_server, "ldso").get(f"/documents/{doc_id}").json()["attachments"][0]
+    assert versions["versions"][-1]["signed"] is True
