@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from kyso.server.feed_json import documents_json
+from kyso.server.feed_cache import page_documents
 from kyso.server.params import Me
 from kyso.server.schemas import ChangesPage, Error
 from kyso.server.writes import json_response
@@ -80,11 +80,11 @@ def _page(db, username: str, org_id: int, cursor: int, limit: int) -> bytes:
                 raise HTTPException(410, CURSOR_AHEAD)
             has_more = len(rows) > limit
             rows = rows[:limit]
-            docs = documents_json(conn, [r[0] for r in rows], username)
+            docs = page_documents(conn, [(r[0], r[1]) for r in rows], username)
         finally:
             conn.execute("COMMIT")
-    # The documents are JSON text already (SQLite wrote them): the page is put together
-    # around them rather than parsed and encoded again.
+    # The documents are JSON text already (kept by kyso.server.feed_cache, or written by
+    # SQLite now): the page is put together around them rather than parsed and encoded.
     changes = ",".join(f'{{"seq":{seq},"document":{docs[doc_id]}}}' for doc_id, seq in rows)
     next_cursor = str(rows[-1][1]) if rows else str(cursor)
     more = "true" if has_more else "false"
