@@ -1,9 +1,10 @@
-"""The changes feed's cache: each document's feed JSON kept ready, so a page is read.
+"""The changes feed's cache: each document's feed entry kept ready, so a page is read.
 
-``feed_json`` holds one row per document: its ``Document`` object as JSON text as a user
-who has not marked it sees it, the ``change_seq`` it was built at (``seq``) and where the
-``false`` of ``marked`` starts in the text (``cut``), so a page swaps in ``true`` for the
-user who marked it (marks are per user and are read for each page, as before).
+``feed_json`` holds one row per document: its feed entry ``{"seq":…,"document":{…}}`` as
+UTF-8 JSON (``change``), with the ``Document`` as a user who has not marked it sees it;
+the ``change_seq`` it was built at (``seq``); and the byte offset of the ``false`` of
+``marked`` (``cut``), so a page swaps in ``true`` for the user who marked it (marks are
+per user and are read with each page, as before).
 
 Kept in step inside the writer's transaction: :func:`kyso.server.db.touch` notes the
 document on the connection and :meth:`kyso.server.db.Database.write` rebuilds the noted
@@ -18,17 +19,16 @@ until the next server start fills it (:func:`fill`).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from kyso.server.feed_json import MARKED_AT, document_parts, documents_json, join, marked_ids
+from kyso.server.feed_json import MARKED_AT, document_parts, documents_json, join
 
 if TYPE_CHECKING:
     from kyso.server.db import Database
 
-__all__ = ["CHUNK", "create", "fill", "page_documents", "refresh"]
+__all__ = ["CHUNK", "COLUMNS", "JOIN", "create", "entries", "fill", "refresh"]
 
 CHUNK = 2000
 """Documents built per statement (and per transaction when filling at start)."""
@@ -37,7 +37,7 @@ _TABLE = """
 CREATE TABLE IF NOT EXISTS feed_json (
     doc_id INTEGER PRIMARY KEY,
     seq INTEGER NOT NULL,
-    json TEXT NOT NULL,
+    change BLOB NOT NULL,
     cut INTEGER NOT NULL
 )
 """
@@ -84,20 +84,26 @@ def _chunks(items: list[int]) -> Iterable[list[int]]:
         yield items[start : start + CHUNK]
 
 
+def _entry(seq: int, document: str) -> bytes:
+    return b'{"seq":%d,"document":%b}' % (seq, document.encode())
+
+
 def refresh(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
-    """Build the cached text of ``ids`` as the database holds them now, inside the
+    """Build the cached entry of ``ids`` as the database holds them now, inside the
     caller's write transaction (nothing when the table does not exist yet: a database
     not migrated, whose server makes the rows at start)."""
     wanted = sorted(set(ids))
     if not wanted or not _has_table(conn):
         return
     for chunk in _chunks(wanted):
-        rows = [
-            (doc_id, seq, join(head, tail, False), len(head) - 1 + MARKED_AT)
-            for doc_id, seq, head, tail in document_parts(conn, chunk)
-        ]
+        rows = []
+        for doc_id, seq, head, tail in document_parts(conn, chunk):
+            change = _entry(seq, join(head, tail, False))
+            cut = len(b'{"seq":%d,"document":' % seq) + len(head.encode()) - 1 + MARKED_AT
+            rows.append((doc_id, seq, change, cut))
         conn.executemany(
-            "INSERT OR REPLACE INTO feed_json (doc_id, seq, json, cut) VALUES (?, ?, ?, ?)", rows
+            "INSERT OR REPLACE INTO feed_json (doc_id, seq, change, cut) VALUES (?, ?, ?, ?)",
+            rows,
         )
 
 
@@ -119,26 +125,39 @@ def fill(db: Database) -> int:
     return len(stale)
 
 
-def page_documents(
-    conn: sqlite3.Connection, rows: list[tuple[int, int]], username: str
-) -> dict[int, str]:
-    """The ``Document`` JSON text of each ``(doc_id, change_seq)`` of a feed page as
-    ``username`` sees it: the cached text when it was built at that ``change_seq``,
-    otherwise built now."""
-    seqs = dict(rows)
-    ids = list(seqs)
-    marked = marked_ids(conn, ids, username)
-    docs: dict[int, str] = {}
-    cached = conn.execute(
-        "SELECT doc_id, seq, json, cut FROM feed_json WHERE doc_id IN"
-        " (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
-    )
-    for doc_id, seq, text, cut in cached:
-        if seqs.get(doc_id) != seq or not text.startswith("false", cut):
-            continue
-        docs[doc_id] = text[:cut] + "true" + text[cut + 5 :] if doc_id in marked else text
-    missing = [doc_id for doc_id in ids if doc_id not in docs]
+JOIN = "LEFT JOIN feed_json AS f ON f.doc_id = d.id"
+"""Joined to a feed page's ``documents AS d`` rows, for :data:`COLUMNS`."""
+COLUMNS = (
+    "CASE WHEN f.seq = d.change_seq THEN f.change END, f.cut,"
+    " EXISTS (SELECT 1 FROM marks AS m WHERE m.username = :username AND m.doc_id = d.id)"
+)
+"""A page's columns after ``d.id, d.change_seq`` for :func:`entries`: the cached entry
+only when it was built at the document's current ``change_seq``, where its ``marked``
+is, and whether ``:username`` marked the document."""
+
+
+def entries(
+    conn: sqlite3.Connection,
+    rows: list[tuple[int, int, bytes | None, int | None, int]],
+    username: str,
+) -> list[bytes]:
+    """The feed entries of a page's ``rows`` (``d.id, d.change_seq`` then :data:`COLUMNS`)
+    as ``username`` sees them, in order: cached ones as stored (``marked`` set to true
+    where the user marked it), the others built now."""
+    out: list[bytes] = []
+    missing: dict[int, int] = {}
+    for doc_id, _seq, change, cut, marked in rows:
+        if change is not None and marked:
+            change = (
+                change[:cut] + b"true" + change[cut + 5 :]
+                if change.startswith(b"false", cut)
+                else None
+            )
+        if change is None:
+            missing[doc_id] = len(out)
+        out.append(change or b"")
     if missing:
-        docs.update(documents_json(conn, missing, username))
-    return docs
+        built = documents_json(conn, list(missing), username)
+        for doc_id, at in missing.items():
+            out[at] = _entry(rows[at][1], built[doc_id])
+    return out

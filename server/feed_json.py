@@ -73,7 +73,8 @@ def join(head: str, tail: str, marked: bool) -> str:
 def marked_ids(conn: sqlite3.Connection, ids: list[int], username: str) -> set[int]:
     """Which of ``ids`` ``username`` has marked."""
     rows = conn.execute(
-        "SELECT doc_id FROM marks WHERE username = ? AND doc_id IN (SELECT value FROM json_each(?))",
+        "SELECT doc_id FROM marks WHERE username = ?"
+        " AND doc_id IN (SELECT value FROM json_each(?))",
         (username, json.dumps(ids)),
     )
     return {int(r[0]) for r in rows}
