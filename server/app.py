@@ -126,6 +126,12 @@ def create_app(
 
         configure(db, trust_files=trust_files, bindings=bindings)
     sweep(db, blobs)  # what a crash between storing a file and its row left behind
+    from kyso.server.feed_cache import fill
+
+    # Documents from an older server or written without touch (bench/bench_sync.py seeds
+    # that way): built once here, then kept in step by every write.
+    if built := fill(db):
+        log.info("đã dựng sẵn nội dung nguồn thay đổi cho %d văn bản", built)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -4,7 +4,8 @@ One file ``kyso-server.sqlite3`` in the data folder, WAL mode. Connections are k
 per worker thread (FastAPI runs the sync routes in a thread pool). Every write runs in
 ``BEGIN IMMEDIATE`` so writers are serialized and the change sequence grows in commit
 order; each document change inserts a row in ``changes`` and stores its ``seq`` on the
-document (:func:`touch`), which is what the changes feed reads.
+document (:func:`touch`), which is what the changes feed reads. The documents a write
+touched get their feed text rebuilt just before its COMMIT (:mod:`kyso.server.feed_cache`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from kyso.server.feed_cache import refresh as refresh_feed
+
 __all__ = [
     "DB_NAME",
+    "Connection",
     "Database",
     "add_version_row",
     "load_documents",
@@ -151,6 +155,15 @@ def now_iso() -> str:
     return dt.datetime.now(VN_TZ).isoformat(timespec="seconds")
 
 
+class Connection(sqlite3.Connection):
+    """A server connection; ``touched`` holds the documents its write transaction changed
+    (:func:`touch`), whose feed text :meth:`Database.write` rebuilds before COMMIT."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.touched: set[int] = set()
+
+
 class Database:
     """The server's SQLite file and its per-thread connections."""
 
@@ -162,8 +175,14 @@ class Database:
         with self.connect() as conn:
             conn.executescript(SCHEMA)
 
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+    def _open(self) -> Connection:
+        conn = sqlite3.connect(
+            self.path,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=30,
+            factory=Connection,
+        )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -172,7 +191,7 @@ class Database:
         return conn
 
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[Connection]:
         """This thread's connection (opened on first use, autocommit mode)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
@@ -183,15 +202,22 @@ class Database:
         yield conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A ``BEGIN IMMEDIATE`` transaction, committed on success, rolled back on error."""
+    def write(self) -> Iterator[Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction, committed on success, rolled back on error.
+
+        The documents it touched get their feed text rebuilt last, as the transaction
+        leaves them (:func:`kyso.server.feed_cache.refresh`)."""
         with self.connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
+            conn.touched.clear()
             try:
                 yield conn
+                refresh_feed(conn, conn.touched)
             except BaseException:
+                conn.touched.clear()
                 conn.execute("ROLLBACK")
                 raise
+            conn.touched.clear()
             conn.execute("COMMIT")
 
     def close(self) -> None:
@@ -229,7 +255,13 @@ def add_version_row(
 def touch(
     conn: sqlite3.Connection, doc_id: int, *, bump_version: bool = True, at: str | None = None
 ) -> int:
-    """Record a change of ``doc_id`` in the feed (and bump its version); return the seq."""
+    """Record a change of ``doc_id`` in the feed (and bump its version); return the seq.
+
+    On a server connection the document's feed text is rebuilt when the transaction
+    commits (:meth:`Database.write`), so ``touch`` may come before the other writes."""
+    touched = getattr(conn, "touched", None)
+    if touched is not None:
+        touched.add(doc_id)
     at = at or now_iso()
     seq = conn.execute("INSERT INTO changes (doc_id, at) VALUES (?, ?)", (doc_id, at)).lastrowid
     if bump_version:

@@ -3,28 +3,34 @@
 The same objects :func:`kyso.server.db.load_documents` builds as dicts (same keys, same
 order, same values), but SQLite's JSON functions write them in C: a first sync of
 100,000 documents spent most of the server's time making dicts and encoding them.
+
+Each object is written in two parts around ``marked``, the one field that depends on who
+asks: :func:`document_parts` gives them, :func:`join` puts a document together for one
+user. The feed's cache (:mod:`kyso.server.feed_cache`) keeps the joined text of an
+unmarked document, so a page is read rather than built.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
-__all__ = ["documents_json"]
+__all__ = ["MARKED_AT", "document_parts", "documents_json", "join", "marked_ids"]
 
 
 def _bool(column: str) -> str:
     return f"json(CASE WHEN {column} THEN 'true' ELSE 'false' END)"
 
 
+# The fields before "marked" and those after it, each as a JSON object.
 # A list from a scalar subquery keeps SQLite's JSON subtype, so json_object embeds it as
 # JSON without json() parsing it again (tests/test_server_feed_json.py compares).
-_DOCUMENT = f"""
-SELECT d.id, json_object(
+_HEAD = """json_object(
     'id', d.id, 'version', d.version, 'trich_yeu', d.trich_yeu, 'loai', d.loai,
     'loai_ky_hieu', d.loai_ky_hieu, 'don_vi_soan_thao', d.don_vi_soan_thao,
     'nguoi_soan', d.nguoi_soan, 'holder', d.holder, 'state', d.state, 'so', d.so,
-    'ky_hieu', d.ky_hieu, 'so_ky_hieu', d.so_ky_hieu, 'ngay_ban_hanh', d.ngay_ban_hanh,
-    'marked', {_bool("EXISTS(SELECT 1 FROM marks AS m WHERE m.username = ? AND m.doc_id = d.id)")},
+    'ky_hieu', d.ky_hieu, 'so_ky_hieu', d.so_ky_hieu, 'ngay_ban_hanh', d.ngay_ban_hanh)"""
+_TAIL = f"""json_object(
     'related', ((SELECT json_group_array(related_id) FROM
         (SELECT related_id FROM related WHERE doc_id = d.id ORDER BY related_id))),
     'created_at', d.created_at, 'updated_at', d.updated_at,
@@ -40,15 +46,44 @@ SELECT d.id, json_object(
         FROM (SELECT * FROM opinions WHERE doc_id = d.id ORDER BY id) AS o)),
     'flow', ((SELECT json_group_array(json_object(
         'from', f.from_user, 'to', f.to_user, 'action', f.action, 'note', f.note, 'at', f.at))
-        FROM (SELECT * FROM flow WHERE doc_id = d.id ORDER BY id) AS f))
-)
+        FROM (SELECT * FROM flow WHERE doc_id = d.id ORDER BY id) AS f)))"""
+
+_PARTS = f"""
+SELECT d.id, d.change_seq, {_HEAD}, {_TAIL}
 FROM documents AS d WHERE d.id IN (SELECT value FROM json_each(?))
 """
+
+_MARK = ',"marked":'
+MARKED_AT = len(_MARK)
+"""Where ``true``/``false`` starts after the head's fields (see :func:`join`)."""
+
+
+def document_parts(conn: sqlite3.Connection, ids: list[int]) -> list[tuple[int, int, str, str]]:
+    """``(id, change_seq, head, tail)`` of each of ``ids`` that exists: the document's
+    fields before ``marked`` and after it, each a JSON object."""
+    return [(int(i), int(s), h, t) for i, s, h, t in conn.execute(_PARTS, (json.dumps(ids),))]
+
+
+def join(head: str, tail: str, marked: bool) -> str:
+    """One ``Document`` object from its parts: ``head``'s fields, ``marked``, ``tail``'s
+    (``false`` or ``true`` starts at ``len(head) - 1 + MARKED_AT``)."""
+    return head[:-1] + _MARK + ("true," if marked else "false,") + tail[1:]
+
+
+def marked_ids(conn: sqlite3.Connection, ids: list[int], username: str) -> set[int]:
+    """Which of ``ids`` ``username`` has marked."""
+    rows = conn.execute(
+        "SELECT doc_id FROM marks WHERE username = ?"
+        " AND doc_id IN (SELECT value FROM json_each(?))",
+        (username, json.dumps(ids)),
+    )
+    return {int(r[0]) for r in rows}
 
 
 def documents_json(conn: sqlite3.Connection, ids: list[int], username: str) -> dict[int, str]:
     """The ``Document`` JSON text of each of ``ids`` as seen by ``username`` (marks)."""
-    import json
-
-    rows = conn.execute(_DOCUMENT, (username, json.dumps(ids)))
-    return {int(doc_id): text for doc_id, text in rows}
+    marked = marked_ids(conn, ids, username)
+    return {
+        doc_id: join(head, tail, doc_id in marked)
+        for doc_id, _seq, head, tail in document_parts(conn, ids)
+    }

@@ -123,7 +123,15 @@ def _v2(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """The changes feed's cache (:mod:`kyso.server.feed_cache`); its rows are made at
+    server start (:func:`kyso.server.feed_cache.fill`), in chunks, not in this transaction."""
+    from kyso.server.feed_cache import create
+
+    create(conn)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 """Migration functions; index *i* brings version *i* to *i + 1*."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

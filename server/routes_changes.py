@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from kyso.server.feed_json import documents_json
+from kyso.server import feed_cache
 from kyso.server.params import Me
 from kyso.server.schemas import ChangesPage, Error
 from kyso.server.writes import json_response
@@ -26,15 +26,22 @@ def _newest(conn) -> int:
     return int(row[0]) if row else 0
 
 
-_PAGE_ROWS = (
-    # CROSS JOIN keeps documents as the outer loop, so SQLite walks the change_seq index
-    # from the cursor and stops at LIMIT; "+d.org_id" keeps it from picking the org index
-    # instead. A plain JOIN scanned and sorted every doc_access row of the user on each
-    # poll (~170 → ~550 requests/s at 10k).
-    "SELECT d.id, d.change_seq FROM documents d CROSS JOIN doc_access a"
-    " ON a.doc_id = d.id WHERE a.username = ? AND +d.org_id = ? AND d.change_seq > ?"
-    " ORDER BY d.change_seq LIMIT ?"
+# CROSS JOIN keeps documents as the outer loop, so SQLite walks the change_seq index from
+# the cursor and stops at LIMIT; "+d.org_id" keeps it from picking the org index instead.
+# A plain JOIN scanned and sorted every doc_access row of the user on each poll (~170 →
+# ~550 requests/s at 10k).
+_FROM = "FROM documents d CROSS JOIN doc_access a ON a.doc_id = d.id"
+_WHERE = (
+    "WHERE a.username = :username AND +d.org_id = :org_id AND d.change_seq > :cursor"
+    " ORDER BY d.change_seq LIMIT :limit"
 )
+_PAGE_ROWS = f"SELECT d.id, d.change_seq {_FROM} {_WHERE}"
+_PAGE = f"SELECT d.id, d.change_seq, {feed_cache.COLUMNS} {_FROM} {feed_cache.JOIN} {_WHERE}"
+"""A page with each document's cached feed entry (:mod:`kyso.server.feed_cache`)."""
+
+
+def _params(username: str, org_id: int, cursor: int, limit: int) -> dict[str, object]:
+    return {"username": username, "org_id": org_id, "cursor": cursor, "limit": limit}
 
 
 @router.get(
@@ -63,7 +70,7 @@ async def get_changes(
     with db.connect() as conn:
         if cursor and cursor > _newest(conn):
             raise HTTPException(410, CURSOR_AHEAD)
-        if not conn.execute(_PAGE_ROWS, (user.username, user.org_id, cursor, 1)).fetchone():
+        if not conn.execute(_PAGE_ROWS, _params(user.username, user.org_id, cursor, 1)).fetchone():
             body = f'{{"changes":[],"cursor":"{cursor}","has_more":false}}'
             return json_response(200, body.encode("utf-8"))
     body = await run_in_threadpool(_page, db, user.username, user.org_id, cursor, limit)
@@ -75,17 +82,22 @@ def _page(db, username: str, org_id: int, cursor: int, limit: int) -> bytes:
     with db.connect() as conn:
         conn.execute("BEGIN")  # one snapshot for the page and its documents
         try:
-            rows = conn.execute(_PAGE_ROWS, (username, org_id, cursor, limit + 1)).fetchall()
+            cur = conn.cursor()
+            cur.row_factory = None  # plain tuples: 2,000 rows a page
+            rows = cur.execute(_PAGE, _params(username, org_id, cursor, limit + 1)).fetchall()
             if cursor and cursor > _newest(conn):
                 raise HTTPException(410, CURSOR_AHEAD)
             has_more = len(rows) > limit
             rows = rows[:limit]
-            docs = documents_json(conn, [r[0] for r in rows], username)
+            changes = feed_cache.entries(conn, rows, username)
         finally:
             conn.execute("COMMIT")
-    # The documents are JSON text already (SQLite wrote them): the page is put together
-    # around them rather than parsed and encoded again.
-    changes = ",".join(f'{{"seq":{seq},"document":{docs[doc_id]}}}' for doc_id, seq in rows)
-    next_cursor = str(rows[-1][1]) if rows else str(cursor)
-    more = "true" if has_more else "false"
-    return f'{{"changes":[{changes}],"cursor":"{next_cursor}","has_more":{more}}}'.encode()
+    # The entries are JSON already (kept by kyso.server.feed_cache, or written by SQLite
+    # now): the page is put together around them rather than parsed and encoded again.
+    next_cursor = rows[-1][1] if rows else cursor
+    more = b"true" if has_more else b"false"
+    return b'{"changes":[%b],"cursor":"%d","has_more":%b}' % (
+        b",".join(changes),
+        next_cursor,
+        more,
+    )
