@@ -106,6 +106,14 @@ def test_queued_actions_are_reapplied_on_a_json_page(demo_server, tmp_path):
         b'{"changes": [{"seq": 1, "document": {"id": 1.5}}], "cursor": "1", "has_more": false}',
         b'{"changes": [{"seq": 1, "document": {"id": 1}}, {"seq": 2}], "cursor": "2",'
         b' "has_more": false}',
+        # Written as the server writes pages (its shape is read without a parse): the
+        # store's parse refuses what is not JSON or has no integer ids.
+        b'{"changes":[{"seq":1,"document":{"id":"1"}}],"cursor":"1","has_more":false}',
+        b'{"changes":[{"seq":1,"document":{"id":1}}]],"cursor":"1","has_more":false}',
+        b'{"changes":[{"seq":1,"document":{"id":1}},{"seq":2}],"cursor":"2","has_more":false}',
+        b'{"changes":["x"],"cursor":"1","has_more":false}',
+        b'{"changes":[{"seq":1,"document":{"id":1}}],"cursor":"1","has_more":false}}',
+        b'{"changes":[{"seq":1,"document":{"id":1}}],"cursor":"1","has_more":false}\xff',
     ],
 )
 @pytest.mark.parametrize("queued", [False, True], ids=["sqlite", "python"])
@@ -263,3 +271,32 @@ def test_a_document_twice_in_a_page_keeps_its_later_copy(tmp_path):
         expected, got = _rows(python, "documents"), _rows(sqlite, "documents")
         assert got == expected
         assert (got[0]["id"], got[0]["version"], got[0]["trich_yeu"]) == (1, 3, "Bản sau")
+
+
+def test_pages_written_another_way_are_read_alike(offline_session):
+    # Another server's spacing and key order: the shape is read by SQLite, not by the
+    # server's own layout; cursor and has_more come out the same.
+    import httpx
+    from fixtures_store import make_doc
+
+    from kyso.core.sync import SyncClient
+
+    bodies = {
+        "0": json.dumps(
+            {"has_more": True, "cursor": "2", "changes": [{"seq": 2, "document": make_doc(1)}]}
+        ),
+        "2": json.dumps(
+            {"changes": [{"seq": 5, "document": make_doc(2)}], "cursor": 5, "has_more": False},
+            indent=1,
+        ),
+    }
+    asked = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params["since"])
+        return httpx.Response(200, content=bodies[asked[-1]].encode())
+
+    with SyncClient(offline_session, transport=httpx.MockTransport(server), retries=0) as client:
+        assert client.pull() == 2
+        assert client.store.cursor == "5"
+    assert asked == ["0", "2"]
