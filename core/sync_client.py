@@ -83,12 +83,10 @@ MAX_PAGE = 5000
 _PAGE_SHAPE = """
 SELECT json_type(:p, '$.changes') IS 'array', json_extract(:p, '$.cursor', '$.has_more')
 """
-_HEAD = '{"changes":['
-_TAIL = re.compile(r',"cursor":"([^"\\]*)","has_more":(true|false)}\s*\Z')
-"""The page as the server writes it: its text begins with the changes array and ends with
-the cursor and has_more. Of a text that is JSON these are then the page's own (the last
-``}`` closes the page; nothing before it can be inside a string), so the page needs no
-parse of its own here: the store's parse of it refuses one that is not JSON."""
+_HEAD, _TAIL = '{"changes":[', re.compile(r',"cursor":"([^"\\]*)","has_more":(true|false)}\s*\Z')
+"""A page as the server writes it begins with the changes array and ends with cursor and
+has_more: of a text that is JSON these are the page's own (the last ``}`` closes it), so
+it needs no parse here; the store's parse refuses one that is not JSON."""
 
 
 class SyncClient:
