@@ -279,6 +279,8 @@ def _inbox_json_rows(home: Path, count: int) -> list[dict]:
     kyso = Path(sys.executable).with_name("kyso")
     env = {**os.environ, "KYSO_HOME": str(home)}
     command = [str(kyso), "inbox", "--all", "--json"]
+    # The first one after the first sync makes --json's index (the sync leaves it).
+    first_wall, _ = _time_into_cat(command, env)
     out = _run_to_pipe(command, env)  # checked once; also warms the file cache
     assert out.count(b'"id":') == count
     times, cpu = [], []
@@ -293,6 +295,16 @@ def _inbox_json_rows(home: Path, count: int) -> list[dict]:
         "install has them"
     )
     return [
+        {
+            "name": f"first `kyso inbox --all --json` after a first sync, {n} documents "
+            "(builds its index)",
+            "value": round(first_wall * 1000),
+            "unit": "ms",
+            "target": "≤ 1500",
+            "what": "the same command once, right after the first sync, process start to "
+            "exit into `cat`: it makes the index of --json's rows, which a first sync no "
+            "longer builds (a one-off cost moved out of the first sync)",
+        },
         {
             "name": f"`kyso inbox --all --json`, {n} cached documents (wall time)",
             "value": round(statistics.median(times) * 1000),

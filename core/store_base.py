@@ -33,6 +33,10 @@ ActionKind = Literal["transition", "opinion", "mark", "upload"]
 
 _VN = timezone(timedelta(hours=7))
 
+BULK_MARK = "first_sync"
+"""``meta`` key present while a first sync is under way
+(:meth:`kyso.core.store_server.StoreServerWrites.bulk_load`)."""
+
 
 def now_iso() -> str:
     """The current time as ISO 8601 with the +07:00 offset, to the second."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kyso.core.errors import DocumentError, StoreError
-from kyso.core.store_base import Scope, StoreBase
+from kyso.core.store_base import BULK_MARK, Scope, StoreBase
 
 if TYPE_CHECKING:
     from kyso.core.store_rows import AttachmentVersion, DocumentDetail, InboxRow
@@ -34,6 +34,8 @@ _BOOL_NAMES = frozenset({"marked", "signed", "signed_by_me"})
 _SHARED_NAMES = ("loai", "don_vi_soan_thao", "state", "holder", "sender", "received_at")
 """Inbox columns whose values repeat from row to row (one string object each)."""
 _INBOX_COLUMNS = ", ".join(_INBOX_NAMES)
+_INDEX_WAIT_MS = 250
+"""How long ``--json`` waits for another writer before reading without its index."""
 
 
 class StoreReads(StoreBase):
@@ -81,7 +83,12 @@ class StoreReads(StoreBase):
         only to be encoded again. One statement, so one consistent snapshot. Pieces of
         ``rows`` rows (~50 kB) stay small enough to reuse the same memory: larger ones are
         fresh allocations whose page faults cost more than the copying.
+
+        A first sync leaves that index to this read: the first one makes it (~1 s at
+        100,000 documents), quietly; a file it cannot write now (read-only, or busy with
+        another writer) is read without it, each row's JSON built as it is read.
         """
+        self._ensure_json_index()
         where, params = self._inbox_where(scope)
         sql = (
             f"SELECT CAST(list_json AS BLOB) FROM documents {where} "
@@ -98,6 +105,41 @@ class StoreReads(StoreBase):
                 write(b"]")
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"Không đọc được bộ nhớ đệm: {exc}") from None
+
+    def _ensure_json_index(self) -> None:
+        """Make the missing :data:`~kyso.core.store_schema.JSON_INDEXES` if the file can be
+        written now, unless a first sync is under way (it would grow them row by row)."""
+        from kyso.core.store_schema import JSON_INDEXES, ensure_list_indexes
+
+        marks = ", ".join("?" * len(JSON_INDEXES))
+        with self._lock:
+            conn = self._conn
+            try:
+                present = conn.execute(
+                    "SELECT count(*) FROM sqlite_master "
+                    f"WHERE type = 'index' AND name IN ({marks})",
+                    tuple(JSON_INDEXES),
+                ).fetchone()[0]
+                if present == len(JSON_INDEXES) or conn.in_transaction:
+                    return
+                if conn.execute("SELECT 1 FROM meta WHERE key = ?", (BULK_MARK,)).fetchone():
+                    return
+                timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+                conn.execute(f"PRAGMA busy_timeout = {_INDEX_WAIT_MS}")
+            except sqlite3.DatabaseError:
+                return  # the read says what is wrong with the file
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    ensure_list_indexes(conn, JSON_INDEXES)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.DatabaseError:
+                pass  # read-only or busy: read without it this time
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
     def inbox(self, scope: Scope = "inbox") -> list[InboxRow]:
         """Documents for the list view, newest change first.

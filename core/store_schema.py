@@ -14,7 +14,14 @@ from collections.abc import Callable
 
 from kyso.core.errors import StoreError
 
-__all__ = ["LIST_INDEXES", "MIGRATIONS", "SCHEMA_VERSION", "ensure_list_indexes", "migrate"]
+__all__ = [
+    "JSON_INDEXES",
+    "LIST_INDEXES",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "ensure_list_indexes",
+    "migrate",
+]
 
 
 def _v1(db) -> None:  # db: sqlite_utils.Database
@@ -195,8 +202,15 @@ _V3_INDEXES = {
 
 _V5_INDEXES = {"ix_documents_json": ["updated_at", "id", "list_json"]}
 
-LIST_INDEXES = {**_V3_INDEXES, **_V5_INDEXES}
-"""The covering indexes of the list views (schema 3) and of ``--json`` (schema 5), by name."""
+LIST_INDEXES = dict(_V3_INDEXES)
+"""The covering indexes of the list views (schema 3), by name: built at the end of a first
+sync, and when a cache is opened without them."""
+
+JSON_INDEXES = dict(_V5_INDEXES)
+"""The index of ``--json``'s rows (schema 5), by name: only ``kyso inbox --json`` reads it,
+so a first sync drops it and the first such read makes it again
+(:meth:`kyso.core.store_reads.StoreReads.write_inbox_json`): a second of a first sync at
+100,000 documents that the app never used."""
 
 
 def ensure_list_indexes(conn: sqlite3.Connection, indexes: dict | None = None) -> None:

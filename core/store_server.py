@@ -12,11 +12,8 @@ from typing import Any
 
 from kyso.core.errors import SyncError
 from kyso.core.store_apply import _apply_action, _Context
-from kyso.core.store_base import StoreBase, now_iso
-from kyso.core.store_schema import LIST_INDEXES, ensure_list_indexes
-
-_BULK_MARK = "first_sync"
-"""``meta`` key present while a first sync is under way (see ``bulk_load``)."""
+from kyso.core.store_base import BULK_MARK, StoreBase, now_iso
+from kyso.core.store_schema import JSON_INDEXES, LIST_INDEXES, ensure_list_indexes
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """A stored document's JSON (one encoder for all: json.dumps with options makes one per call)."""
@@ -62,21 +59,22 @@ class StoreServerWrites(StoreBase):
         A first sync fills an empty cache (or goes on with one that was interrupted: a
         mark in ``meta`` says so). Its list indexes are dropped and built once at the end,
         not grown row by row (at 100,000 documents that is most of the cost of storing
-        them), and while no action is queued SQLite does not wait for the disk after each
-        page: the files are flushed once at the end, before the mark is removed. Each page
-        is still committed with its cursor, so an interrupted first sync goes on from its
+        them); ``--json``'s index is left to the first read that wants it. While no
+        action is queued SQLite does not wait for the disk after each page: the files are
+        flushed once at the end, before the mark is removed. Each page is still committed
+        with its cursor, so an interrupted first sync goes on from its
         last page; reads stay correct meanwhile."""
-        resumed = self.get_meta(_BULK_MARK) is not None
+        resumed = self.get_meta(BULK_MARK) is not None
         bulk = resumed or not self._query("SELECT 1 FROM documents LIMIT 1")
         if not bulk:
             yield False
             return
         quiet = not self._query("SELECT 1 FROM outbox LIMIT 1")
         with self.transaction() as conn:
-            for name in LIST_INDEXES:
+            for name in (*LIST_INDEXES, *JSON_INDEXES):
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
             conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_BULK_MARK, now_iso())
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (BULK_MARK, now_iso())
             )
         if quiet:
             with self._lock:
@@ -91,7 +89,7 @@ class StoreServerWrites(StoreBase):
             with self.transaction() as conn:
                 ensure_list_indexes(conn)
                 if done:
-                    conn.execute("DELETE FROM meta WHERE key = ?", (_BULK_MARK,))
+                    conn.execute("DELETE FROM meta WHERE key = ?", (BULK_MARK,))
 
     def _end_quiet(self) -> None:
         """Wait for the disk again (after a first sync, or once an action is queued), and

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,10 @@ MAX_PAGE = 5000
 _PAGE_SHAPE = """
 SELECT json_type(:p, '$.changes') IS 'array', json_extract(:p, '$.cursor', '$.has_more')
 """
+_HEAD, _TAIL = '{"changes":[', re.compile(r',"cursor":"([^"\\]*)","has_more":(true|false)}\s*\Z')
+"""A page as the server writes it begins with the changes array and ends with cursor and
+has_more: of a text that is JSON these are the page's own (the last ``}`` closes it), so
+it needs no parse here; the store's parse refuses one that is not JSON."""
 
 
 class SyncClient:
@@ -215,8 +220,8 @@ class SyncClient:
         cursor, more?
 
         The text goes to the store as it is (SQLite takes it apart and checks each
-        change); only its outer shape is checked here, by SQLite too, so no page is parsed
-        into Python objects."""
+        change); only its outer shape is checked here (:data:`_TAIL`; by SQLite when it is
+        written another way), so no page is parsed into Python objects."""
         import sqlite3
 
         limit = min(limit, self._max_limit)
@@ -234,10 +239,16 @@ class SyncClient:
 
         try:
             text = response.content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SyncError(BAD_PAGE) from None
+        tail = _TAIL.search(text, max(0, len(text) - 256)) if text.startswith(_HEAD) else None
+        if tail is not None:
+            return text, tail[1], tail[2] == "true"
+        try:  # written another way (spaces, another key order): SQLite reads it
             with contextlib.closing(sqlite3.connect(":memory:")) as check:
                 array, fields = check.execute(_PAGE_SHAPE, {"p": text}).fetchone()
             next_cursor, has_more = json.loads(fields)
-        except (UnicodeDecodeError, sqlite3.DatabaseError, ValueError, TypeError):
+        except (sqlite3.DatabaseError, ValueError, TypeError):
             array, next_cursor, has_more = False, None, False
         if not array or next_cursor is None:
             raise SyncError(BAD_PAGE)

@@ -106,6 +106,14 @@ def test_queued_actions_are_reapplied_on_a_json_page(demo_server, tmp_path):
         b'{"changes": [{"seq": 1, "document": {"id": 1.5}}], "cursor": "1", "has_more": false}',
         b'{"changes": [{"seq": 1, "document": {"id": 1}}, {"seq": 2}], "cursor": "2",'
         b' "has_more": false}',
+        # Written as the server writes pages (its shape is read without a parse): the
+        # store's parse refuses what is not JSON or has no integer ids.
+        b'{"changes":[{"seq":1,"document":{"id":"1"}}],"cursor":"1","has_more":false}',
+        b'{"changes":[{"seq":1,"document":{"id":1}}]],"cursor":"1","has_more":false}',
+        b'{"changes":[{"seq":1,"document":{"id":1}},{"seq":2}],"cursor":"2","has_more":false}',
+        b'{"changes":["x"],"cursor":"1","has_more":false}',
+        b'{"changes":[{"seq":1,"document":{"id":1}}],"cursor":"1","has_more":false}}',
+        b'{"changes":[{"seq":1,"document":{"id":1}}],"cursor":"1","has_more":false}\xff',
     ],
 )
 @pytest.mark.parametrize("queued", [False, True], ids=["sqlite", "python"])
@@ -186,3 +194,109 @@ def test_odd_documents_give_the_rows_the_python_path_gives(tmp_path):
         assert by_id[5]["sender"] == "chuyenvien"
         assert by_id[7]["signed_by_me"] and not by_id[7]["signed"]
         assert by_id[8]["signed_by_me"] and not by_id[8]["signed"]
+
+
+def _version(n: int, by: str, signed: bool) -> dict:
+    return {
+        "n": n,
+        "sha256": f"{n:02x}" * 32,
+        "size": 5,
+        "uploaded_by": by,
+        "uploaded_at": "2026-01-06T08:00:00+07:00",
+        "signed": signed,
+        "note": "",
+    }
+
+
+def _signed_documents() -> list[dict]:
+    """signed_by_me's cases: signed by me (newest or older version), by someone else, my
+    unsigned upload, a name that only starts like mine."""
+    from fixtures_store import make_doc
+
+    def doc(doc_id: int, *versions: dict) -> dict:
+        d = make_doc(doc_id)
+        d["attachments"][0]["versions"] = [_version(1, "chuyenvien", False), *versions]
+        return d
+
+    return [
+        doc(1, _version(2, "ldso", True)),
+        doc(2, _version(2, "ldso", True), _version(3, "vanthu", False)),
+        doc(3, _version(2, "vanthu", True)),
+        doc(4, _version(2, "ldso", False)),
+        doc(5, _version(2, "ldso2", True)),
+        doc(6, _version(2, "LDSO", True)),
+        doc(7),
+    ]
+
+
+_MINE = {1: True, 2: True, 3: False, 4: False, 5: False, 6: False, 7: False}
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["plain", "escaped"])
+def test_signed_by_me_from_a_json_page_matches_the_python_path(tmp_path, escaped):
+    docs = _signed_documents()
+    # The server's spacing is not SQLite's; an escaping server writes "ldso" as
+    # "ld\u0073o" and Vietnamese as \u escapes: the page must still say which are mine.
+    page = json.dumps({"changes": [{"seq": d["id"], "document": d} for d in docs]})
+    if escaped:
+        page = page.replace('"ldso"', '"ld\\u0073o"')
+    else:
+        page = json.dumps(json.loads(page), ensure_ascii=False)
+    assert ("\\" in page) is escaped
+    with (
+        Store(tmp_path / "python.sqlite3", "ldso") as python,
+        Store(tmp_path / "sqlite.sqlite3", "ldso") as sqlite,
+    ):
+        python.apply_page(docs, "7")
+        assert sqlite.apply_page_json(page, "7") == len(docs)
+        expected, got = _rows(python, "documents"), _rows(sqlite, "documents")
+        for row in (*expected, *got):
+            if row["sender"] is None:
+                row["received_at"] = None
+        assert got == expected
+        assert {r["id"]: bool(r["signed_by_me"]) for r in got} == _MINE
+
+
+def test_a_document_twice_in_a_page_keeps_its_later_copy(tmp_path):
+    from fixtures_store import make_doc
+
+    docs = [make_doc(1), make_doc(2), make_doc(1, version=3, trich_yeu="Bản sau")]
+    page = json.dumps({"changes": [{"seq": i, "document": d} for i, d in enumerate(docs)]})
+    with (
+        Store(tmp_path / "python.sqlite3", "ldso") as python,
+        Store(tmp_path / "sqlite.sqlite3", "ldso") as sqlite,
+    ):
+        python.apply_page(docs, "3")
+        assert sqlite.apply_page_json(page, "3") == 3
+        expected, got = _rows(python, "documents"), _rows(sqlite, "documents")
+        assert got == expected
+        assert (got[0]["id"], got[0]["version"], got[0]["trich_yeu"]) == (1, 3, "Bản sau")
+
+
+def test_pages_written_another_way_are_read_alike(offline_session):
+    # Another server's spacing and key order: the shape is read by SQLite, not by the
+    # server's own layout; cursor and has_more come out the same.
+    import httpx
+    from fixtures_store import make_doc
+
+    from kyso.core.sync import SyncClient
+
+    bodies = {
+        "0": json.dumps(
+            {"has_more": True, "cursor": "2", "changes": [{"seq": 2, "document": make_doc(1)}]}
+        ),
+        "2": json.dumps(
+            {"changes": [{"seq": 5, "document": make_doc(2)}], "cursor": 5, "has_more": False},
+            indent=1,
+        ),
+    }
+    asked = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params["since"])
+        return httpx.Response(200, content=bodies[asked[-1]].encode())
+
+    with SyncClient(offline_session, transport=httpx.MockTransport(server), retries=0) as client:
+        assert client.pull() == 2
+        assert client.store.cursor == "5"
+    assert asked == ["0", "2"]

@@ -217,3 +217,60 @@ def test_cli_json_path_loads_no_token_model_or_http(offline_store):
     assert "kyso.core.store" in loaded  # the probe sees the modules
     for name in ("kyso.core.service.model", "kyso.core.token", "kyso.core.sync", "httpx"):
         assert name not in loaded, name
+
+
+def _has_json_index(store: Store) -> bool:
+    rows = store._query("SELECT name FROM sqlite_master WHERE type = 'index'")
+    return "ix_documents_json" in {r[0] for r in rows}
+
+
+def _first_synced(store: Store, count: int = 30) -> None:
+    """``count`` documents stored as a first sync stores them (a bulk load)."""
+    docs = [make_doc(i, marked=i % 4 == 0) for i in range(1, count + 1)]
+    page = json.dumps({"changes": [{"seq": d["id"], "document": d} for d in docs]})
+    with store.bulk_load() as first:
+        assert first
+        store.apply_page_json(page, str(count))
+
+
+def test_a_first_sync_leaves_the_json_index_to_the_first_json_read(store):
+    _first_synced(store)
+    assert not _has_json_index(store)  # not built by the sync: the app never reads it
+    assert_same_as_before(store)  # the first --json read makes it, and reads the same
+    assert _has_json_index(store)
+    test_all_is_read_from_the_json_index_alone(store)
+
+
+def test_no_json_index_is_made_during_a_first_sync(store):
+    with store.bulk_load():
+        store.apply_page([make_doc(i) for i in range(1, 6)], "5")
+        assert_same_as_before(store)  # read, correct, without growing an index per page
+        assert not _has_json_index(store)
+    assert not _has_json_index(store)
+    assert_same_as_before(store)
+    assert _has_json_index(store)
+
+
+def test_a_busy_or_read_only_cache_is_read_without_the_json_index(store, tmp_path):
+    import kyso.core.store_reads as reads
+
+    _first_synced(store)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writes meanwhile
+    try:
+        reads._INDEX_WAIT_MS, wait = 50, reads._INDEX_WAIT_MS
+        try:
+            assert_same_as_before(store)
+        finally:
+            reads._INDEX_WAIT_MS = wait
+        assert not _has_json_index(store)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    store._conn.execute("PRAGMA query_only = ON")  # as a file kyso may not write
+    assert_same_as_before(store)
+    assert not _has_json_index(store)
+    store._conn.execute("PRAGMA query_only = OFF")
+    assert_same_as_before(store)
+    assert _has_json_index(store)

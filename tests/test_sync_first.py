@@ -137,3 +137,30 @@ def test_a_server_refusing_big_pages_is_read_in_small_ones(offline_session):
         assert client.pull() == 0
         assert client.pull() == 0
     assert asked == [2000, 500, 500]
+
+
+@pytest.mark.parametrize("user", ["ldso", "vanthu"])
+def test_first_sync_leaves_the_cache_the_parsed_path_leaves(demo_server, tmp_path, user):
+    # The same documents stored one by one from parsed JSON (Store.put_document), as an
+    # answer to a push stores them: every column equal, signed_by_me included (ldso signs;
+    # vanthu receives what ldso signed).
+    session = login(demo_server.url, user, DEMO_PASSWORD)
+    with Store(tmp_path / "first.sqlite", user) as first:
+        with SyncClient(session, first, page_size=3) as client:
+            assert client.pull() > 3  # more than one page
+        expected = _documents(first)
+    http = demo_server.client(user)
+    body = http.get("/changes", params={"since": "0", "limit": 500}).json()
+    assert not body["has_more"]
+    with Store(tmp_path / "parsed.sqlite", user) as parsed:
+        for change in body["changes"]:
+            parsed.put_document(change["document"])
+        assert _documents(parsed) == expected
+    mine = [d for d in expected if d["signed_by_me"]]
+    others = [
+        d
+        for d in expected
+        if not d["signed_by_me"]
+        and any(v["signed"] for a in d["json"]["attachments"] for v in a["versions"])
+    ]
+    assert mine if user == "ldso" else others and not mine
