@@ -48,6 +48,14 @@ class Terminal:
     def type(self, line: str) -> None:
         os.write(self.fd, line.encode() + b"\r")
 
+    def mistype_then(self, pin: str) -> None:
+        """Type a wrong PIN at the prompt, see it refused and asked again, type ``pin``."""
+        self.wait_for(PROMPT)
+        self.type("00000000")
+        self.wait_for(PROMPT, count=2)
+        assert "Sai mã PIN".encode() in self.seen
+        self.type(pin)
+
     def exit_code(self, timeout: float = 120) -> int:
         """Read everything left, then the exit status."""
         deadline = time.monotonic() + timeout
@@ -75,11 +83,7 @@ def terminal_env(softhsm):
 def test_a_mistyped_pin_is_asked_again_then_signs(terminal_env, pdf_path, tmp_path):
     out = tmp_path / "out.pdf"
     term = Terminal(["sign", str(pdf_path), "-o", str(out)], terminal_env)
-    term.wait_for(PROMPT)
-    term.type("00000000")
-    term.wait_for(PROMPT, count=2)
-    assert "Sai mã PIN".encode() in term.seen
-    term.type(TEST_PIN)
+    term.mistype_then(TEST_PIN)
     assert term.exit_code() == 0, term.seen.decode(errors="replace")
     assert b"00000000" not in term.seen and TEST_PIN.encode() not in term.seen  # hidden input
     assert "Signature is Valid" in pdfsig(out)
@@ -118,11 +122,7 @@ def test_sign_doc_asks_a_mistyped_pin_again(terminal_env, softhsm, demo_server):
     session_for(demo_server, "ldso")
     assert kyso("sync", env=terminal_env).returncode == 0
     term = Terminal(["sign", "--doc", str(doc_id), "--key", "signer"], terminal_env)
-    term.wait_for(PROMPT)
-    term.type("00000000")
-    term.wait_for(PROMPT, count=2)
-    assert "Sai mã PIN".encode() in term.seen
-    term.type(TEST_PIN)
+    term.mistype_then(TEST_PIN)
     assert term.exit_code() == 0, term.seen.decode(errors="replace")
     assert f"✓ Văn bản {doc_id}".encode() in term.seen
     versions = api(demo_server, "ldso").get(f"/documents/{doc_id}").json()["attachments"][0]

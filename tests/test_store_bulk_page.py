@@ -175,25 +175,31 @@ def _odd_documents() -> list[dict]:
 def test_odd_documents_give_the_rows_the_python_path_gives(tmp_path):
     docs = _odd_documents()
     page = json.dumps({"changes": [{"seq": d["id"], "document": d} for d in docs]})
+    got = _stored_both_ways(tmp_path, docs, page, times=2)
+    by_id = {r["id"]: r for r in got}
+    assert by_id[2]["sender"] == "chuyenvien" and by_id[2]["received_at"].endswith("08:30:00+07:00")
+    assert by_id[5]["sender"] == "chuyenvien"
+    assert by_id[7]["signed_by_me"] and not by_id[7]["signed"]
+    assert by_id[8]["signed_by_me"] and not by_id[8]["signed"]
+
+
+def _stored_both_ways(tmp_path, docs: list[dict], page: str, *, times: int = 1) -> list[dict]:
+    """Store ``docs`` through the Python path and ``page`` through SQLite (``times``
+    over), check both stores hold the same document rows, and return them. A document
+    with no sender was received "now", which differs between the two writes."""
     with (
         Store(tmp_path / "python.sqlite3", "ldso") as python,
         Store(tmp_path / "sqlite.sqlite3", "ldso") as sqlite,
     ):
-        for _ in range(2):
+        for _ in range(times):
             python.apply_page(docs, "8")
             assert sqlite.apply_page_json(page, "8") == len(docs)
         expected, got = _rows(python, "documents"), _rows(sqlite, "documents")
-        for row in (*expected, *got):
-            if row["sender"] is None:
-                row["received_at"] = None
-        assert got == expected
-        by_id = {r["id"]: r for r in got}
-        assert by_id[2]["sender"] == "chuyenvien" and by_id[2]["received_at"].endswith(
-            "08:30:00+07:00"
-        )
-        assert by_id[5]["sender"] == "chuyenvien"
-        assert by_id[7]["signed_by_me"] and not by_id[7]["signed"]
-        assert by_id[8]["signed_by_me"] and not by_id[8]["signed"]
+    for row in (*expected, *got):
+        if row["sender"] is None:
+            row["received_at"] = None
+    assert got == expected
+    return got
 
 
 def _version(n: int, by: str, signed: bool) -> dict:
@@ -243,18 +249,8 @@ def test_signed_by_me_from_a_json_page_matches_the_python_path(tmp_path, escaped
     else:
         page = json.dumps(json.loads(page), ensure_ascii=False)
     assert ("\\" in page) is escaped
-    with (
-        Store(tmp_path / "python.sqlite3", "ldso") as python,
-        Store(tmp_path / "sqlite.sqlite3", "ldso") as sqlite,
-    ):
-        python.apply_page(docs, "7")
-        assert sqlite.apply_page_json(page, "7") == len(docs)
-        expected, got = _rows(python, "documents"), _rows(sqlite, "documents")
-        for row in (*expected, *got):
-            if row["sender"] is None:
-                row["received_at"] = None
-        assert got == expected
-        assert {r["id"]: bool(r["signed_by_me"]) for r in got} == _MINE
+    got = _stored_both_ways(tmp_path, docs, page)
+    assert {r["id"]: bool(r["signed_by_me"]) for r in got} == _MINE
 
 
 def test_a_document_twice_in_a_page_keeps_its_later_copy(tmp_path):
