@@ -84,8 +84,12 @@ def _chunks(items: list[int]) -> Iterable[list[int]]:
         yield items[start : start + CHUNK]
 
 
+def _prefix(seq: int) -> bytes:
+    return b'{"seq":%d,"document":' % seq
+
+
 def _entry(seq: int, document: str) -> bytes:
-    return b'{"seq":%d,"document":%b}' % (seq, document.encode())
+    return _prefix(seq) + document.encode() + b"}"
 
 
 def refresh(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
@@ -99,7 +103,7 @@ def refresh(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
         rows = []
         for doc_id, seq, head, tail in document_parts(conn, chunk):
             change = _entry(seq, join(head, tail, False))
-            cut = len(b'{"seq":%d,"document":' % seq) + len(head.encode()) - 1 + MARKED_AT
+            cut = len(_prefix(seq)) + len(head.encode()) - 1 + MARKED_AT
             rows.append((doc_id, seq, change, cut))
         conn.executemany(
             "INSERT OR REPLACE INTO feed_json (doc_id, seq, change, cut) VALUES (?, ?, ?, ?)",
