@@ -129,15 +129,10 @@ class StoreReads(StoreBase):
             except sqlite3.DatabaseError:
                 return  # the read says what is wrong with the file
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    ensure_list_indexes(conn, JSON_INDEXES)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.DatabaseError:
-                pass  # read-only or busy: read without it this time
+                with self.transaction() as writing:
+                    ensure_list_indexes(writing, JSON_INDEXES)
+            except StoreError:
+                pass  # read-only or busy: read without it this time (rolled back)
             finally:
                 conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
