@@ -24,6 +24,7 @@ from kyso.server.blob_guard import BlobGuardMiddleware, sweep
 from kyso.server.blobs import BlobStore
 from kyso.server.body_digest import BodyDigestMiddleware
 from kyso.server.db import DB_NAME, Database
+from kyso.server.empty_poll import EmptyPollMiddleware
 from kyso.server.settings import ServerSettings
 from kyso.server.text_rules import CONTROL_ERROR, CONTROL_MESSAGE
 from kyso.server.throttle import LoginThrottle
@@ -152,6 +153,8 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(Exception, _on_unexpected)
+    # Added first, so innermost: the body limit and the other guards still see the poll.
+    app.add_middleware(EmptyPollMiddleware, path=API_PREFIX + "/changes")
     app.add_middleware(BodyDigestMiddleware)
     app.add_middleware(BlobGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware)

@@ -32,6 +32,7 @@ __all__ = [
     "load_user",
     "login",
     "revoke_token",
+    "token_user",
     "verify_password",
 ]
 
@@ -184,14 +185,20 @@ async def current_user(
         raise _unauthorized("Chưa đăng nhập (thiếu mã phiên).")
     db: Database = request.app.state.db
     with db.connect() as conn:
-        row = conn.execute(
-            _USER_SQL + " JOIN tokens t ON t.user_id = u.id WHERE t.token_hash = ?"
-            " AND t.expires_at > ?",
-            (_token_hash(credentials.credentials), now_iso()),
-        ).fetchone()
-    if row is None:
+        user = token_user(conn, credentials.credentials)
+    if user is None:
         raise _unauthorized("Phiên đăng nhập không hợp lệ hoặc đã hết hạn.")
-    return _user_from_row(row)
+    return user
+
+
+def token_user(conn: sqlite3.Connection, token: str) -> CurrentUser | None:
+    """The user of the bearer ``token``, or ``None`` when it is unknown or expired."""
+    row = conn.execute(
+        _USER_SQL + " JOIN tokens t ON t.user_id = u.id WHERE t.token_hash = ?"
+        " AND t.expires_at > ?",
+        (_token_hash(token), now_iso()),
+    ).fetchone()
+    return None if row is None else _user_from_row(row)
 
 
 def create_org(

@@ -12,7 +12,7 @@ from kyso.server.params import Me
 from kyso.server.schemas import ChangesPage, Error
 from kyso.server.writes import json_response
 
-__all__ = ["CURSOR_AHEAD", "DEFAULT_LIMIT", "MAX_LIMIT", "router"]
+__all__ = ["CURSOR_AHEAD", "DEFAULT_LIMIT", "MAX_LIMIT", "cursor_ahead", "empty_page", "router"]
 
 router = APIRouter(tags=["changes"])
 DEFAULT_LIMIT = 500
@@ -66,15 +66,28 @@ async def get_changes(
     cursor = int(since)
     db = request.app.state.db
     # An empty poll (the common case) is two indexed reads, answered on the event loop;
-    # a page with documents is built in the thread pool.
+    # a page with documents is built in the thread pool. A plain empty poll does not get
+    # here: kyso.server.empty_poll answers it with the same two functions.
     with db.connect() as conn:
-        if cursor and cursor > _newest(conn):
+        if cursor_ahead(conn, cursor):
             raise HTTPException(410, CURSOR_AHEAD)
-        if not conn.execute(_PAGE_ROWS, _params(user.username, user.org_id, cursor, 1)).fetchone():
-            body = f'{{"changes":[],"cursor":"{cursor}","has_more":false}}'
-            return json_response(200, body.encode("utf-8"))
+        if (empty := empty_page(conn, user.username, user.org_id, cursor)) is not None:
+            return json_response(200, empty)
     body = await run_in_threadpool(_page, db, user.username, user.org_id, cursor, limit)
     return json_response(200, body)
+
+
+def cursor_ahead(conn, cursor: int) -> bool:
+    """Whether ``cursor`` is past the server's newest change (the 410 case)."""
+    return bool(cursor) and cursor > _newest(conn)
+
+
+def empty_page(conn, username: str, org_id: int, cursor: int) -> bytes | None:
+    """The body of the page after ``cursor`` when nothing ``username`` sees changed after
+    it; ``None`` when something did."""
+    if conn.execute(_PAGE_ROWS, _params(username, org_id, cursor, 1)).fetchone():
+        return None
+    return b'{"changes":[],"cursor":"%d","has_more":false}' % cursor
 
 
 def _page(db, username: str, org_id: int, cursor: int, limit: int) -> bytes:
