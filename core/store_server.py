@@ -28,29 +28,45 @@ class StoreServerWrites(StoreBase):
             self._put_documents(conn, documents)
             conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
 
-    def apply_page_json(self, page: str, cursor: str) -> int:
-        """:meth:`apply_page` for a page as the feed sent it (JSON text), taken apart by
-        SQLite (:mod:`kyso.core.store_bulk`); return how many documents it held. While
-        actions are queued, the page is parsed here so they can be re-applied on top."""
-        from kyso.core.store_bulk import BAD_PAGE, put_page_json
+    def apply_page_json(
+        self, page: str | bytes, cursor: str, *, staged: bytes | None = None
+    ) -> int:
+        """:meth:`apply_page` for a page as the feed sent it (JSON text, or its UTF-8
+        bytes), taken apart by SQLite (:mod:`kyso.core.store_bulk`); return how many
+        documents it held. While actions are queued, the page is parsed here so they can
+        be re-applied on top. ``staged``: its rows already made
+        (:func:`kyso.core.store_bulk.stage_page`)."""
+        from kyso.core import store_bulk
 
         if getattr(self, "_quiet", False) and self._query("SELECT 1 FROM outbox LIMIT 1"):
             self._end_quiet()  # an action queued during a first sync: back to waiting
-        with self.transaction() as conn:
-            if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
-                try:
-                    documents = [change["document"] for change in json.loads(page)["changes"]]
-                    bad = any(type(d["id"]) is not int for d in documents)
-                except (ValueError, KeyError, TypeError):
-                    bad = True
-                if bad:
-                    raise SyncError(BAD_PAGE)
-                self._put_documents(conn, documents)
-                count = len(documents)
-            else:
-                count = put_page_json(conn, page, self.username, now_iso())
-            conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
+        with self._lock:
+            if staged is not None:
+                store_bulk.load_staged(self._conn, staged)
+            with self.transaction() as conn:
+                if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
+                    count = self._put_parsed(conn, store_bulk.page_text(page))
+                elif staged is not None:
+                    count = store_bulk.put_staged(conn)
+                else:
+                    text = store_bulk.page_text(page)
+                    count = store_bulk.put_page_json(conn, text, self.username, now_iso())
+                conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
         return count
+
+    def _put_parsed(self, conn: sqlite3.Connection, page: str) -> int:
+        """Store a page's documents parsed in Python, queued actions re-applied on top."""
+        from kyso.core.store_bulk import BAD_PAGE
+
+        try:
+            documents = [change["document"] for change in json.loads(page)["changes"]]
+            bad = any(type(d["id"]) is not int for d in documents)
+        except (ValueError, KeyError, TypeError):
+            bad = True
+        if bad:
+            raise SyncError(BAD_PAGE)
+        self._put_documents(conn, documents)
+        return len(documents)
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[bool]:
@@ -85,9 +101,18 @@ class StoreServerWrites(StoreBase):
             yield True
             done = True
         finally:
+            from kyso.core.store_bulk import drop_staged
+
             self._end_quiet()
+            with self._lock:
+                drop_staged(self._conn)
             with self.transaction() as conn:
-                ensure_list_indexes(conn)
+                # Sorted with a second thread: the feed's threads are done by now.
+                conn.execute("PRAGMA threads = 2")
+                try:
+                    ensure_list_indexes(conn)
+                finally:
+                    conn.execute("PRAGMA threads = 0")
                 if done:
                     conn.execute("DELETE FROM meta WHERE key = ?", (BULK_MARK,))
 
