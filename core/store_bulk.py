@@ -9,6 +9,10 @@ documents; that path stays for pages whose documents have queued actions to re-a
 A document's parts (attachments and their versions, opinions, flow) are read from its JSON
 and no longer copied into tables of their own: nothing read those rows but the writer
 itself and one version lookup, and writing them was a third of a first sync.
+
+A first sync makes each page's rows beforehand, elsewhere (:func:`stage_page`, in
+:mod:`kyso.core.stage_worker`'s process), and the store only copies them in
+(:func:`put_staged`).
 """
 
 from __future__ import annotations
