@@ -64,11 +64,8 @@ class StageWorker:
             raise SyncError(payload.decode("utf-8"))
         raise OSError(f"kyso stage worker: {payload.decode('utf-8', 'replace')}")
 
-    def close(self, *, stop: bool = False) -> None:
-        """End the child: it exits when its input closes; ``stop`` kills it instead (one
-        that was never used, which may still be starting, is not waited for)."""
-        if stop:
-            self._proc.kill()
+    def close(self) -> None:
+        """End the child (it exits when its input closes)."""
         with contextlib.suppress(OSError):
             self._to.close()
         try:

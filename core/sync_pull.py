@@ -1,6 +1,6 @@
 """Reading the changes feed into the store, page after page, with the work spread out:
 the next page is on the wire while the store writes the current one, and in a first sync
-a second process takes each page after the first apart
+of more than a page a second process takes each page apart
 (:class:`kyso.core.stage_worker.StageWorker`) while the store writes the one before.
 Pages are still stored one by one, in order, each with its cursor.
 
@@ -28,17 +28,15 @@ _Ready = tuple["Future[bytes] | None", bytes, str]
 def pull_pages(store: Store, fetch: FetchPage, cursor: str, *, stage: bool) -> int:
     """Store every page of the feed after ``cursor``; return how many documents came.
 
-    ``stage``: take pages apart in a second process, one page ahead of the store (worth
-    it for a first sync's big pages). The process starts with the first request; the
-    first page is stored here meanwhile, and if it is the only one the process is not
-    used. If a page cannot be fetched, the pages that arrived before it are stored first."""
+    ``stage``: once a second page is coming, take pages apart in a second process, one
+    page ahead of the store (worth it for a first sync's big pages). If a page cannot be
+    fetched, the pages that arrived before it are stored first."""
     total = 0
     ready: _Ready | None = None
     with contextlib.ExitStack() as stack:
         fetcher = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="kyso-pull"))
+        stager: _Stager | None = None
         page = fetcher.submit(fetch, cursor)
-        stager = stack.enter_context(_stager(store.username)) if stage else None
-        first = True
         while True:
             try:
                 body, new_cursor, has_more = page.result()
@@ -47,10 +45,12 @@ def pull_pages(store: Store, fetch: FetchPage, cursor: str, *, stage: bool) -> i
                     _store(store, ready)
                 raise
             more = has_more and new_cursor != cursor
+            # Staged from the second page on: the first is stored here as the worker starts.
+            rows = stager.submit(body) if stager is not None else None
             if more:
                 page = fetcher.submit(fetch, new_cursor)
-            rows = stager.submit(body) if stager is not None and not first else None
-            first = False
+                if stage and stager is None:
+                    stager = stack.enter_context(_stager(store.username))
             if ready is not None:  # the page before, staged meanwhile
                 total += _store(store, ready)
                 ready = None
@@ -75,21 +75,18 @@ class _Stager:
 
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="kyso-stage")
         self._worker: StageWorker | None = None
-        self._used = False
         with contextlib.suppress(OSError):
             self._worker = StageWorker(username)
 
     def submit(self, body: bytes) -> Future[bytes] | None:
         if self._worker is None:
             return None
-        self._used = True
         return self._thread.submit(self._worker.stage, body, now_iso())
 
     def close(self) -> None:
         self._thread.shutdown()
         if self._worker is not None:
-            # One never used may still be starting: it is stopped, not waited for.
-            self._worker.close(stop=not self._used)
+            self._worker.close()
 
 
 @contextlib.contextmanager
