@@ -8,10 +8,10 @@ lock). So while the store writes one page, this process makes the next page's ro
 (:func:`kyso.core.store_bulk.stage_page`) and sends them back serialized.
 
 The protocol, over the child's stdin and stdout: the parent first writes one line, the
-JSON list ``[username]``; then per page ``<8-byte length><page's UTF-8 text>`` and
-``<8-byte length><received>``; the child answers ``<1-byte status><8-byte
-length><payload>``: status 0 the serialized rows, 1 the page was refused
-(:data:`kyso.core.store_bulk.BAD_PAGE`), 2 another error's text.
+JSON list ``[username]``; then per page ``<8-byte length><page's UTF-8 text>`` (the
+parent has checked it is UTF-8) and ``<8-byte length><received>``; the child answers
+``<1-byte status><8-byte length><payload>``: status 0 the serialized rows, 1 the page was
+refused (:data:`kyso.core.store_bulk.BAD_PAGE`), 2 another error's text.
 
 Run as ``python -m kyso.core.stage_worker``.
 """
@@ -26,6 +26,7 @@ import sys
 from typing import BinaryIO
 
 from kyso.core.errors import SyncError
+from kyso.core.store_bulk import page_text, stage_page
 
 __all__ = ["StageWorker", "main"]
 
@@ -52,7 +53,11 @@ class StageWorker:
 
     def stage(self, page: bytes, received: str) -> bytes:
         """The rows of ``page`` (its UTF-8 text), serialized; :class:`SyncError` for a
-        page SQLite refuses, :class:`OSError` if the child is gone."""
+        page SQLite refuses, :class:`OSError` if the child is gone.
+
+        The text is checked to be UTF-8 here, not in the child: this thread mostly waits,
+        the child's work is what a first sync waits for."""
+        page_text(page)
         _send(self._to, page)
         _send(self._to, received.encode("utf-8"))
         self._to.flush()
@@ -102,8 +107,6 @@ def main() -> None:
     """The child's loop: pages in, staged rows out, until its input ends."""
     import signal
 
-    from kyso.core.store_bulk import stage_page
-
     # Ctrl+C at the terminal is the parent's to handle; this process ends with its input.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     source, sink = sys.stdin.buffer, sys.stdout.buffer
@@ -115,7 +118,7 @@ def main() -> None:
         except OSError:
             return  # the parent closed our input: done
         try:
-            status, payload = _OK, stage_page(page, username, received)
+            status, payload = _OK, stage_page(page, username, received, checked=True)
         except SyncError as exc:
             status, payload = _REFUSED, str(exc).encode("utf-8")
         except Exception as exc:  # told to the parent, which takes the page apart itself

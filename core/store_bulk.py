@@ -27,6 +27,7 @@ from kyso.core.errors import SyncError
 __all__ = [
     "BAD_PAGE",
     "STAGE",
+    "ListOrder",
     "can_stage",
     "drop_staged",
     "load_staged",
@@ -140,7 +141,7 @@ def put_page_json(conn: sqlite3.Connection, page: str, username: str, received: 
         return conn.execute(_DOCUMENTS, _params(page, username, received)).rowcount
 
 
-def stage_page(page: bytes, username: str, received: str) -> bytes:
+def stage_page(page: bytes, username: str, received: str, *, checked: bool = False) -> bytes:
     """The rows :func:`put_page_json` would write for ``page`` (its UTF-8 text), made
     ready in a database of their own (in memory, returned serialized) by any thread or
     process, without the store.
@@ -148,8 +149,9 @@ def stage_page(page: bytes, username: str, received: str) -> bytes:
     A first sync takes pages apart here, in a second process
     (:mod:`kyso.core.stage_worker`), while the store writes the page before
     (:func:`put_staged`): the JSON work is most of storing a page. Same errors as
-    :func:`put_page_json`."""
-    page_text(page)  # only checked: SQLite reads the bytes as they are
+    :func:`put_page_json`; ``checked``: the caller knows the bytes are UTF-8."""
+    if not checked:
+        page_text(page)  # only checked: SQLite reads the bytes as they are
     with contextlib.closing(sqlite3.connect(":memory:", isolation_level=None)) as stage:
         stage.execute(f"CREATE TABLE {_STAGED}({_COLUMNS}, CHECK (json IS NOT NULL))")
         with _bad_page():
@@ -241,3 +243,47 @@ def _bad_page() -> Iterator[None]:
         if "malformed JSON" in str(exc):
             raise SyncError(BAD_PAGE) from None
         raise
+
+
+class ListOrder:
+    """Whether a first sync's pages still come in the order of the list indexes
+    (``updated_at`` first), which then grow at their end as rows arrive.
+
+    The feed is in the order of changes and each change stamps ``updated_at``, so its
+    pages come in that order, and growing the indexes at their end costs less than
+    building them after (at 100,000 documents, 2.5 s against 3.1 s for the whole first
+    sync). A page with a document older than one stored before would insert into the
+    middle of them: ten times the cost of building them (5.5 s against 0.6 s at 100,000
+    in random order). So the first such page drops them, to be built once at the end."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._newest = conn.execute("SELECT max(updated_at) FROM documents").fetchone()[0]
+        self.kept = True
+        """Whether the list indexes are still there."""
+
+    def before(self, conn: sqlite3.Connection, page: str | None) -> None:
+        """Drop the list indexes if the page about to be written (``page``'s text, or
+        the staged rows for ``None``) has a document older than the newest stored one.
+        In the caller's transaction."""
+        if not self.kept or self._newest is None:
+            return
+        if page is None:
+            sql = f"SELECT min(coalesce(updated_at, '')) FROM {STAGE}.{_STAGED}"
+        else:
+            sql = (
+                "SELECT min(coalesce(c.value ->> '$.document.updated_at', ''))"
+                " FROM json_each(:page, '$.changes') AS c"
+            )
+        with _bad_page():
+            oldest = conn.execute(sql, {"page": page}).fetchone()[0]
+        if oldest is not None and oldest < self._newest:
+            from kyso.core.store_schema import LIST_INDEXES
+
+            for name in LIST_INDEXES:
+                conn.execute(f"DROP INDEX IF EXISTS {name}")
+            self.kept = False
+
+    def after(self, conn: sqlite3.Connection) -> None:
+        """Note the newest document once a page is written (from the index: no scan)."""
+        if self.kept:
+            self._newest = conn.execute("SELECT max(updated_at) FROM documents").fetchone()[0]

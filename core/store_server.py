@@ -13,7 +13,7 @@ from typing import Any
 from kyso.core.errors import SyncError
 from kyso.core.store_apply import _apply_action, _Context
 from kyso.core.store_base import BULK_MARK, StoreBase, now_iso
-from kyso.core.store_schema import JSON_INDEXES, LIST_INDEXES, ensure_list_indexes
+from kyso.core.store_schema import JSON_INDEXES, ensure_list_indexes
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """A stored document's JSON (one encoder for all: json.dumps with options makes one per call)."""
@@ -44,13 +44,18 @@ class StoreServerWrites(StoreBase):
             if staged is not None:
                 store_bulk.load_staged(self._conn, staged)
             with self.transaction() as conn:
+                order = getattr(self, "_order", None)
+                text = None if staged is not None else store_bulk.page_text(page)
+                if order is not None:
+                    order.before(conn, text)
                 if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
                     count = self._put_parsed(conn, store_bulk.page_text(page))
-                elif staged is not None:
+                elif text is None:
                     count = store_bulk.put_staged(conn)
                 else:
-                    text = store_bulk.page_text(page)
                     count = store_bulk.put_page_json(conn, text, self.username, now_iso())
+                if order is not None:
+                    order.after(conn)
                 conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
         return count
 
@@ -73,9 +78,10 @@ class StoreServerWrites(StoreBase):
         """Around the pages of a pull; yields whether it is a first sync (bulk load).
 
         A first sync fills an empty cache (or goes on with one that was interrupted: a
-        mark in ``meta`` says so). Its list indexes are dropped and built once at the end,
-        not grown row by row (at 100,000 documents that is most of the cost of storing
-        them); ``--json``'s index is left to the first read that wants it. While no
+        mark in ``meta`` says so). Its list indexes grow at their end while the pages come
+        in their order, else they are built once at the end
+        (:class:`kyso.core.store_bulk.ListOrder`); ``--json``'s index is dropped and left
+        to the first read that wants it. While no
         action is queued SQLite does not wait for the disk after each page: the files are
         flushed once at the end, before the mark is removed. Each page is still committed
         with its cursor, so an interrupted first sync goes on from its
@@ -86,12 +92,15 @@ class StoreServerWrites(StoreBase):
             yield False
             return
         quiet = not self._query("SELECT 1 FROM outbox LIMIT 1")
+        from kyso.core.store_bulk import ListOrder
+
         with self.transaction() as conn:
-            for name in (*LIST_INDEXES, *JSON_INDEXES):
+            for name in JSON_INDEXES:
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
             conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (BULK_MARK, now_iso())
             )
+            self._order = ListOrder(conn)
         if quiet:
             with self._lock:
                 self._conn.execute("PRAGMA synchronous=OFF")
@@ -104,6 +113,7 @@ class StoreServerWrites(StoreBase):
             from kyso.core.store_bulk import drop_staged
 
             self._end_quiet()
+            self._order = None
             with self._lock:
                 drop_staged(self._conn)
             with self.transaction() as conn:

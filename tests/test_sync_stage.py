@@ -1,7 +1,8 @@
 """A first sync of more than one page takes its pages apart in a second process
 (kyso.core.stage_worker): what that process makes is what the store would have made, a
 page it refuses is refused as the store refuses it, and if the process dies the sync goes
-on without it. No process is left behind."""
+on without it. No process is left behind. The list indexes grow as the pages come while
+they come in the list's order, and are built at the end when they do not."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kyso.core.errors import SyncError
 from kyso.core.stage_worker import StageWorker
 from kyso.core.store import Store
 from kyso.core.store_bulk import BAD_PAGE, stage_page
+from kyso.core.store_schema import LIST_INDEXES
 from kyso.core.sync import SyncClient, login
 
 pytestmark = pytest.mark.slow
@@ -90,10 +92,7 @@ def test_first_sync_pages_are_staged_by_a_worker_that_ends_with_it(
 def _documents_unstaged(session, tmp_path, monkeypatch) -> list[dict]:
     """The same first sync with no worker (as where one cannot start)."""
 
-    def no_worker(self, username: str) -> None:
-        raise OSError("no worker here")
-
-    monkeypatch.setattr(StageWorker, "__init__", no_worker)
+    monkeypatch.setattr(StageWorker, "__init__", _no_worker)
     with Store(tmp_path / "unstaged.sqlite", USER) as store:
         with SyncClient(session, store, page_size=3) as client:
             assert client.pull() > 6
@@ -136,3 +135,65 @@ def test_a_bad_page_from_the_worker_keeps_the_pages_before(offline_session):
         assert str(refused.value) == BAD_PAGE
         assert client.store.cursor == "4"
         assert client.store.count("all") == 4
+
+
+def _list_indexes_per_page(store: Store) -> list[bool]:
+    """Whether the list indexes are there after each page of a pull (appended as it goes)."""
+    seen: list[bool] = []
+    apply = store.apply_page_json
+
+    def noted(page, new_cursor: str, **staged: bytes | None) -> int:
+        count = apply(page, new_cursor, **staged)
+        names = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master")}
+        seen.append(set(LIST_INDEXES) <= names)
+        return count
+
+    store.apply_page_json = noted
+    return seen
+
+
+def test_list_indexes_grow_while_pages_come_in_their_order(demo_server, tmp_path):
+    session = login(demo_server.url, USER, DEMO_PASSWORD)
+    with Store(tmp_path / "ordered.sqlite", USER) as store:
+        seen = _list_indexes_per_page(store)
+        with SyncClient(session, store, page_size=3) as client:
+            assert client.pull() > 6
+        assert len(seen) > 2 and all(seen), seen  # never dropped: the feed is in change order
+
+
+def _pages_from(pages: list[bytes]) -> httpx.MockTransport:
+    """A server answering the changes feed with ``pages``, one per request."""
+    return httpx.MockTransport(lambda request: httpx.Response(200, content=pages.pop(0)))
+
+
+@pytest.mark.parametrize("worker", [True, False], ids=["staged", "unstaged"])
+def test_an_older_page_drops_the_list_indexes_until_the_end(
+    offline_session, tmp_path, monkeypatch, worker
+):
+    from fixtures_store import make_doc
+
+    if not worker:
+        monkeypatch.setattr(StageWorker, "__init__", _no_worker)
+
+    def page(docs: list[dict], more: bool) -> bytes:
+        changes = [{"seq": d["id"], "document": d} for d in docs]
+        cursor = str(docs[-1]["id"])
+        return json.dumps({"changes": changes, "cursor": cursor, "has_more": more}).encode()
+
+    late = [make_doc(i, updated_at=f"2026-01-06T09:{i:02d}:00+07:00") for i in (1, 2)]
+    early = [make_doc(i, updated_at=f"2026-01-05T09:{i:02d}:00+07:00") for i in (3, 4)]
+    later = [make_doc(i, updated_at=f"2026-01-07T09:{i:02d}:00+07:00") for i in (5, 6)]
+    pages = [page(late, True), page(early, True), page(later, False)]
+    with SyncClient(offline_session, transport=_pages_from(pages), retries=0) as client:
+        seen = _list_indexes_per_page(client.store)
+        assert client.pull() == 6
+        assert seen == [True, False, False]  # the second page is older than the first
+        names = {r[0] for r in client.store._conn.execute("SELECT name FROM sqlite_master")}
+        assert set(LIST_INDEXES) <= names  # built at the end
+        assert [d.id for d in client.store.inbox("all")] == [6, 5, 2, 1, 4, 3]
+        check = client.store._conn.execute("PRAGMA integrity_check").fetchone()
+        assert check == ("ok",)
+
+
+def _no_worker(self, username: str) -> None:
+    raise OSError("no worker here")
