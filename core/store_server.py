@@ -13,7 +13,7 @@ from typing import Any
 from kyso.core.errors import SyncError
 from kyso.core.store_apply import _apply_action, _Context
 from kyso.core.store_base import BULK_MARK, StoreBase, now_iso
-from kyso.core.store_schema import JSON_INDEXES, LIST_INDEXES, ensure_list_indexes
+from kyso.core.store_schema import JSON_INDEXES, ensure_list_indexes
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """A stored document's JSON (one encoder for all: json.dumps with options makes one per call)."""
@@ -28,38 +28,60 @@ class StoreServerWrites(StoreBase):
             self._put_documents(conn, documents)
             conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
 
-    def apply_page_json(self, page: str, cursor: str) -> int:
-        """:meth:`apply_page` for a page as the feed sent it (JSON text), taken apart by
-        SQLite (:mod:`kyso.core.store_bulk`); return how many documents it held. While
-        actions are queued, the page is parsed here so they can be re-applied on top."""
-        from kyso.core.store_bulk import BAD_PAGE, put_page_json
+    def apply_page_json(
+        self, page: str | bytes, cursor: str, *, staged: bytes | None = None
+    ) -> int:
+        """:meth:`apply_page` for a page as the feed sent it (JSON text, or its UTF-8
+        bytes), taken apart by SQLite (:mod:`kyso.core.store_bulk`); return how many
+        documents it held. While actions are queued, the page is parsed here so they can
+        be re-applied on top. ``staged``: its rows already made
+        (:func:`kyso.core.store_bulk.stage_page`)."""
+        from kyso.core import store_bulk
 
         if getattr(self, "_quiet", False) and self._query("SELECT 1 FROM outbox LIMIT 1"):
             self._end_quiet()  # an action queued during a first sync: back to waiting
-        with self.transaction() as conn:
-            if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
-                try:
-                    documents = [change["document"] for change in json.loads(page)["changes"]]
-                    bad = any(type(d["id"]) is not int for d in documents)
-                except (ValueError, KeyError, TypeError):
-                    bad = True
-                if bad:
-                    raise SyncError(BAD_PAGE)
-                self._put_documents(conn, documents)
-                count = len(documents)
-            else:
-                count = put_page_json(conn, page, self.username, now_iso())
-            conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
+        with self._lock:
+            if staged is not None:
+                store_bulk.load_staged(self._conn, staged)
+            with self.transaction() as conn:
+                order = getattr(self, "_order", None)
+                text = None if staged is not None else store_bulk.page_text(page)
+                if order is not None:
+                    order.before(conn, text)
+                if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
+                    count = self._put_parsed(conn, store_bulk.page_text(page))
+                elif text is None:
+                    count = store_bulk.put_staged(conn)
+                else:
+                    count = store_bulk.put_page_json(conn, text, self.username, now_iso())
+                if order is not None:
+                    order.after(conn)
+                conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (str(cursor),))
         return count
+
+    def _put_parsed(self, conn: sqlite3.Connection, page: str) -> int:
+        """Store a page's documents parsed in Python, queued actions re-applied on top."""
+        from kyso.core.store_bulk import BAD_PAGE
+
+        try:
+            documents = [change["document"] for change in json.loads(page)["changes"]]
+            bad = any(type(d["id"]) is not int for d in documents)
+        except (ValueError, KeyError, TypeError):
+            bad = True
+        if bad:
+            raise SyncError(BAD_PAGE)
+        self._put_documents(conn, documents)
+        return len(documents)
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[bool]:
         """Around the pages of a pull; yields whether it is a first sync (bulk load).
 
         A first sync fills an empty cache (or goes on with one that was interrupted: a
-        mark in ``meta`` says so). Its list indexes are dropped and built once at the end,
-        not grown row by row (at 100,000 documents that is most of the cost of storing
-        them); ``--json``'s index is left to the first read that wants it. While no
+        mark in ``meta`` says so). Its list indexes grow at their end while the pages come
+        in their order, else they are built once at the end
+        (:class:`kyso.core.store_bulk.ListOrder`); ``--json``'s index is dropped and left
+        to the first read that wants it. While no
         action is queued SQLite does not wait for the disk after each page: the files are
         flushed once at the end, before the mark is removed. Each page is still committed
         with its cursor, so an interrupted first sync goes on from its
@@ -70,12 +92,15 @@ class StoreServerWrites(StoreBase):
             yield False
             return
         quiet = not self._query("SELECT 1 FROM outbox LIMIT 1")
+        from kyso.core.store_bulk import ListOrder
+
         with self.transaction() as conn:
-            for name in (*LIST_INDEXES, *JSON_INDEXES):
+            for name in JSON_INDEXES:
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
             conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (BULK_MARK, now_iso())
             )
+            self._order = ListOrder(conn)
         if quiet:
             with self._lock:
                 self._conn.execute("PRAGMA synchronous=OFF")
@@ -85,9 +110,19 @@ class StoreServerWrites(StoreBase):
             yield True
             done = True
         finally:
+            from kyso.core.store_bulk import drop_staged
+
             self._end_quiet()
+            self._order = None
+            with self._lock:
+                drop_staged(self._conn)
             with self.transaction() as conn:
-                ensure_list_indexes(conn)
+                # Sorted with a second thread: the feed's threads are done by now.
+                conn.execute("PRAGMA threads = 2")
+                try:
+                    ensure_list_indexes(conn)
+                finally:
+                    conn.execute("PRAGMA threads = 0")
                 if done:
                     conn.execute("DELETE FROM meta WHERE key = ?", (BULK_MARK,))
 

@@ -83,7 +83,7 @@ MAX_PAGE = 5000
 _PAGE_SHAPE = """
 SELECT json_type(:p, '$.changes') IS 'array', json_extract(:p, '$.cursor', '$.has_more')
 """
-_HEAD, _TAIL = '{"changes":[', re.compile(r',"cursor":"([^"\\]*)","has_more":(true|false)}\s*\Z')
+_HEAD, _TAIL = b'{"changes":[', re.compile(rb',"cursor":"([^"\\]*)","has_more":(true|false)}\s*\Z')
 """A page as the server writes it begins with the changes array and ends with cursor and
 has_more: of a text that is JSON these are the page's own (the last ``}`` closes it), so
 it needs no parse here; the store's parse refuses one that is not JSON."""
@@ -183,9 +183,8 @@ class SyncClient:
     def pull(self) -> int:
         """Read the changes feed from the saved cursor; return how many documents arrived.
 
-        The next page is requested while the current one is being stored (a second
-        thread), so the server's work and the store's overlap; pages are still stored
-        one by one in order, each with its cursor.
+        The server's work and the store's overlap (:mod:`kyso.core.sync_pull`); pages are
+        still stored one by one in order, each with its cursor.
         """
         try:
             return self._pull_pages()
@@ -195,33 +194,25 @@ class SyncClient:
             return self._pull_pages()
 
     def _pull_pages(self) -> int:
-        from concurrent.futures import ThreadPoolExecutor
+        from kyso.core.sync_pull import pull_pages
 
-        total = 0
-        cursor = self.store.cursor
-        with (
-            self.store.bulk_load() as first,
-            ThreadPoolExecutor(1, thread_name_prefix="kyso-pull") as fetcher,
-        ):
+        with self.store.bulk_load() as first:
             limit = self.first_page_size if first else self.page_size
-            page = fetcher.submit(self._changes_page, cursor, limit)
-            while True:
-                text, new_cursor, has_more = page.result()
-                more = has_more and new_cursor != cursor
-                if more:
-                    page = fetcher.submit(self._changes_page, new_cursor, limit)
-                total += self.store.apply_page_json(text, new_cursor)
-                if not more:
-                    return total
-                cursor = new_cursor
+            return pull_pages(
+                self.store,
+                lambda cursor: self._changes_page(cursor, limit),
+                self.store.cursor,
+                stage=first,
+            )
 
-    def _changes_page(self, cursor: str, limit: int) -> tuple[str, str, bool]:
-        """One page of the changes feed after ``cursor``: its JSON text (checked), the next
-        cursor, more?
+    def _changes_page(self, cursor: str, limit: int) -> tuple[bytes, str, bool]:
+        """One page of the changes feed after ``cursor``: its JSON text as it came
+        (UTF-8), the next cursor, more?
 
-        The text goes to the store as it is (SQLite takes it apart and checks each
-        change); only its outer shape is checked here (:data:`_TAIL`; by SQLite when it is
-        written another way), so no page is parsed into Python objects."""
+        The page goes to the store as it is (SQLite takes it apart and checks each
+        change, and its text); only its outer shape is checked here (:data:`_TAIL`; by
+        SQLite when it is written another way), so no page is parsed into Python objects
+        nor decoded into a str only to be encoded again."""
         import sqlite3
 
         limit = min(limit, self._max_limit)
@@ -235,24 +226,21 @@ class SyncClient:
         if response.status_code != 200:
             detail = response_detail(response)
             raise SyncError(f"Không đọc được thay đổi (HTTP {response.status_code}): {detail}")
-        from kyso.core.store_bulk import BAD_PAGE
+        from kyso.core.store_bulk import BAD_PAGE, page_text
 
-        try:
-            text = response.content.decode("utf-8")
-        except UnicodeDecodeError:
-            raise SyncError(BAD_PAGE) from None
-        tail = _TAIL.search(text, max(0, len(text) - 256)) if text.startswith(_HEAD) else None
+        body = response.content
+        tail = _TAIL.search(body, max(0, len(body) - 256)) if body.startswith(_HEAD) else None
         if tail is not None:
-            return text, tail[1], tail[2] == "true"
+            return body, tail[1].decode("utf-8", "replace"), tail[2] == b"true"
         try:  # written another way (spaces, another key order): SQLite reads it
             with contextlib.closing(sqlite3.connect(":memory:")) as check:
-                array, fields = check.execute(_PAGE_SHAPE, {"p": text}).fetchone()
+                array, fields = check.execute(_PAGE_SHAPE, {"p": page_text(body)}).fetchone()
             next_cursor, has_more = json.loads(fields)
-        except (sqlite3.DatabaseError, ValueError, TypeError):
+        except (sqlite3.DatabaseError, ValueError, TypeError, SyncError):
             array, next_cursor, has_more = False, None, False
         if not array or next_cursor is None:
             raise SyncError(BAD_PAGE)
-        return text, str(next_cursor), bool(has_more)
+        return body, str(next_cursor), bool(has_more)
 
     def refresh_profile(self) -> None:
         """Fetch "me" and my organization's users into the store."""

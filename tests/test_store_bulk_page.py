@@ -185,20 +185,30 @@ def test_odd_documents_give_the_rows_the_python_path_gives(tmp_path):
 
 def _stored_both_ways(tmp_path, docs: list[dict], page: str, *, times: int = 1) -> list[dict]:
     """Store ``docs`` through the Python path and ``page`` through SQLite (``times``
-    over), check both stores hold the same document rows, and return them. A document
-    with no sender was received "now", which differs between the two writes."""
+    over), in this process and staged by the worker process of a first sync; check the
+    stores hold the same document rows, and return them. A document with no sender was
+    received "now", which differs between the writes."""
+    from kyso.core.stage_worker import StageWorker
+    from kyso.core.store_base import now_iso
+
     with (
         Store(tmp_path / "python.sqlite3", "ldso") as python,
         Store(tmp_path / "sqlite.sqlite3", "ldso") as sqlite,
+        Store(tmp_path / "staged.sqlite3", "ldso") as staged,
+        StageWorker("ldso") as worker,
     ):
         for _ in range(times):
             python.apply_page(docs, "8")
             assert sqlite.apply_page_json(page, "8") == len(docs)
-        expected, got = _rows(python, "documents"), _rows(sqlite, "documents")
-    for row in (*expected, *got):
+            rows = worker.stage(page.encode(), now_iso())
+            assert staged.apply_page_json(page, "8", staged=rows) == len(docs)
+        expected = _rows(python, "documents")
+        got, got_staged = _rows(sqlite, "documents"), _rows(staged, "documents")
+    for row in (*expected, *got, *got_staged):
         if row["sender"] is None:
             row["received_at"] = None
     assert got == expected
+    assert got_staged == expected
     return got
 
 

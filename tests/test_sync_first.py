@@ -43,9 +43,9 @@ def _synchronous_per_page(store: Store) -> list[int]:
     seen: list[int] = []
     apply = store.apply_page_json
 
-    def noted(page: str, new_cursor: str) -> int:
+    def noted(page: str, new_cursor: str, **staged: bytes | None) -> int:
         seen.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
-        return apply(page, new_cursor)
+        return apply(page, new_cursor, **staged)
 
     store.apply_page_json = noted
     return seen
@@ -105,8 +105,8 @@ def test_an_action_queued_during_a_first_sync_makes_it_wait_for_the_disk(demo_se
         seen = []
         apply = store.apply_page_json
 
-        def noted(page: str, new_cursor: str) -> int:
-            count = apply(page, new_cursor)
+        def noted(page: str, new_cursor: str, **staged: bytes | None) -> int:
+            count = apply(page, new_cursor, **staged)
             seen.append(store._conn.execute("PRAGMA synchronous").fetchone()[0])
             if len(seen) == 1:  # the user marks a document as the first page shows
                 store.set_mark(store.inbox("all")[0].id, True)

@@ -419,10 +419,10 @@ def test_pull_asks_for_the_next_page_while_storing_this_one(demo_server):
     with SyncClient(session, transport=_Timed(log), page_size=3, retries=0) as c:
         store_page = c.store.apply_page_json
 
-        def slow_store(page, cursor):
+        def slow_store(page, cursor, **staged):
             log.append(("store", time.monotonic()))
             time.sleep(0.3)  # a big page on a slow disk
-            count = store_page(page, cursor)
+            count = store_page(page, cursor, **staged)
             log.append(("stored", time.monotonic()))
             return count
 
