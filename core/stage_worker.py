@@ -11,7 +11,8 @@ The protocol, over the child's stdin and stdout: the parent first writes one lin
 JSON list ``[username]``; then per page ``<8-byte length><page's UTF-8 text>`` (the
 parent has checked it is UTF-8) and ``<8-byte length><received>``; the child answers
 ``<1-byte status><8-byte length><payload>``: status 0 the serialized rows, 1 the page was
-refused (:data:`kyso.core.store_bulk.BAD_PAGE`), 2 another error's text.
+refused (:data:`kyso.core.store_bulk.BAD_PAGE`), 2 another error's text. The child's
+first line, before any answer, is :data:`_HELLO`.
 
 Run as ``python -m kyso.core.stage_worker``.
 """
@@ -31,7 +32,12 @@ from kyso.core.store_bulk import page_text, stage_page
 __all__ = ["StageWorker", "main"]
 
 _LENGTH = struct.Struct("<Q")
+_MAX_LENGTH = 1 << 31
+"""No page or staged page is this big: a longer length is a broken answer."""
 _OK, _REFUSED, _FAILED = 0, 1, 2
+_STATUSES = {bytes([_OK]), bytes([_REFUSED]), bytes([_FAILED])}
+_HELLO = b"kyso-stage 1\n"
+"""The child's first line, before any answer."""
 
 
 class StageWorker:
@@ -50,19 +56,33 @@ class StageWorker:
         self._to, self._from = self._proc.stdin, self._proc.stdout
         self._to.write(json.dumps([username]).encode() + b"\n")
         self._to.flush()
+        self._greeted = False
 
     def stage(self, page: bytes, received: str) -> bytes:
         """The rows of ``page`` (its UTF-8 text), serialized; :class:`SyncError` for a
-        page SQLite refuses, :class:`OSError` if the child is gone.
+        page SQLite refuses, :class:`OSError` if the child is gone or says what it should
+        not (it is then stopped).
 
         The text is checked to be UTF-8 here, not in the child: this thread mostly waits,
         the child's work is what a first sync waits for."""
         page_text(page)
-        _send(self._to, page)
-        _send(self._to, received.encode("utf-8"))
-        self._to.flush()
-        status = self._from.read(1)
-        payload = _receive(self._from)
+        try:
+            if not self._greeted:
+                # Anything else first (a sitecustomize that prints) would be read as
+                # lengths: such a child is not used.
+                if self._from.readline(len(_HELLO)) != _HELLO:
+                    raise OSError("kyso stage worker: not the expected answer")
+                self._greeted = True
+            _send(self._to, page)
+            _send(self._to, received.encode("utf-8"))
+            self._to.flush()
+            status = self._from.read(1)
+            if status not in _STATUSES:
+                raise OSError("kyso stage worker: not the expected answer")
+            payload = _receive(self._from)
+        except OSError:
+            self._proc.kill()
+            raise
         if status == bytes([_OK]):
             return payload
         if status == bytes([_REFUSED]):
@@ -97,6 +117,8 @@ def _receive(stream: BinaryIO) -> bytes:
     if len(head) != _LENGTH.size:
         raise OSError("kyso stage worker: the process ended")
     (length,) = _LENGTH.unpack(head)
+    if length > _MAX_LENGTH:
+        raise OSError("kyso stage worker: not the expected answer")
     data = stream.read(length)
     if len(data) != length:
         raise OSError("kyso stage worker: the process ended")
@@ -110,6 +132,8 @@ def main() -> None:
     # Ctrl+C at the terminal is the parent's to handle; this process ends with its input.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     source, sink = sys.stdin.buffer, sys.stdout.buffer
+    sink.write(_HELLO)
+    sink.flush()
     (username,) = json.loads(source.readline())
     while True:
         try:

@@ -7,7 +7,10 @@ they come in the list's order, and are built at the end when they do not."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import sys
 
 import httpx
 import pytest
@@ -56,6 +59,17 @@ def test_the_worker_makes_the_rows_this_process_makes():
         worker._proc.wait()
         with pytest.raises(OSError):
             worker.stage(page, AT)
+
+
+def test_a_worker_that_prints_before_its_greeting_is_stopped_not_read(tmp_path, monkeypatch):
+    # Output the child did not mean (here a sitecustomize's print) would be read as
+    # lengths and wait forever: such a child is stopped and the page stored here instead.
+    (tmp_path / "sitecustomize.py").write_text('print("Xin chào từ sitecustomize")\n')
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), *sys.path]))
+    with StageWorker(USER) as worker:
+        with pytest.raises(OSError):
+            worker.stage(_page(1, 2), AT)
+        assert worker._proc.wait(5) == -signal.SIGKILL
 
 
 def _workers(monkeypatch) -> list[StageWorker]:
