@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -51,6 +52,7 @@ class StageWorker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # never on the user's screen; the parent falls back
+            env=_child_environment(),
         )
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._to, self._from = self._proc.stdin, self._proc.stdout
@@ -105,6 +107,14 @@ class StageWorker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_SECRETS = ("KYSO_PIN", "KYSO_PASSWORD")
+"""What a script may have put in kyso's environment that the child has no use for."""
+
+
+def _child_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _SECRETS}
 
 
 def _send(stream: BinaryIO, data: bytes) -> None:

@@ -11,6 +11,7 @@ import os
 import signal
 import sqlite3
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -70,6 +71,17 @@ def test_a_worker_that_prints_before_its_greeting_is_stopped_not_read(tmp_path, 
         with pytest.raises(OSError):
             worker.stage(_page(1, 2), AT)
         assert worker._proc.wait(5) == -signal.SIGKILL
+
+
+def test_the_worker_is_not_given_the_pin_or_password_of_a_script(monkeypatch):
+    monkeypatch.setenv("KYSO_PIN", "123456")
+    monkeypatch.setenv("KYSO_PASSWORD", "mật-khẩu")
+    with StageWorker(USER) as worker:
+        assert len(_staged_rows(worker.stage(_page(1), AT))) == 1
+        environ = (Path("/proc") / str(worker._proc.pid) / "environ").read_bytes()
+    names = {item.split(b"=", 1)[0] for item in environ.split(b"\0")}
+    assert b"KYSO_PIN" not in names and b"KYSO_PASSWORD" not in names
+    assert b"PATH" in names
 
 
 def _workers(monkeypatch) -> list[StageWorker]:
