@@ -204,19 +204,21 @@ def _measure(count: int, tmp_path: Path, feed: bool) -> list[dict]:
     n = f"{count:,}"
     with running_server(data) as server:
         session = login(server.url, USER, PASSWORD)
+        firsts = [_first_sync(session, tmp_path / f"first-{i}.sqlite", count) for i in (1, 2)]
         with SyncClient(session) as client:
             start = time.perf_counter()
             report = client.sync()
-            first = time.perf_counter() - start
+            firsts.append(time.perf_counter() - start)
             assert report.pulled == count, report
             rows.append(
                 {
                     "name": f"first sync, {n} documents (metadata)",
-                    "value": round(first, 2),
+                    "value": round(statistics.median(firsts), 2),
                     "unit": "s",
                     "target": "≤ 3",
                     "what": "SyncClient.sync() on an empty cache: every page of the changes "
-                    "feed from the real server on loopback into SQLite (no files)",
+                    "feed from the real server on loopback into SQLite (no files); median of "
+                    f"3 into fresh caches ({', '.join(f'{t:.2f}' for t in firsts)} s)",
                 }
             )
             change_documents(data, CHANGES, count)
@@ -261,6 +263,19 @@ def _measure(count: int, tmp_path: Path, feed: bool) -> list[dict]:
             )
     rows += _inbox_json_rows(home, count)
     return rows
+
+
+def _first_sync(session, path: Path, count: int) -> float:
+    """Seconds of one first sync of ``count`` documents into a fresh cache at ``path``."""
+    from kyso.core.store import Store
+    from kyso.core.sync import SyncClient
+
+    with Store(path, USER) as store, SyncClient(session, store) as client:
+        start = time.perf_counter()
+        report = client.sync()
+        seconds = time.perf_counter() - start
+    assert report.pulled == count, report
+    return seconds
 
 
 def _compile_kyso() -> None:
