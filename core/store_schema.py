@@ -203,8 +203,9 @@ _V3_INDEXES = {
 _V5_INDEXES = {"ix_documents_json": ["updated_at", "id", "list_json"]}
 
 LIST_INDEXES = dict(_V3_INDEXES)
-"""The covering indexes of the list views (schema 3), by name: built at the end of a first
-sync, and when a cache is opened without them."""
+"""The covering indexes of the list views (schema 3), by name: grown by a first sync while
+its pages come in their order, else built at its end
+(:class:`kyso.core.store_bulk.ListOrder`), and when a cache is opened without them."""
 
 JSON_INDEXES = dict(_V5_INDEXES)
 """The index of ``--json``'s rows (schema 5), by name: only ``kyso inbox --json`` reads it,

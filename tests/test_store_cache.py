@@ -405,18 +405,24 @@ def _indexes(store) -> set[str]:
     return {r[0] for r in store._query("SELECT name FROM sqlite_master WHERE type = 'index'")}
 
 
-def test_bulk_load_builds_the_list_indexes_once_at_the_end(tmp_path):
+def test_bulk_load_keeps_the_list_indexes_and_a_cache_left_without_them_gets_them_back(
+    tmp_path,
+):
+    # A first sync grows them as pages come in their order (tests/test_sync_stage.py has
+    # the page that drops them until the end).
     path = tmp_path / "stores" / "s.sqlite"
     with Store(path, "ldso") as store:
-        with store.bulk_load():
-            assert not _indexes(store) & set(LIST_INDEXES)  # empty cache: not grown per row
-            store.apply_page([make_doc(i) for i in range(1, 40)], "39")
-            assert len(store.inbox_dicts("all")) == 39  # still read correctly meanwhile
-        assert set(LIST_INDEXES) <= _indexes(store)
-        with store.bulk_load():  # not empty any more: the indexes stay
+        with store.bulk_load() as first:
+            assert first
             assert set(LIST_INDEXES) <= _indexes(store)
+            store.apply_page([make_doc(i) for i in range(1, 40)], "39")
+            assert len(store.inbox_dicts("all")) == 39  # read correctly meanwhile
+        assert set(LIST_INDEXES) <= _indexes(store)
+        with store.bulk_load() as first:  # not empty any more: not a first sync
+            assert not first
             store.apply_page([make_doc(40)], "40")
-        # A first sync killed in the middle leaves the cache without them ...
+        assert set(LIST_INDEXES) <= _indexes(store)
+        # A first sync killed after dropping them leaves the cache without them ...
         with store.transaction() as conn:
             for name in LIST_INDEXES:
                 conn.execute(f"DROP INDEX {name}")
