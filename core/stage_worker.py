@@ -67,6 +67,8 @@ class StageWorker:
 
         The text is checked to be UTF-8 here, not in the child: this thread mostly waits,
         the child's work is what a first sync waits for."""
+        if self._proc.poll() is not None:  # stopped or gone: every later page at once
+            raise OSError("kyso stage worker: the process ended")
         page_text(page)
         try:
             if not self._greeted:
