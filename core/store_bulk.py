@@ -189,15 +189,19 @@ def can_stage() -> bool:
 def load_staged(conn: sqlite3.Connection, staged: bytes) -> None:
     """Make ``staged`` (from :func:`stage_page`) the :data:`STAGE` database of ``conn``,
     outside any transaction (SQLite refuses to replace a database one is using)."""
-    if not any(row[1] == STAGE for row in conn.execute("PRAGMA database_list")):
+    if not _attached(conn):
         conn.execute(f"ATTACH ':memory:' AS {STAGE}")
     conn.deserialize(staged, name=STAGE)
 
 
 def drop_staged(conn: sqlite3.Connection) -> None:
     """Let go of the :data:`STAGE` database, outside any transaction."""
-    if any(row[1] == STAGE for row in conn.execute("PRAGMA database_list")):
+    if _attached(conn):
         conn.execute(f"DETACH {STAGE}")
+
+
+def _attached(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == STAGE for row in conn.execute("PRAGMA database_list"))
 
 
 def put_staged(conn: sqlite3.Connection) -> int:

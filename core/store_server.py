@@ -49,7 +49,7 @@ class StoreServerWrites(StoreBase):
                 if order is not None:
                     order.before(conn, text)
                 if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
-                    count = self._put_parsed(conn, store_bulk.page_text(page))
+                    count = self._put_parsed(conn, text or store_bulk.page_text(page))
                 elif text is None:
                     count = store_bulk.put_staged(conn)
                 else:
